@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Install the Debian packages teevar needs to build, test and run.
+# As root: apt-get installs what is missing. Otherwise: print the exact command.
+set -eu
+
+PKGS="build-essential meson ninja-build pkg-config libssl-dev libcmocka-dev openssl python3"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+    echo "install-deps: installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || true
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing
+else
+    echo "install-deps: missing packages:$missing" >&2
+    echo "install-deps: run as root: apt-get install -y$missing" >&2
+    exit 1
+fi
