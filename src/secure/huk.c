@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "huk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "tv_err.h"
+#include "tv_hmac.h"
+
+static int huk_read(int fd, uint8_t huk[TV_HUK_SIZE])
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return TV_EIO;
+	if (!S_ISREG(st.st_mode) || st.st_size != TV_HUK_SIZE)
+		return TV_ECORRUPT;
+	if (st.st_mode & (S_IRWXG | S_IRWXO))
+		return TV_EINVAL; /* a secret others can read is no secret */
+	ssize_t n = pread(fd, huk, TV_HUK_SIZE, 0);
+	return n == TV_HUK_SIZE ? TV_OK : TV_EIO;
+}
+
+static int huk_create(const char *path, uint8_t huk[TV_HUK_SIZE])
+{
+	if (RAND_priv_bytes(huk, TV_HUK_SIZE) != 1)
+		return TV_EIO;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == EEXIST ? TV_EBUSY : TV_EIO;
+	int rc = TV_OK;
+	if (write(fd, huk, TV_HUK_SIZE) != TV_HUK_SIZE || fsync(fd) != 0)
+		rc = TV_EIO;
+	close(fd);
+	if (rc != TV_OK)
+		unlink(path);
+	return rc;
+}
+
+int tv_huk_load_or_create(const char *path, uint8_t huk[TV_HUK_SIZE])
+{
+	if (!path || !huk)
+		return TV_EINVAL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			return TV_EIO;
+		int rc = huk_create(path, huk);
+		if (rc != TV_EBUSY)
+			return rc;
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW); /* lost a creation race */
+		if (fd < 0)
+			return TV_EIO;
+	}
+	int rc = huk_read(fd, huk);
+	close(fd);
+	if (rc != TV_OK)
+		OPENSSL_cleanse(huk, TV_HUK_SIZE);
+	return rc;
+}
+
+int tv_rpmb_key_derive(const uint8_t huk[TV_HUK_SIZE], const uint8_t cid[16],
+		       uint8_t key[TV_KEY_SIZE])
+{
+	uint8_t msg[16];
+	memcpy(msg, cid, sizeof(msg));
+	msg[9] = 0;  /* product revision: may change with a firmware update */
+	msg[15] = 0; /* CRC7 + stop bit */
+	return tv_hmac_sha256(huk, TV_HUK_SIZE, msg, sizeof(msg), key);
+}
+
+int tv_store_key_derive(const uint8_t huk[TV_HUK_SIZE], const uint8_t cid[16],
+			uint8_t key[TV_KEY_SIZE])
+{
+	static const char label[] = "teevar store record key v1";
+	uint8_t msg[sizeof(label) - 1 + 16];
+	memcpy(msg, label, sizeof(label) - 1);
+	memcpy(msg + sizeof(label) - 1, cid, 16);
+	return tv_hmac_sha256(huk, TV_HUK_SIZE, msg, sizeof(msg), key);
+}

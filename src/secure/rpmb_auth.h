@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Authenticated RPMB access from the secure side. The route is untrusted: every
+ * response is checked (type, result, address, block count, nonce, MAC, and
+ * counter == old + 1 after a write) and any mismatch is an error; the data of a
+ * response that failed a check is never used.
+ *
+ * Outcome of a write:
+ *   TV_OK                          verified: the blocks are on the device;
+ *   TV_EDEVICE, TV_EEXPIRED        the device answered (with a valid MAC) that
+ *                                  it did not write: nothing changed;
+ *   TV_EIO, TV_EAUTH               no trustworthy answer: the write may or may
+ *                                  not have landed (the caller must find out).
+ */
+#ifndef TV_RPMB_AUTH_H
+#define TV_RPMB_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "huk.h"
+#include "rpmb_dev.h"
+
+struct tv_rpmb_config {
+	bool allow_key_program;   /* program the key if the device says "no key" */
+	uint32_t max_read_blocks; /* blocks per authenticated read; 0 means 256 */
+};
+
+struct tv_rpmb_stats {
+	uint64_t write_ops;       /* authenticated write operations sent */
+	uint64_t read_ops;        /* authenticated read operations sent */
+	uint64_t counter_reads;
+	uint64_t blocks_written;
+	uint64_t blocks_read;
+	uint64_t verify_failures; /* responses that failed a check */
+};
+
+struct tv_rpmb {
+	struct rpmb_dev dev;      /* owned: closed by tv_rpmb_close() */
+	struct rpmb_dev_info info;
+	uint8_t key[TV_KEY_SIZE];
+	uint32_t counter;         /* last verified write counter */
+	bool counter_known;       /* false after an uncertain write */
+	bool expired;             /* the device reported counter expiry */
+	bool key_programmed_now;  /* tv_rpmb_open() programmed the key */
+	uint32_t max_read_blocks;
+	struct tv_rpmb_stats stats;
+};
+
+/* Takes ownership of dev (also on failure). Reads the device info, derives the
+ * key, reads the counter; programs the key when the device answers "key not
+ * programmed" and cfg allows it. A counter response with a bad MAC gives TV_EKEY
+ * (device keyed by another HUK, or a route that tampers). */
+int tv_rpmb_open(struct tv_rpmb *r, struct rpmb_dev dev, const uint8_t huk[TV_HUK_SIZE],
+		 const struct tv_rpmb_config *cfg);
+void tv_rpmb_close(struct tv_rpmb *r);
+
+uint32_t tv_rpmb_blocks(const struct tv_rpmb *r);
+uint32_t tv_rpmb_write_blocks(const struct tv_rpmb *r);
+
+/* Reads nblocks starting at addr into out (nblocks * 256 bytes), in operations of
+ * at most max_read_blocks. */
+int tv_rpmb_read(struct tv_rpmb *r, uint32_t addr, uint32_t nblocks, uint8_t *out);
+/* One authenticated write operation: 1 <= nblocks <= tv_rpmb_write_blocks(). */
+int tv_rpmb_write(struct tv_rpmb *r, uint32_t addr, uint32_t nblocks, const uint8_t *data);
+/* Reads and verifies the write counter (also re-synchronizes it). */
+int tv_rpmb_read_counter(struct tv_rpmb *r, uint32_t *counter);
+
+#endif

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The power-safe variable store on RPMB: a log of authenticated records in
+ * segments (layout: store_format.h, docs/store-format.md).
+ *
+ * - One SetVariable is one record, written with ceil(size / bytes per write)
+ *   authenticated write operations; a delete is one small record. Nothing is
+ *   rewritten in place: a segment is reused only when none of its records is
+ *   still needed, and its old chain dies with the first new record.
+ * - A write cut anywhere leaves the old or the new record (the MAC of a torn
+ *   record fails); the segment cleaner copies live records with new sequence
+ *   numbers before a segment is reused, so a crash there only leaves duplicates.
+ * - After tv_store_open() every read is served from RAM.
+ */
+#ifndef TV_STORE_H
+#define TV_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rpmb_auth.h"
+#include "store_format.h"
+
+struct tv_store;
+
+struct tv_store_config {
+	uint32_t seg_blocks; /* segment size in blocks; 0 means 256 (64 KiB) */
+	uint64_t capacity;   /* reported NV capacity in bytes; 0 means default (docs) */
+	bool format_blank;   /* format a blank device (block 0 all zero) */
+};
+
+/* A stored variable, as reads see it. Valid until the next change to the store. */
+struct tv_store_var {
+	uint8_t guid[TV_GUID_SIZE];
+	const uint8_t *name;  /* UCS-2 LE, NUL included */
+	uint16_t name_size;
+	uint32_t attrs;
+	const uint8_t *data;
+	uint32_t data_size;
+	bool has_ext;
+	struct tv_auth_ext ext;
+};
+
+struct tv_store_stats {
+	uint64_t capacity;       /* reported maximum storage (bytes) */
+	uint64_t used;           /* bytes the live variables take, headers included */
+	uint64_t remaining;      /* capacity - used */
+	uint64_t max_var_now;    /* largest name + data that could be stored now */
+	uint64_t max_var;        /* largest name + data the format allows */
+	uint32_t var_count;
+	uint32_t seg_count;
+	uint32_t seg_bytes;
+	uint32_t free_segs;      /* segments with no live record */
+	uint64_t gc_segments;    /* segments cleaned */
+	uint64_t gc_bytes;       /* bytes of live records copied by the cleaner */
+	uint64_t reused_segments; /* segments written again after their records died */
+	uint32_t write_counter;  /* RPMB write counter */
+	bool expired;            /* RPMB write counter expired: read-only */
+	bool read_only;          /* no writes until a resync succeeds */
+};
+
+/* Mounts the store on an opened tv_rpmb (not owned; close it after the store).
+ * Reads every segment once; after that reads need no RPMB operation. */
+int tv_store_open(struct tv_rpmb *rpmb, const uint8_t store_key[32],
+		  const struct tv_store_config *cfg, struct tv_store **out);
+void tv_store_close(struct tv_store *st);
+
+/* name: UCS-2 LE bytes with the terminating NUL, name_size bytes. */
+const struct tv_store_var *tv_store_get(const struct tv_store *st, const uint8_t guid[16],
+					const uint8_t *name, size_t name_size);
+/* Creates or replaces a variable (v->has_ext selects an AUTHVAR record).
+ * TV_ENOSPC when it does not fit; the old value then stays. */
+int tv_store_set(struct tv_store *st, const struct tv_store_var *v);
+/* TV_ENOENT if there is no such variable. */
+int tv_store_delete(struct tv_store *st, const uint8_t guid[16], const uint8_t *name,
+		    size_t name_size);
+
+/* Enumeration: stable while variables are updated (an update keeps its place),
+ * O(1) per step. */
+const struct tv_store_var *tv_store_first(const struct tv_store *st);
+const struct tv_store_var *tv_store_next(const struct tv_store *st, const struct tv_store_var *v);
+
+void tv_store_get_stats(const struct tv_store *st, struct tv_store_stats *out);
+/* The bytes a variable takes in the store (header included). */
+uint64_t tv_store_var_cost(size_t name_size, size_t data_size, bool has_ext);
+
+#endif
