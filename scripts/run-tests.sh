@@ -18,6 +18,8 @@ passed = failed = 0
 for line in open(sys.argv[1]):
     t = json.loads(line)
     out = t.get("stdout") or ""
+    for note in re.findall(r"^# (.*(?:checked|survived).*)$", out, re.M):
+        print(f"{t['name']}: {note}")
     ok = len(re.findall(r"^ok \d+", out, re.M))
     bad = len(re.findall(r"^not ok \d+", out, re.M))
     if ok == 0 and bad == 0:          # a test that is not TAP counts once
