@@ -12,7 +12,8 @@ if [ "${VALGRIND:-0}" = 1 ]; then
 fi
 meson test -C "$build" --print-errorlogs "${extra[@]}"
 rc=$?
-python3 - "$build/meson-logs/testlog.json" "$rc" <<'PY'
+log=$(ls -t "$build"/meson-logs/testlog*.json | head -n 1)
+python3 - "$log" "$rc" <<'PY'
 import json, re, sys
 passed = failed = 0
 for line in open(sys.argv[1]):
