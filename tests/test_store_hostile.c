@@ -27,6 +27,8 @@ enum attack {
 	WRONG_NONCE,   /* send the request with another nonce */
 	DROP_REQUEST,  /* never deliver; report an error */
 	DROP_RESPONSE, /* deliver, then report an error */
+	LAND_THEN_FAIL, /* deliver, deliver again, answer with the signed failure */
+	WITHHOLD,      /* keep the first request, deliver it in place of the second */
 };
 
 struct evil {
@@ -36,6 +38,8 @@ struct evil {
 	uint32_t hits;         /* attacks carried out */
 	uint8_t saved[4][256 * RPMB_FRAME_SIZE];
 	size_t saved_n[4];
+	uint8_t held[64 * RPMB_FRAME_SIZE]; /* WITHHOLD: the request kept back */
+	size_t held_n;
 };
 
 static int evil_info(void *ctx, struct rpmb_dev_info *info)
@@ -88,6 +92,20 @@ static int attack(struct evil *e, const uint8_t *req, size_t nreq, uint8_t *resp
 	case DROP_RESPONSE:
 		rpmb_dev_route(&e->inner, req, nreq, resp, nresp);
 		rc = TV_EIO;
+		break;
+	case LAND_THEN_FAIL:
+		rpmb_dev_route(&e->inner, req, nreq, resp, nresp);
+		rc = rpmb_dev_route(&e->inner, req, nreq, resp, nresp);
+		break;
+	case WITHHOLD:
+		if (e->held_n == 0) {
+			memcpy(e->held, req, nreq * RPMB_FRAME_SIZE);
+			e->held_n = nreq;
+			rc = TV_EIO;
+		} else {
+			rc = rpmb_dev_route(&e->inner, e->held, e->held_n, resp, nresp);
+			e->attack = NONE;
+		}
 		break;
 	case NONE:
 		break;
@@ -146,7 +164,7 @@ static void setup(struct harness *h, struct evil *e)
 }
 
 /* Writes under attack: an error or the new value, never a mix; consistent after. */
-static void write_attack(enum attack a, bool may_land)
+static void write_attack_sized(enum attack a, bool may_land, uint32_t size)
 {
 	struct harness h;
 	struct evil e;
@@ -155,16 +173,16 @@ static void write_attack(enum attack a, bool may_land)
 	e.target = RPMB_REQ_WRITE;
 	uint8_t buf[700];
 	memset(buf, 0x5A, sizeof(buf));
-	int rc = h_set(h.st, 3, buf, sizeof(buf));
+	int rc = h_set(h.st, 3, buf, size);
 	assert_true(e.hits > 0);
 	e.attack = NONE;
 	const struct tv_store_var *v = h_get(h.st, 3);
 	assert_non_null(v);
 	if (rc == TV_OK) {
 		assert_true(may_land);
-		assert_int_equal(v->data_size, 700);
+		assert_int_equal(v->data_size, size);
 	} else {
-		assert_true(rc == TV_EAUTH || rc == TV_EIO);
+		assert_true(rc == TV_EAUTH || rc == TV_EIO || rc == TV_EDEVICE);
 		assert_int_equal(v->data_size, 300);
 		assert_int_equal(v->data[0], 3);
 	}
@@ -175,11 +193,50 @@ static void write_attack(enum attack a, bool may_land)
 	h_fini(&h);
 }
 
+static void write_attack(enum attack a, bool may_land)
+{
+	write_attack_sized(a, may_land, 700); /* a record of two write operations */
+}
+
 static void test_write_flipped_bit(void **s) { (void)s; write_attack(FLIP_BIT, true); }
 static void test_write_replayed_response(void **s) { (void)s; write_attack(REPLAY, false); }
 static void test_write_wrong_address(void **s) { (void)s; write_attack(WRONG_ADDRESS, false); }
 static void test_write_dropped_request(void **s) { (void)s; write_attack(DROP_REQUEST, false); }
 static void test_write_dropped_response(void **s) { (void)s; write_attack(DROP_RESPONSE, true); }
+
+/* One write operation: it lands, and the answer is a replayed signed failure. */
+static void test_write_landed_then_failure_replayed(void **s)
+{
+	(void)s;
+	write_attack_sized(LAND_THEN_FAIL, true, 100);
+	write_attack(LAND_THEN_FAIL, true);
+}
+
+/* The route keeps a signed write back and delivers it in place of the next one
+ * (same counter, same address): the read-back after an unsettled write sees it. */
+static void test_write_withheld_then_substituted(void **state)
+{
+	(void)state;
+	struct harness h;
+	struct evil e;
+	setup(&h, &e);
+	e.attack = WITHHOLD;
+	e.target = RPMB_REQ_WRITE;
+	uint8_t a[40], b[40];
+	memset(a, 0xAA, sizeof(a));
+	memset(b, 0xBB, sizeof(b));
+	assert_int_not_equal(h_set(h.st, 6, a, sizeof(a)), TV_OK); /* withheld */
+	assert_int_equal(h_get(h.st, 6)->data[0], 6);
+	int rc = h_set(h.st, 7, b, sizeof(b)); /* answered by the withheld write */
+	assert_int_equal(e.attack, NONE);
+	assert_int_not_equal(rc, TV_OK);
+	assert_int_equal(h_get(h.st, 7)->data[0], 7); /* b is not there */
+	assert_int_equal(h_get(h.st, 6)->data[0], 0xAA); /* a landed after all */
+	assert_consistent(&h);
+	assert_int_equal(h_set(h.st, 7, b, sizeof(b)), TV_OK);
+	assert_consistent(&h);
+	h_fini(&h);
+}
 
 /* A stale counter: the route replays an old counter response. */
 static void test_stale_counter(void **state)
@@ -260,6 +317,8 @@ int main(void)
 		cmocka_unit_test(test_write_wrong_address),
 		cmocka_unit_test(test_write_dropped_request),
 		cmocka_unit_test(test_write_dropped_response),
+		cmocka_unit_test(test_write_landed_then_failure_replayed),
+		cmocka_unit_test(test_write_withheld_then_substituted),
 		cmocka_unit_test(test_stale_counter),
 		cmocka_unit_test(test_read_flipped_bit),
 		cmocka_unit_test(test_read_replayed),

@@ -64,13 +64,19 @@ int tv_huk_load_or_create(const char *path, uint8_t huk[TV_HUK_SIZE])
 	return rc;
 }
 
+/* The CID without the fields an eMMC firmware update may change. */
+static void stable_cid(const uint8_t cid[16], uint8_t out[16])
+{
+	memcpy(out, cid, 16);
+	out[9] = 0;  /* product revision */
+	out[15] = 0; /* CRC7 + stop bit */
+}
+
 int tv_rpmb_key_derive(const uint8_t huk[TV_HUK_SIZE], const uint8_t cid[16],
 		       uint8_t key[TV_KEY_SIZE])
 {
 	uint8_t msg[16];
-	memcpy(msg, cid, sizeof(msg));
-	msg[9] = 0;  /* product revision: may change with a firmware update */
-	msg[15] = 0; /* CRC7 + stop bit */
+	stable_cid(cid, msg);
 	return tv_hmac_sha256(huk, TV_HUK_SIZE, msg, sizeof(msg), key);
 }
 
@@ -80,6 +86,6 @@ int tv_store_key_derive(const uint8_t huk[TV_HUK_SIZE], const uint8_t cid[16],
 	static const char label[] = "teevar store record key v1";
 	uint8_t msg[sizeof(label) - 1 + 16];
 	memcpy(msg, label, sizeof(label) - 1);
-	memcpy(msg + sizeof(label) - 1, cid, 16);
+	stable_cid(cid, msg + sizeof(label) - 1);
 	return tv_hmac_sha256(huk, TV_HUK_SIZE, msg, sizeof(msg), key);
 }

@@ -3,10 +3,11 @@
  * The secure core's root secret (the model of a hardware-unique key) and the
  * keys derived from it.
  *
- *   RPMB key  = HMAC-SHA256(HUK, CID with byte 9 (PRV) and byte 15 (CRC) zeroed)
- *               as OP-TEE derives it, so an image keyed by teevar matches a board.
- *   store key = HMAC-SHA256(HUK, "teevar store record key v1" || CID): authenticates
- *               the store's records (docs/store-format.md).
+ *   RPMB key  = HMAC-SHA256(HUK, CID with byte 9 (PRV) and byte 15 (CRC) zeroed),
+ *               the recipe OP-TEE uses (with its own 16-byte HUK);
+ *   store key = HMAC-SHA256(HUK, "teevar store record key v1" || the same CID):
+ *               authenticates the store's records (docs/store-format.md).
+ * Both survive an eMMC firmware update, which may change PRV (and so the CRC).
  */
 #ifndef TV_HUK_H
 #define TV_HUK_H

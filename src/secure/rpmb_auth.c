@@ -59,12 +59,9 @@ static int read_counter_frame(struct tv_rpmb *r, uint8_t resp[RPMB_FRAME_SIZE])
 	return TV_OK;
 }
 
-int tv_rpmb_read_counter(struct tv_rpmb *r, uint32_t *counter)
+/* Checks a counter response whose type and nonce already matched. */
+static int verify_counter(struct tv_rpmb *r, const uint8_t resp[RPMB_FRAME_SIZE])
 {
-	uint8_t resp[RPMB_FRAME_SIZE];
-	int rc = read_counter_frame(r, resp);
-	if (rc != TV_OK)
-		return rc;
 	uint16_t result = rpmb_frame_result(resp);
 	if ((result & RPMB_RES_MASK) == RPMB_RES_NO_KEY)
 		return TV_EKEY; /* unsigned answer: never trusted after open */
@@ -72,14 +69,25 @@ int tv_rpmb_read_counter(struct tv_rpmb *r, uint32_t *counter)
 		r->stats.verify_failures++;
 		return TV_EKEY;
 	}
-	rc = result_error(r, result);
+	int rc = result_error(r, result);
 	if (rc != TV_OK)
 		return rc;
 	r->counter = tv_get_be32(resp + RPMB_OFF_COUNTER);
 	r->counter_known = true;
-	if (counter)
-		*counter = r->counter;
+	if (r->counter == UINT32_MAX)
+		r->expired = true;
 	return TV_OK;
+}
+
+int tv_rpmb_read_counter(struct tv_rpmb *r, uint32_t *counter)
+{
+	uint8_t resp[RPMB_FRAME_SIZE];
+	int rc = read_counter_frame(r, resp);
+	if (rc == TV_OK)
+		rc = verify_counter(r, resp);
+	if (rc == TV_OK && counter)
+		*counter = r->counter;
+	return rc;
 }
 
 static int program_key(struct tv_rpmb *r)
@@ -129,7 +137,7 @@ int tv_rpmb_open(struct tv_rpmb *r, struct rpmb_dev dev, const uint8_t huk[TV_HU
 		else if (no_key)
 			rc = program_key(r);
 		else
-			rc = tv_rpmb_read_counter(r, NULL);
+			rc = verify_counter(r, resp);
 	}
 	if (rc != TV_OK)
 		tv_rpmb_close(r);
@@ -232,55 +240,87 @@ static void build_write(const struct tv_rpmb *r, uint8_t *req, uint32_t addr, ui
 	}
 }
 
+/* Only a signed OK with our address and counter + 1 proves the write. A signed
+ * failure proves nothing: write responses carry no nonce, so the route may have
+ * delivered the write, then replayed the request to get a failure answer. */
 static int verify_write(struct tv_rpmb *r, const uint8_t *resp, uint32_t addr)
 {
 	if (rpmb_frame_type(resp) != RPMB_RESP_TYPE(RPMB_REQ_WRITE) ||
 	    !rpmb_mac_verify(r->key, resp, 1))
 		return verify_failed(r);
 	uint16_t result = rpmb_frame_result(resp);
-	if ((result & RPMB_RES_MASK) != RPMB_RES_OK) {
-		int rc = result_error(r, result);
-		/* A counter failure means our idea of the counter is stale. */
-		if ((result & RPMB_RES_MASK) == RPMB_RES_COUNTER_FAILURE)
-			r->counter_known = false;
-		return rc;
-	}
+	if ((result & RPMB_RES_MASK) != RPMB_RES_OK)
+		return result_error(r, result);
 	if (tv_get_be16(resp + RPMB_OFF_ADDRESS) != addr ||
 	    tv_get_be32(resp + RPMB_OFF_COUNTER) != r->counter + 1)
-		return verify_failed(r); /* replayed or forged: outcome unknown */
+		return verify_failed(r); /* replayed or substituted: outcome unknown */
 	if (result & RPMB_RES_COUNTER_EXPIRED)
 		r->expired = true;
 	r->counter++;
 	return TV_OK;
 }
 
+/* After an unsettled write, the frames we signed for that counter value may still
+ * be held by the route and delivered in place of a later request with the same
+ * counter: a success answer cannot tell them apart. So until one write has been
+ * read back, every write is confirmed by reading its blocks. */
+static int confirm_write(struct tv_rpmb *r, uint32_t addr, uint32_t n, const uint8_t *data)
+{
+	uint8_t *back = malloc((size_t)n * RPMB_BLOCK_SIZE);
+	if (!back)
+		return TV_ENOMEM;
+	int rc = tv_rpmb_read(r, addr, n, back);
+	if (rc == TV_OK && memcmp(back, data, (size_t)n * RPMB_BLOCK_SIZE) != 0)
+		rc = verify_failed(r);
+	free(back);
+	if (rc == TV_OK)
+		r->unsettled = false;
+	return rc;
+}
+
+static int send_write(struct tv_rpmb *r, uint32_t addr, uint32_t n, const uint8_t *data)
+{
+	uint8_t *req = malloc((size_t)n * RPMB_FRAME_SIZE);
+	if (!req)
+		return TV_ENOMEM;
+	build_write(r, req, addr, n, data);
+	int rc = rpmb_mac_sign(r->key, req, n);
+	uint8_t resp[RPMB_FRAME_SIZE];
+	if (rc == TV_OK) {
+		r->stats.write_ops++;
+		r->unsettled = true; /* until proven otherwise */
+		r->last_write_sent = true;
+		rc = rpmb_dev_route(&r->dev, req, n, resp, 1) == TV_OK ? TV_OK : TV_EIO;
+	}
+	free(req);
+	return rc == TV_OK ? verify_write(r, resp, addr) : rc;
+}
+
 int tv_rpmb_write(struct tv_rpmb *r, uint32_t addr, uint32_t nblocks, const uint8_t *data)
 {
+	r->last_write_sent = false;
 	int rc = check_range(r, addr, nblocks);
 	if (rc != TV_OK)
 		return rc;
 	if (!data || nblocks > tv_rpmb_write_blocks(r))
 		return TV_EINVAL;
-	if (r->expired || (r->counter_known && r->counter == UINT32_MAX))
+	if (r->expired)
 		return TV_EEXPIRED;
 	if (!r->counter_known && (rc = tv_rpmb_read_counter(r, NULL)) != TV_OK)
 		return rc;
-	uint8_t *req = malloc((size_t)nblocks * RPMB_FRAME_SIZE);
-	if (!req)
-		return TV_ENOMEM;
-	build_write(r, req, addr, nblocks, data);
-	rc = rpmb_mac_sign(r->key, req, nblocks);
-	uint8_t resp[RPMB_FRAME_SIZE];
+	if (r->expired)
+		return TV_EEXPIRED;
+	bool was_unsettled = r->unsettled;
+	rc = send_write(r, addr, nblocks, data);
+	if (rc == TV_OK && was_unsettled)
+		rc = confirm_write(r, addr, nblocks, data);
+	else if (rc == TV_OK)
+		r->unsettled = false;
 	if (rc == TV_OK) {
-		r->stats.write_ops++;
-		rc = rpmb_dev_route(&r->dev, req, nblocks, resp, 1) == TV_OK ? TV_OK : TV_EIO;
-	}
-	free(req);
-	if (rc == TV_OK)
-		rc = verify_write(r, resp, addr);
-	if (rc == TV_OK)
 		r->stats.blocks_written += nblocks;
-	else if (rc == TV_EIO || rc == TV_EAUTH)
-		r->counter_known = false; /* the write may have landed */
+		r->last_write_sent = false;
+	} else if (r->last_write_sent) {
+		r->counter_known = false; /* re-read (under a fresh nonce) before writing */
+	}
 	return rc;
 }

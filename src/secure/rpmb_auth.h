@@ -5,12 +5,16 @@
  * counter == old + 1 after a write) and any mismatch is an error; the data of a
  * response that failed a check is never used.
  *
- * Outcome of a write:
- *   TV_OK                          verified: the blocks are on the device;
- *   TV_EDEVICE, TV_EEXPIRED        the device answered (with a valid MAC) that
- *                                  it did not write: nothing changed;
- *   TV_EIO, TV_EAUTH               no trustworthy answer: the write may or may
- *                                  not have landed (the caller must find out).
+ * Outcome of a write: TV_OK means verified, the blocks are on the device. Any
+ * other result with last_write_sent set means the request left: the write may or
+ * may not have landed (write responses carry no nonce, so even a signed failure
+ * answer can be a replay), and the caller must find out from the media. Without
+ * last_write_sent nothing was sent (bad arguments, counter known to be expired,
+ * the counter could not be read).
+ *
+ * After such an unsettled write, the next successful write is read back before
+ * it counts: the route may hold the earlier signed frames and deliver them in
+ * place of a later request signed with the same counter value.
  */
 #ifndef TV_RPMB_AUTH_H
 #define TV_RPMB_AUTH_H
@@ -43,6 +47,8 @@ struct tv_rpmb {
 	bool counter_known;       /* false after an uncertain write */
 	bool expired;             /* the device reported counter expiry */
 	bool key_programmed_now;  /* tv_rpmb_open() programmed the key */
+	bool unsettled;           /* a sent write has no verified outcome yet */
+	bool last_write_sent;     /* the last tv_rpmb_write() failed after sending */
 	uint32_t max_read_blocks;
 	struct tv_rpmb_stats stats;
 };

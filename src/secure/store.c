@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "store_index.h"
@@ -191,6 +192,9 @@ static int resync(struct tv_store *st)
 		st->unsynced = true;
 		return rc;
 	}
+	/* Never reuse a sequence number, even one whose record did not land. */
+	if (fresh.next_seq < st->next_seq)
+		fresh.next_seq = st->next_seq;
 	unload(st);
 	*st = fresh;
 	st->unsynced = false;
@@ -211,7 +215,7 @@ static int commit(struct tv_store *st, struct wrec *w, size_t n)
 		len += w[i].size;
 	}
 	int rc = write_span(st, pos, len);
-	if (rc == TV_EIO || rc == TV_EAUTH) {
+	if (rc != TV_OK && st->rpmb->last_write_sent) { /* it may have landed */
 		int rs = resync(st);
 		return rs == TV_OK ? rc : rs;
 	}
@@ -412,7 +416,7 @@ int tv_store_set(struct tv_store *st, const struct tv_store_var *v)
 	w.rec.data_size = v->data_size;
 	w.rec.ext = v->ext;
 	rc = write_one(st, &w);
-	if (rc == TV_EIO || rc == TV_EAUTH) /* settled by a reload: did it land? */
+	if (rc != TV_OK && st->rpmb->last_write_sent) /* settled by a reload: did it land? */
 		return same_value(tv_index_find(&st->idx, v->guid, v->name, v->name_size), v) ? TV_OK : rc;
 	return rc;
 }
@@ -434,7 +438,7 @@ int tv_store_delete(struct tv_store *st, const uint8_t guid[16], const uint8_t *
 	w.rec.name = k->v.name;
 	w.rec.name_size = k->v.name_size;
 	rc = write_one(st, &w);
-	if (rc == TV_EIO || rc == TV_EAUTH) {
+	if (rc != TV_OK && st->rpmb->last_write_sent) {
 		k = tv_index_find(&st->idx, guid, name, name_size);
 		return k && tv_key_is_var(k) ? rc : TV_OK;
 	}
@@ -655,6 +659,6 @@ void tv_store_close(struct tv_store *st)
 		return;
 	unload(st);
 	free(st->wbuf);
-	memset(st->key, 0, sizeof(st->key));
+	OPENSSL_cleanse(st->key, sizeof(st->key));
 	free(st);
 }
