@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The MM communicate buffer, as the Linux tee_stmm_efi driver and EDK2's
+ * StandaloneMM variable service exchange it (little-endian, UINTN = 8 bytes):
+ *
+ *   EFI_MM_COMMUNICATE_HEADER (24)   HeaderGuid[16], MessageLength u64
+ *   SMM_VARIABLE_COMMUNICATE_HEADER  Function u64, ReturnStatus u64
+ *   payload                          per function, below
+ */
+#ifndef TV_MM_WIRE_H
+#define TV_MM_WIRE_H
+
+#define MM_COMM_HDR_SIZE 24u   /* GUID + MessageLength */
+#define MM_VAR_HDR_SIZE 16u    /* Function + ReturnStatus */
+#define MM_PAYLOAD_OFF (MM_COMM_HDR_SIZE + MM_VAR_HDR_SIZE) /* 40 */
+
+#define MM_OFF_GUID 0u
+#define MM_OFF_MSG_LEN 16u
+#define MM_OFF_FUNCTION 24u
+#define MM_OFF_STATUS 32u
+
+enum mm_var_function {
+	MM_VAR_GET_VARIABLE = 1,
+	MM_VAR_GET_NEXT_VARIABLE_NAME = 2,
+	MM_VAR_SET_VARIABLE = 3,
+	MM_VAR_QUERY_VARIABLE_INFO = 4,
+	MM_VAR_READY_TO_BOOT = 5,
+	MM_VAR_EXIT_BOOT_SERVICE = 6,
+	MM_VAR_GET_STATISTICS = 7,
+	MM_VAR_LOCK_VARIABLE = 8,
+	MM_VAR_PROPERTY_SET = 9,
+	MM_VAR_PROPERTY_GET = 10,
+	MM_VAR_GET_PAYLOAD_SIZE = 11,
+	MM_VAR_INIT_RUNTIME_CACHE = 12,
+	MM_VAR_SYNC_RUNTIME_CACHE = 13,
+	MM_VAR_GET_RUNTIME_CACHE_INFO = 14,
+};
+
+/* SMM_VARIABLE_COMMUNICATE_ACCESS_VARIABLE (GET / SET) */
+#define MM_ACCESS_OFF_GUID 0u
+#define MM_ACCESS_OFF_DATA_SIZE 16u
+#define MM_ACCESS_OFF_NAME_SIZE 24u
+#define MM_ACCESS_OFF_ATTRS 32u
+#define MM_ACCESS_OFF_NAME 36u
+#define MM_ACCESS_HDR_SIZE 36u
+
+/* SMM_VARIABLE_COMMUNICATE_GET_NEXT_VARIABLE_NAME (and LOCK_VARIABLE) */
+#define MM_NEXT_OFF_GUID 0u
+#define MM_NEXT_OFF_NAME_SIZE 16u
+#define MM_NEXT_OFF_NAME 24u
+#define MM_NEXT_HDR_SIZE 24u
+
+/* SMM_VARIABLE_COMMUNICATE_QUERY_VARIABLE_INFO */
+#define MM_QUERY_OFF_MAX_STORAGE 0u
+#define MM_QUERY_OFF_REMAINING 8u
+#define MM_QUERY_OFF_MAX_SIZE 16u
+#define MM_QUERY_OFF_ATTRS 24u
+#define MM_QUERY_SIZE 32u
+
+/* SMM_VARIABLE_COMMUNICATE_VAR_CHECK_VARIABLE_PROPERTY */
+#define MM_PROP_OFF_GUID 0u
+#define MM_PROP_OFF_NAME_SIZE 16u
+#define MM_PROP_OFF_PROPERTY 24u /* Revision u16, Property u16, Attributes u32,
+				    MinSize u64, MaxSize u64 */
+#define MM_PROP_OFF_NAME 48u
+#define MM_PROP_HDR_SIZE 48u
+
+/* SMM_VARIABLE_COMMUNICATE_GET_PAYLOAD_SIZE */
+#define MM_PAYLOAD_SIZE_SIZE 8u
+
+#endif

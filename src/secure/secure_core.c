@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "secure_core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "huk.h"
+#include "rpmb_auth.h"
+#include "tv_err.h"
+
+struct tv_secure {
+	int lock_fd;
+	struct rpmb_emu *emu;
+	struct tv_rpmb rpmb;
+	bool rpmb_open;
+	struct tv_store *store;
+	struct tv_varsvc *vars;
+	struct tv_stmm *stmm;
+};
+
+void tv_secure_config_default(struct tv_secure_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	rpmb_emu_config_default(&cfg->emu);
+	cfg->store.format_blank = true;
+	tv_varsvc_config_default(&cfg->vars);
+	cfg->sync = true;
+}
+
+static int path_in(char *out, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(out, size, "%s/%s", dir, name);
+	return n < 0 || (size_t)n >= size ? TV_EINVAL : TV_OK;
+}
+
+static int take_lock(struct tv_secure *sec, const char *dir)
+{
+	char path[4096];
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return TV_EIO;
+	int rc = path_in(path, sizeof(path), dir, "lock");
+	if (rc != TV_OK)
+		return rc;
+	sec->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (sec->lock_fd < 0)
+		return TV_EIO;
+	if (flock(sec->lock_fd, LOCK_EX | LOCK_NB) != 0)
+		return errno == EWOULDBLOCK ? TV_EBUSY : TV_EIO;
+	return TV_OK;
+}
+
+static int open_device(struct tv_secure *sec, const char *dir, const struct tv_secure_config *cfg)
+{
+	char path[4096];
+	int rc = path_in(path, sizeof(path), dir, "rpmb.img");
+	if (rc != TV_OK)
+		return rc;
+	struct rpmb_emu_config ec = cfg->emu;
+	ec.sync = cfg->sync;
+	rc = rpmb_emu_open(path, &ec, &sec->emu);
+	if (rc == TV_ENOENT)
+		rc = rpmb_emu_create(path, &ec, &sec->emu);
+	return rc;
+}
+
+static int open_store(struct tv_secure *sec, const char *dir, const struct tv_secure_config *cfg)
+{
+	char path[4096];
+	uint8_t huk[TV_HUK_SIZE], key[TV_KEY_SIZE];
+	int rc = path_in(path, sizeof(path), dir, "huk");
+	if (rc == TV_OK)
+		rc = tv_huk_load_or_create(path, huk);
+	struct tv_rpmb_config rcfg = {.allow_key_program = true};
+	if (rc == TV_OK)
+		rc = tv_rpmb_open(&sec->rpmb, rpmb_emu_dev(sec->emu), huk, &rcfg);
+	sec->rpmb_open = rc == TV_OK;
+	if (rc == TV_OK)
+		rc = tv_store_key_derive(huk, sec->rpmb.info.cid, key);
+	if (rc == TV_OK)
+		rc = tv_store_open(&sec->rpmb, key, &cfg->store, &sec->store);
+	OPENSSL_cleanse(huk, sizeof(huk));
+	OPENSSL_cleanse(key, sizeof(key));
+	return rc;
+}
+
+int tv_secure_open(const char *state_dir, const struct tv_secure_config *cfg,
+		   struct tv_secure **out)
+{
+	if (!state_dir || !out)
+		return TV_EINVAL;
+	struct tv_secure_config def;
+	if (!cfg) {
+		tv_secure_config_default(&def);
+		cfg = &def;
+	}
+	struct tv_secure *sec = calloc(1, sizeof(*sec));
+	if (!sec)
+		return TV_ENOMEM;
+	sec->lock_fd = -1;
+	int rc = take_lock(sec, state_dir);
+	if (rc == TV_OK)
+		rc = open_device(sec, state_dir, cfg);
+	if (rc == TV_OK)
+		rc = open_store(sec, state_dir, cfg);
+	if (rc == TV_OK)
+		rc = tv_varsvc_create(sec->store, &cfg->vars, &sec->vars);
+	if (rc == TV_OK)
+		rc = tv_stmm_create(sec->vars, &cfg->stmm, &sec->stmm);
+	if (rc != TV_OK) {
+		tv_secure_close(sec);
+		return rc;
+	}
+	*out = sec;
+	return TV_OK;
+}
+
+void tv_secure_close(struct tv_secure *sec)
+{
+	if (!sec)
+		return;
+	tv_stmm_destroy(sec->stmm);
+	tv_varsvc_destroy(sec->vars);
+	tv_store_close(sec->store);
+	if (sec->rpmb_open)
+		tv_rpmb_close(&sec->rpmb);
+	rpmb_emu_free(sec->emu);
+	if (sec->lock_fd >= 0)
+		close(sec->lock_fd);
+	free(sec);
+}
+
+struct tv_stmm *tv_secure_stmm(struct tv_secure *sec) { return sec->stmm; }
+struct tv_varsvc *tv_secure_varsvc(struct tv_secure *sec) { return sec->vars; }
+struct tv_store *tv_secure_store(struct tv_secure *sec) { return sec->store; }
+struct rpmb_emu *tv_secure_emu(struct tv_secure *sec) { return sec->emu; }

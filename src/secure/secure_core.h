@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The whole secure world on a state directory: HUK, emulated RPMB image, the
+ * authenticated RPMB access, the store, the variable service and the StMM entry.
+ * Opening takes an exclusive lock on the directory so that two processes never
+ * run a secure core on the same store.
+ *
+ *   <state>/huk       32-byte HUK, mode 0600
+ *   <state>/rpmb.img  emulated eMMC RPMB (docs/rpmb-image.md), created if missing
+ *   <state>/lock      flock()ed while open
+ */
+#ifndef TV_SECURE_CORE_H
+#define TV_SECURE_CORE_H
+
+#include <stdbool.h>
+
+#include "rpmb_emu.h"
+#include "stmm.h"
+#include "store.h"
+#include "var_service.h"
+
+struct tv_secure_config {
+	struct rpmb_emu_config emu;       /* for a new image */
+	struct tv_store_config store;
+	struct tv_varsvc_config vars;
+	struct tv_stmm_config stmm;
+	bool sync;                        /* fdatasync the image on every write */
+};
+void tv_secure_config_default(struct tv_secure_config *cfg);
+
+struct tv_secure;
+
+/* TV_EBUSY if another process holds the state directory. */
+int tv_secure_open(const char *state_dir, const struct tv_secure_config *cfg,
+		   struct tv_secure **out);
+void tv_secure_close(struct tv_secure *sec);
+
+struct tv_stmm *tv_secure_stmm(struct tv_secure *sec);
+struct tv_varsvc *tv_secure_varsvc(struct tv_secure *sec);
+struct tv_store *tv_secure_store(struct tv_secure *sec);
+struct rpmb_emu *tv_secure_emu(struct tv_secure *sec);
+
+#endif
