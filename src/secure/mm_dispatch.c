@@ -34,7 +34,8 @@ static bool name_ok(const struct mm_req *r, size_t off, uint64_t name_size, uint
 {
 	if (name_size > r->size || extra > r->size || off + name_size + extra > r->size)
 		return false;
-	return name_size >= 2 && r->pl[off + name_size - 2] == 0 && r->pl[off + name_size - 1] == 0;
+	size_t last = off + (size_t)(name_size / 2 * 2) - 2; /* Name[NameSize / 2 - 1] */
+	return name_size >= 2 && r->pl[last] == 0 && r->pl[last + 1] == 0;
 }
 
 static efi_status_t fn_access(struct tv_varsvc *svc, struct mm_req *r, bool set)
