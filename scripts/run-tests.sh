@@ -19,7 +19,7 @@ passed = failed = 0
 for line in open(sys.argv[1]):
     t = json.loads(line)
     out = t.get("stdout") or ""
-    for note in re.findall(r"^# (.*(?:checked|survived).*)$", out, re.M):
+    for note in re.findall(r"^# (.*(?:checked|survived|steps).*)$", out, re.M):
         print(f"{t['name']}: {note}")
     ok = len(re.findall(r"^ok \d+", out, re.M))
     bad = len(re.findall(r"^not ok \d+", out, re.M))
