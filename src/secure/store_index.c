@@ -95,7 +95,7 @@ int tv_index_insert(struct tv_index *idx, const struct tv_rec *r, struct tv_key 
 	k->v.name_size = r->name_size;
 	k->type = TV_REC_DEL;
 	k->hash = key_hash(r->guid, r->name, r->name_size);
-	if (idx->count >= 2 * idx->nbuckets)
+	if (idx->count >= idx->nbuckets)
 		grow(idx);
 	uint32_t b = k->hash & (idx->nbuckets - 1);
 	k->hnext = idx->buckets[b];
