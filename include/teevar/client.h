@@ -35,7 +35,8 @@ uint32_t tv_client_last_tee_result(const struct tv_client *c, uint32_t *origin);
 
 /* *data_size in: the buffer size; out (on SUCCESS and BUFFER_TOO_SMALL): the
  * data size. The request is trimmed to what fits the payload, as Linux does.
- * *attrs (may be NULL) is sent as given and written back on SUCCESS. data NULL
+ * *attrs (may be NULL) is sent as given and written back on SUCCESS and
+ * BUFFER_TOO_SMALL (UEFI 2.10; Linux: on SUCCESS only). data NULL
  * with a variable that fits: size written, EFI_INVALID_PARAMETER (as Linux). */
 efi_status_t tv_get_variable(struct tv_client *c, const efi_char16_t *name,
 			     const efi_guid_t *guid, uint32_t *attrs, size_t *data_size, void *data);

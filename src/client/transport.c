@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Transport specs ("inproc:DIR", ...) and releasing a transport. */
+#include <teevar/transport.h>
+
+#include <errno.h>
+#include <string.h>
+
+static const char *after_prefix(const char *spec, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return strncmp(spec, prefix, n) == 0 ? spec + n : NULL;
+}
+
+int tv_transport_open(const char *spec, struct tv_transport *out)
+{
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!spec)
+		return -EINVAL;
+	const char *rest = after_prefix(spec, "inproc:");
+	if (rest)
+		return tv_transport_inproc_open(rest, out);
+	if (after_prefix(spec, "unix:") || after_prefix(spec, "optee:"))
+		return -EPROTONOSUPPORT;
+	return -EINVAL;
+}
+
+void tv_transport_destroy(struct tv_transport *t)
+{
+	if (!t)
+		return;
+	if (t->ops && t->ops->destroy)
+		t->ops->destroy(t->ctx);
+	memset(t, 0, sizeof(*t));
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The in-process transport: the secure core's StMM entry called directly. */
+#include <teevar/store_info.h>
+#include <teevar/transport.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "secure_core.h"
+#include "stmm.h"
+#include "tv_err.h"
+
+static uint32_t stmm_open(void *ctx, const uint8_t uuid[16], uint32_t *session, uint32_t *origin)
+{
+	return tv_stmm_open_session(ctx, uuid, session, origin);
+}
+
+static uint32_t stmm_invoke(void *ctx, uint32_t session, uint32_t cmd,
+			    struct tv_tee_param params[TV_TEE_NUM_PARAMS], uint32_t *origin)
+{
+	return tv_stmm_invoke(ctx, session, cmd, params, origin);
+}
+
+static void stmm_close(void *ctx, uint32_t session)
+{
+	tv_stmm_close_session(ctx, session);
+}
+
+static const struct tv_transport_ops wrap_ops = {
+	.open_session = stmm_open,
+	.invoke = stmm_invoke,
+	.close_session = stmm_close,
+	.destroy = NULL,
+};
+
+/* The owning variant: ctx is the secure core, its StMM looked up per call. */
+static uint32_t core_open(void *ctx, const uint8_t uuid[16], uint32_t *session, uint32_t *origin)
+{
+	return tv_stmm_open_session(tv_secure_stmm(ctx), uuid, session, origin);
+}
+
+static uint32_t core_invoke(void *ctx, uint32_t session, uint32_t cmd,
+			    struct tv_tee_param params[TV_TEE_NUM_PARAMS], uint32_t *origin)
+{
+	return tv_stmm_invoke(tv_secure_stmm(ctx), session, cmd, params, origin);
+}
+
+static void core_close(void *ctx, uint32_t session)
+{
+	tv_stmm_close_session(tv_secure_stmm(ctx), session);
+}
+
+static void core_destroy(void *ctx)
+{
+	tv_secure_close(ctx);
+}
+
+static const struct tv_transport_ops core_ops = {
+	.open_session = core_open,
+	.invoke = core_invoke,
+	.close_session = core_close,
+	.destroy = core_destroy,
+};
+
+static void init_inproc(struct tv_transport *out, const struct tv_transport_ops *ops, void *ctx)
+{
+	memset(out, 0, sizeof(*out));
+	out->ops = ops;
+	out->ctx = ctx;
+	out->foreign_stmm = false;
+	out->ffa_codes = false;
+	out->name = "inproc";
+}
+
+static int errno_of(int tv_err)
+{
+	switch (tv_err) {
+	case TV_OK: return 0;
+	case TV_EINVAL: return -EINVAL;
+	case TV_ENOMEM: return -ENOMEM;
+	case TV_EAUTH: return -EBADMSG;
+	case TV_EKEY: return -EKEYREJECTED;
+	case TV_EEXPIRED: return -EROFS;
+	case TV_ENOSPC: return -ENOSPC;
+	case TV_ENOENT: return -ENOENT;
+	case TV_ECORRUPT: return -EUCLEAN;
+	case TV_EBUSY: return -EBUSY;
+	case TV_ERANGE: return -ERANGE;
+	default: return -EIO; /* TV_EIO, TV_EDEVICE */
+	}
+}
+
+int tv_transport_inproc_open(const char *state_dir, struct tv_transport *out)
+{
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!state_dir || !*state_dir)
+		return -EINVAL;
+	struct tv_secure_config cfg;
+	tv_secure_config_default(&cfg);
+	struct tv_secure *sec;
+	int rc = tv_secure_open(state_dir, &cfg, &sec);
+	if (rc != TV_OK)
+		return errno_of(rc);
+	init_inproc(out, &core_ops, sec);
+	return 0;
+}
+
+void tv_transport_inproc_wrap(struct tv_stmm *stmm, struct tv_transport *out)
+{
+	init_inproc(out, &wrap_ops, stmm);
+}
+
+/* Only the owning variant reaches the store; a wrapped StMM or any other
+ * transport cannot tell. */
+int tv_transport_store_info(const struct tv_transport *t, struct tv_store_info *out)
+{
+	if (!t || !out)
+		return -EINVAL;
+	if (t->ops != &core_ops)
+		return -ENOTSUP;
+	struct tv_secure *sec = t->ctx;
+	struct tv_store_stats st;
+	struct rpmb_dev_info dev;
+	tv_store_get_stats(tv_secure_store(sec), &st);
+	rpmb_emu_info(tv_secure_emu(sec), &dev);
+	*out = (struct tv_store_info){
+		.capacity = st.capacity,
+		.used = st.used,
+		.remaining = st.remaining,
+		.var_count = st.var_count,
+		.seg_count = st.seg_count,
+		.seg_bytes = st.seg_bytes,
+		.free_segs = st.free_segs,
+		.write_counter = st.write_counter,
+		.counter_expired = st.expired,
+		.rpmb_blocks = rpmb_info_blocks(&dev),
+		.blocks_per_write = rpmb_info_write_blocks(&dev),
+		.phase = (uint32_t)tv_varsvc_phase(tv_secure_varsvc(sec)),
+	};
+	return 0;
+}
