@@ -18,7 +18,8 @@
 
 struct tv_secure {
 	int lock_fd;
-	struct rpmb_emu *emu;
+	struct rpmb_emu *emu;     /* the in-process emulated device, if used */
+	struct rpmb_dev dev;      /* the route to the device */
 	struct tv_rpmb rpmb;
 	bool rpmb_open;
 	struct tv_store *store;
@@ -68,6 +69,8 @@ static int open_device(struct tv_secure *sec, const char *dir, const struct tv_s
 	rc = rpmb_emu_open(path, &ec, &sec->emu);
 	if (rc == TV_ENOENT)
 		rc = rpmb_emu_create(path, &ec, &sec->emu);
+	if (rc == TV_OK)
+		sec->dev = rpmb_emu_dev(sec->emu);
 	return rc;
 }
 
@@ -79,9 +82,11 @@ static int open_store(struct tv_secure *sec, const char *dir, const struct tv_se
 	if (rc == TV_OK)
 		rc = tv_huk_load_or_create(path, huk);
 	struct tv_rpmb_config rcfg = {.allow_key_program = true};
-	if (rc == TV_OK)
-		rc = tv_rpmb_open(&sec->rpmb, rpmb_emu_dev(sec->emu), huk, &rcfg);
-	sec->rpmb_open = rc == TV_OK;
+	if (rc == TV_OK) {
+		rc = tv_rpmb_open(&sec->rpmb, sec->dev, huk, &rcfg);
+		sec->rpmb_open = rc == TV_OK;
+		sec->dev.ops = NULL; /* tv_rpmb_open owns (or has closed) the route */
+	}
 	if (rc == TV_OK)
 		rc = tv_store_key_derive(huk, sec->rpmb.info.cid, key);
 	if (rc == TV_OK)
@@ -91,22 +96,25 @@ static int open_store(struct tv_secure *sec, const char *dir, const struct tv_se
 	return rc;
 }
 
-int tv_secure_open(const char *state_dir, const struct tv_secure_config *cfg,
-		   struct tv_secure **out)
+static int secure_open(const char *state_dir, const struct tv_secure_config *cfg,
+		       struct rpmb_dev *dev, struct tv_secure **out)
 {
-	if (!state_dir || !out)
-		return TV_EINVAL;
 	struct tv_secure_config def;
 	if (!cfg) {
 		tv_secure_config_default(&def);
 		cfg = &def;
 	}
 	struct tv_secure *sec = calloc(1, sizeof(*sec));
-	if (!sec)
+	if (!sec) {
+		if (dev)
+			rpmb_dev_close(dev);
 		return TV_ENOMEM;
+	}
 	sec->lock_fd = -1;
+	if (dev)
+		sec->dev = *dev;
 	int rc = take_lock(sec, state_dir);
-	if (rc == TV_OK)
+	if (rc == TV_OK && !dev)
 		rc = open_device(sec, state_dir, cfg);
 	if (rc == TV_OK)
 		rc = open_store(sec, state_dir, cfg);
@@ -122,6 +130,24 @@ int tv_secure_open(const char *state_dir, const struct tv_secure_config *cfg,
 	return TV_OK;
 }
 
+int tv_secure_open(const char *state_dir, const struct tv_secure_config *cfg,
+		   struct tv_secure **out)
+{
+	if (!state_dir || !out)
+		return TV_EINVAL;
+	return secure_open(state_dir, cfg, NULL, out);
+}
+
+int tv_secure_open_dev(const char *state_dir, const struct tv_secure_config *cfg,
+		       struct rpmb_dev dev, struct tv_secure **out)
+{
+	if (!state_dir || !out || !dev.ops) {
+		rpmb_dev_close(&dev);
+		return TV_EINVAL;
+	}
+	return secure_open(state_dir, cfg, &dev, out);
+}
+
 void tv_secure_close(struct tv_secure *sec)
 {
 	if (!sec)
@@ -131,6 +157,8 @@ void tv_secure_close(struct tv_secure *sec)
 	tv_store_close(sec->store);
 	if (sec->rpmb_open)
 		tv_rpmb_close(&sec->rpmb);
+	else if (sec->dev.ops)
+		rpmb_dev_close(&sec->dev);
 	rpmb_emu_free(sec->emu);
 	if (sec->lock_fd >= 0)
 		close(sec->lock_fd);
@@ -141,3 +169,4 @@ struct tv_stmm *tv_secure_stmm(struct tv_secure *sec) { return sec->stmm; }
 struct tv_varsvc *tv_secure_varsvc(struct tv_secure *sec) { return sec->vars; }
 struct tv_store *tv_secure_store(struct tv_secure *sec) { return sec->store; }
 struct rpmb_emu *tv_secure_emu(struct tv_secure *sec) { return sec->emu; }
+struct tv_rpmb *tv_secure_rpmb(struct tv_secure *sec) { return &sec->rpmb; }

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 
+#include "rpmb_auth.h"
 #include "rpmb_emu.h"
 #include "stmm.h"
 #include "store.h"
@@ -33,11 +34,17 @@ struct tv_secure;
 /* TV_EBUSY if another process holds the state directory. */
 int tv_secure_open(const char *state_dir, const struct tv_secure_config *cfg,
 		   struct tv_secure **out);
+/* The same, with the RPMB device reached through `dev` (a supplicant route, a
+ * Linux eMMC...) instead of <state>/rpmb.img; the state directory then holds the
+ * HUK and the lock only. Takes ownership of dev, also on failure. */
+int tv_secure_open_dev(const char *state_dir, const struct tv_secure_config *cfg,
+		       struct rpmb_dev dev, struct tv_secure **out);
 void tv_secure_close(struct tv_secure *sec);
 
 struct tv_stmm *tv_secure_stmm(struct tv_secure *sec);
 struct tv_varsvc *tv_secure_varsvc(struct tv_secure *sec);
 struct tv_store *tv_secure_store(struct tv_secure *sec);
-struct rpmb_emu *tv_secure_emu(struct tv_secure *sec);
+struct rpmb_emu *tv_secure_emu(struct tv_secure *sec); /* NULL with open_dev */
+struct tv_rpmb *tv_secure_rpmb(struct tv_secure *sec);
 
 #endif
