@@ -31,8 +31,13 @@ int tv_transport_inproc_open(const char *state_dir, struct tv_transport *out);
 struct tv_stmm;
 void tv_transport_inproc_wrap(struct tv_stmm *stmm, struct tv_transport *out);
 
-/* Opens a transport from a spec: "inproc:DIR". ("unix:PATH" and "optee:DEV"
- * are reserved: -EPROTONOSUPPORT.) */
+/* Connects to teevard's socket (docs/teevard-protocol.md). */
+int tv_transport_unix_open(const char *socket_path, struct tv_transport *out);
+
+/* A real OP-TEE through the Linux TEE driver (e.g. /dev/tee0). */
+int tv_transport_optee_open(const char *device, struct tv_transport *out);
+
+/* Opens a transport from a spec: "inproc:DIR", "unix:SOCKET" or "optee:DEVICE". */
 int tv_transport_open(const char *spec, struct tv_transport *out);
 
 /* (tv_transport_store_info is in store_info.h.) */

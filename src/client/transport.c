@@ -18,11 +18,13 @@ int tv_transport_open(const char *spec, struct tv_transport *out)
 	memset(out, 0, sizeof(*out));
 	if (!spec)
 		return -EINVAL;
-	const char *rest = after_prefix(spec, "inproc:");
-	if (rest)
+	const char *rest;
+	if ((rest = after_prefix(spec, "inproc:")))
 		return tv_transport_inproc_open(rest, out);
-	if (after_prefix(spec, "unix:") || after_prefix(spec, "optee:"))
-		return -EPROTONOSUPPORT;
+	if ((rest = after_prefix(spec, "unix:")))
+		return tv_transport_unix_open(rest, out);
+	if ((rest = after_prefix(spec, "optee:")))
+		return tv_transport_optee_open(rest, out);
 	return -EINVAL;
 }
 
