@@ -1,0 +1,415 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# The teevar CLI end to end, as TAP: every command, every error path, exit codes.
+# Each test gets a fresh state directory. Usage: test_cli.sh PATH/TO/teevar
+set -uo pipefail
+
+TEEVAR=${1:?usage: test_cli.sh PATH/TO/teevar}
+[[ $TEEVAR == /* ]] || TEEVAR=$PWD/$TEEVAR
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+unset TEEVAR_TEE TEEVAR_STATE
+
+G=8be4df61-93ca-11d2-aa0d-00e098032b8c    # EFI_GLOBAL_VARIABLE
+DB=d719b2cb-3d3a-4596-a3bc-dad00e67656f   # EFI_IMAGE_SECURITY_DATABASE
+V=11111111-2222-3333-4444-555555555555    # a vendor GUID of our own
+N=0
+ST=
+OUT=$TMP/out
+ERR=$TMP/err
+SAN=0
+
+fresh() {
+	ST=$(mktemp -d "$TMP/state.XXXXXX")
+}
+
+# run ARGS...: teevar on $ST; sets RC, output in $OUT / $ERR. Stdin from $IN.
+run() {
+	RC=0
+	"$TEEVAR" --state "$ST" "$@" >"$OUT" 2>"$ERR" <"${IN:-/dev/null}" || RC=$?
+	if grep -qE 'Sanitizer|runtime error:' "$ERR"; then
+		SAN=1
+	fi
+	return 0
+}
+
+# run_env ARGS...: teevar without --state (transport from the environment).
+run_env() {
+	RC=0
+	"$TEEVAR" "$@" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	if grep -qE 'Sanitizer|runtime error:' "$ERR"; then
+		SAN=1
+	fi
+	return 0
+}
+
+rc_is() { [ "$RC" -eq "$1" ] || { echo "# exit $RC, expected $1" >&2; return 1; }; }
+out_has() { grep -qF -- "$1" "$OUT" || { echo "# stdout lacks '$1'" >&2; return 1; }; }
+err_has() { grep -qF -- "$1" "$ERR" || { echo "# stderr lacks '$1'" >&2; return 1; }; }
+out_is_file() { cmp -s "$OUT" "$1" || { echo "# stdout differs from $1" >&2; return 1; }; }
+one_err_line() { [ "$(wc -l <"$ERR")" -eq 1 ] || { echo "# stderr not one line" >&2; return 1; }; }
+not_in_out() { ! grep -qF -- "$1" "$OUT" || { echo "# stdout has '$1'" >&2; return 1; }; }
+json_ok() { python3 -m json.tool "$OUT" >/dev/null || { echo "# bad JSON" >&2; return 1; }; }
+# py EXPR: a Python expression over the JSON on stdout, bound to j.
+py() { python3 -c "import json,sys; j=json.load(open('$OUT')); sys.exit(0 if ($1) else 1)" ||
+	{ echo "# JSON check failed: $1" >&2; return 1; }; }
+
+# t DESC FUNC: one TAP test; FUNC runs in a fresh state directory.
+t() {
+	local desc=$1 fn=$2
+	N=$((N + 1))
+	fresh
+	# Not in a condition: there bash would ignore set -e inside the subshell.
+	(
+		set -e
+		"$fn"
+		[ "$SAN" -eq 0 ] || { echo "# sanitizer report" >&2; exit 1; }
+	) 2>"$TMP/diag"
+	if [ $? -eq 0 ]; then
+		echo "ok $N - $desc"
+	else
+		echo "not ok $N - $desc"
+		sed 's/^/# /' "$TMP/diag" "$ERR" 2>/dev/null
+	fi
+}
+
+bytes() { printf "$1" >"$TMP/expect"; }
+
+# ---- help and usage ----
+
+t_help() { run --help; rc_is 0; for c in list get set delete info phase lock property; do
+	out_has "  $c "; done; out_has "exit codes"; out_has "4  cannot reach"; }
+t_version() { run --version; rc_is 0; out_has "teevar "; }
+t_no_command() { run; rc_is 1; err_has "no command"; one_err_line; }
+t_unknown_command() { run frobnicate; rc_is 1; err_has "unknown command"; one_err_line; }
+t_unknown_option() { run list --bogus; rc_is 1; err_has "unknown option"; }
+t_option_not_for_cmd() { run list --raw; rc_is 1; err_has "does not apply"; }
+t_option_twice() { run get --name A --name B --guid global; rc_is 1; err_has "twice"; }
+t_missing_value() { run get --name; rc_is 1; err_has "needs a value"; }
+t_get_missing_name() { run get; rc_is 1; err_has "missing variable"; one_err_line; }
+t_bad_guid() { run get Foo-8be4df61-93ca-11d2-aa0d-00e098032bXX; rc_is 1; err_has "expected Name-GUID"; }
+t_short_name() { run get Foo; rc_is 1; err_has "expected Name-GUID"; }
+t_name_alias_strict() { run get Foo-global; rc_is 1; }
+t_bad_guid_option() { run get --name Foo --guid nonsense; rc_is 1; err_has "bad GUID"; }
+t_name_without_guid() { run get --name Foo; rc_is 1; err_has "go together"; }
+t_both_forms() { run get Foo-$G --name Foo --guid global; rc_is 1; err_has "not both"; }
+t_empty_name() { run get --name "" --guid global; rc_is 1; err_has "empty"; }
+t_bad_utf8_name() { run set --name "$(printf 'A\xffB')" --guid global --hex 01; rc_is 1
+	err_has "UTF-8"; }
+t_long_name() {
+	local long; long=$(printf 'N%.0s' $(seq 1025))
+	run set "$long-$V" --hex 01; rc_is 1; err_has "1024"
+	long=${long:1}
+	run set "$long-$V" --hex 01; rc_is 0
+	run get "$long-$V" --raw; rc_is 0; bytes '\x01'; out_is_file "$TMP/expect"
+}
+t_bad_hex() { run set Foo-$V --hex "zz"; rc_is 1; err_has "bad --hex"; one_err_line; }
+t_odd_hex() { run set Foo-$V --hex "abc"; rc_is 1; err_has "bad --hex"
+	run set Foo-$V --hex "de a"; rc_is 1; }
+t_bad_attrs() {
+	for a in nv,xx "" nv,,bs 0x1ffffffff 12abc -1; do
+		run set Foo-$V --attrs "$a" --hex 01; rc_is 1; err_has "bad --attrs"
+	done
+}
+t_attrs_zero() { run set Foo-$V --attrs 0 --hex 01; rc_is 1; err_has "teevar delete"; }
+t_no_data() { run set Foo-$V; rc_is 1; err_has "no data"; }
+t_two_data() { run set Foo-$V --hex 01 --string x; rc_is 1; err_has "only one"; }
+t_empty_needs_flag() { run set Foo-$V --hex ""; rc_is 1; err_has "--empty"
+	: >"$TMP/empty"; run set Foo-$V --file "$TMP/empty"; rc_is 1; err_has "--empty"; }
+t_raw_and_json() { run get Foo-$V --raw --json; rc_is 1; }
+t_extra_arg() { run get Foo-$V Bar-$V; rc_is 1; err_has "unexpected argument"; }
+t_bad_numbers() {
+	run property set Foo-$V --max 18446744073709551616; rc_is 1; err_has "bad --max"
+	run property set Foo-$V --min -1; rc_is 1; err_has "bad --min"
+	run property set Foo-$V --min 5 --max 4; rc_is 1; err_has "larger than"
+	run property set Foo-$V --min 0x; rc_is 1
+}
+t_property_usage() { run property; rc_is 1; run property frob Foo-$V; rc_is 1
+	run property get Foo-$V --read-only; rc_is 1; }
+t_phase_usage() { run phase bogus; rc_is 1; err_has "unknown phase"; }
+
+# ---- set / get ----
+
+t_hex_roundtrip() { run set Foo-$V --hex "de ad be ef"; rc_is 0
+	run get Foo-$V --raw; rc_is 0; bytes '\xde\xad\xbe\xef'; out_is_file "$TMP/expect"
+	run set Foo-$V --hex "00:01,0x0203 ff"; rc_is 0
+	run get Foo-$V --raw; bytes '\x00\x01\x02\x03\xff'; out_is_file "$TMP/expect"; }
+t_string_roundtrip() { run set Str-$V --string "hello, world"; rc_is 0
+	run get Str-$V --raw; printf 'hello, world' >"$TMP/expect"; out_is_file "$TMP/expect"; }
+t_string16() { run set Lang-$V --string16 "Hé"; rc_is 0
+	run get Lang-$V --raw; bytes 'H\x00\xe9\x00\x00\x00'; out_is_file "$TMP/expect"; }
+t_file_roundtrip() {
+	python3 -c "import sys; sys.stdout.buffer.write(bytes(range(256)) * 3)" >"$TMP/in.bin"
+	run set Blob-$V --file "$TMP/in.bin"; rc_is 0
+	run get Blob-$V --raw; rc_is 0; out_is_file "$TMP/in.bin"
+}
+t_stdin_roundtrip() {
+	printf 'a\x00b\nc' >"$TMP/in.bin"
+	IN=$TMP/in.bin run set In-$V --stdin; rc_is 0
+	run get In-$V --raw; out_is_file "$TMP/in.bin"
+	printf 'zz' >"$TMP/in2.bin"
+	IN=$TMP/in2.bin run set In-$V --file -; rc_is 0
+	run get In-$V --raw; out_is_file "$TMP/in2.bin"
+}
+t_big_roundtrip() {
+	head -c 60000 /dev/urandom >"$TMP/in.bin"
+	run set Big-$V --file "$TMP/in.bin"; rc_is 0
+	run get Big-$V --raw; rc_is 0; out_is_file "$TMP/in.bin"
+}
+t_too_big() { head -c 70000 /dev/zero >"$TMP/in.bin"
+	run set Big-$V --file "$TMP/in.bin"; rc_is 3; err_has "EFI_INVALID_PARAMETER"; }
+t_default_attrs() { run set Foo-$V --hex 01; run get Foo-$V; rc_is 0
+	out_has "attributes: 0x00000007 (nv,bs,rt)"; }
+t_attrs_names() { run set A-$V --attrs rt,nv,bs --hex 01; rc_is 0
+	run get A-$V; out_has "attributes: 0x00000007 (nv,bs,rt)"
+	run set B-$V --attrs non-volatile,bootservice-access,runtime-access --hex 01; rc_is 0
+	run get B-$V; out_has "attributes: 0x00000007 (nv,bs,rt)"
+	run set C-$V --attrs NV,BS --hex 01; rc_is 0
+	run get C-$V; out_has "attributes: 0x00000003 (nv,bs)"; }
+t_attrs_numbers() { run set A-$V --attrs 0x3 --hex 01; rc_is 0
+	run get A-$V; out_has "attributes: 0x00000003 (nv,bs)"
+	run set B-$V --attrs 7 --hex 01; rc_is 0
+	run get B-$V; out_has "attributes: 0x00000007"; }
+t_append() { run set Log-$V --hex 0102; run set Log-$V --append --hex 0304; rc_is 0
+	run get Log-$V --raw; bytes '\x01\x02\x03\x04'; out_is_file "$TMP/expect"
+	run set Log-$V --attrs nv,bs,rt,append --hex 05; rc_is 0
+	run get Log-$V; out_has "attributes: 0x00000007"; out_has "size: 5"; }
+t_append_empty_missing() { run set None-$V --append --empty; rc_is 0
+	run get None-$V; rc_is 2; }
+t_attrs_mismatch() { run set Foo-$V --hex 01; run set Foo-$V --attrs bs,rt --hex 02; rc_is 3
+	err_has "EFI_INVALID_PARAMETER"; err_has "attribute rules"; one_err_line
+	run get Foo-$V --raw; bytes '\x01'; out_is_file "$TMP/expect"; }
+t_rt_alone() { run set Foo-$V --attrs rt --hex 01; rc_is 3; err_has "EFI_INVALID_PARAMETER"
+	run set Foo-$V --attrs nv --hex 01; rc_is 3; err_has "rt needs bs"; }
+t_deprecated_aw() { run set Foo-$V --attrs nv,bs,rt,aw --hex 01; rc_is 3
+	err_has "EFI_UNSUPPORTED"; }
+t_hwerr_name() { run set --name NotHwErr --guid hwerr --attrs hr,nv,bs,rt --hex 01; rc_is 3
+	err_has "EFI_INVALID_PARAMETER"; }
+t_get_human() { run set Foo-$V --hex "de ad be ef"; run get Foo-$V; rc_is 0
+	out_has "Foo-$V"; out_has "size: 4"; out_has "00000000  de ad be ef"; out_has "|....|"; }
+t_hexdump_lines() { run set Foo-$V --string "0123456789abcdefXY"; run get Foo-$V; rc_is 0
+	out_has "|0123456789abcdef|"; out_has "00000010  58 59"; out_has "|XY|"; }
+t_get_json() { run set Foo-$V --hex "de ad"; run get Foo-$V --json; rc_is 0; json_ok
+	py "j['name']=='Foo' and j['guid']=='$V' and j['attributes']==7 and j['size']==2 and j['data']=='dead' and j['attribute_names']==['nv','bs','rt']"; }
+t_get_missing() { run get Nope-$V; rc_is 2; err_has "EFI_NOT_FOUND"; err_has "case-sensitive"
+	one_err_line; }
+t_case_sensitive() { run set Foo-$V --hex 01; run get foo-$V; rc_is 2
+	run get Foo-${V^^}; rc_is 0; }
+t_name_guid_option() { run set --name BootOrder --guid global --hex 0100; rc_is 0
+	run get BootOrder-$G --raw; bytes '\x01\x00'; out_is_file "$TMP/expect"
+	run get --name BootOrder --guid ${G^^}; rc_is 0; }
+t_guid_aliases() { run set --name X --guid db --hex 01; rc_is 0; run get X-$DB --raw; rc_is 0
+	bytes '\x01'; out_is_file "$TMP/expect"
+	run set --name M --guid shim --hex 02; rc_is 0
+	run get M-605dab50-e046-4300-abb6-3dd810dd8b23 --raw; rc_is 0
+	bytes '\x02'; out_is_file "$TMP/expect"; }
+t_unicode_name() { run set "Größe-$V" --hex 01; rc_is 0; run list; out_has "Größe-$V"
+	run list --json; json_ok; py "j[0]['name']=='Größe'"; }
+t_odd_names_json() { run set --name 'q"b\s' --guid $V --hex 01; rc_is 0
+	run set --name $'new\nline' --guid $V --hex 02; rc_is 0
+	run list --json; json_ok; py "sorted(e['name'] for e in j)==['new\\nline', 'q\"b\\\\s']"
+	run list; out_has "new\u000aline-$V"
+	run get --name $'new\nline' --guid $V --json; json_ok; py "j['name']=='new\\nline'"; }
+t_persistent_nv() { run set Keep-$V --hex 01; run set Gone-$V --attrs bs,rt --hex 02
+	run get Keep-$V; rc_is 0; run get Gone-$V; rc_is 2; }
+
+# ---- list ----
+
+t_list() { run set BootOrder-$G --hex 0100; run set Timeout-$G --hex 0500
+	run set Demo-$V --string x; run list; rc_is 0
+	[ "$(sort "$OUT")" = "$(printf '%s\n' BootOrder-$G Demo-$V Timeout-$G | sort)" ]; }
+t_list_empty() { run list; rc_is 0; [ ! -s "$OUT" ]; run list --json; rc_is 0; json_ok; py "j==[]"; }
+t_list_json() { run set BootOrder-$G --hex 01000200; run set Vol-$V --attrs bs,rt --hex 01
+	run list --json; rc_is 0; json_ok
+	py "sorted((e['name'],e['guid'],e['attributes'],e['size']) for e in j)==[('BootOrder','$G',7,4)]"; }
+t_list_json_many() { for i in $(seq 1 30); do run set "Var$i-$V" --hex "$(printf %02x "$i")"; done
+	run list --json; rc_is 0; json_ok; py "len(j)==30 and all(e['size']==1 for e in j)"; }
+
+# ---- delete ----
+
+t_delete() { run set Foo-$V --hex 01; run delete Foo-$V; rc_is 0; run get Foo-$V; rc_is 2
+	err_has "EFI_NOT_FOUND"; run list; [ ! -s "$OUT" ]; }
+t_delete_missing() { run delete Nope-$V; rc_is 2; err_has "EFI_NOT_FOUND"; }
+t_set_empty_deletes() { run set Foo-$V --hex 01; run set Foo-$V --empty; rc_is 0
+	run get Foo-$V; rc_is 2; }
+
+# ---- info ----
+
+t_info() { run info; rc_is 0; out_has "non-volatile (nv,bs,rt)"; out_has "volatile (bs,rt)"
+	out_has "hardware-error (nv,bs,rt,hr)"; out_has "max storage"; out_has "remaining"
+	out_has "max var size"; out_has "RPMB write counter"; out_has "segments"
+	out_has "phase:              boot-services"; }
+t_info_json() { run info --json; rc_is 0; json_ok
+	py "len(j['classes'])==3 and all('remaining' in c and 'max_storage' in c and 'max_variable_size' in c for c in j['classes'])"
+	py "'write_counter' in j['store'] and j['store']['phase']=='boot-services'"; }
+t_info_remaining_drops() {
+	run info --json; local before; before=$(python3 -c "import json; print(json.load(open('$OUT'))['classes'][0]['remaining'])")
+	head -c 1000 /dev/zero >"$TMP/in.bin"; run set Big-$V --file "$TMP/in.bin"
+	run info --json; local after; after=$(python3 -c "import json; print(json.load(open('$OUT'))['classes'][0]['remaining'])")
+	[ "$after" -le $((before - 1000)) ]
+}
+t_info_counter() { run info --json; local c1; c1=$(python3 -c "import json; print(json.load(open('$OUT'))['store']['write_counter'])")
+	run set Foo-$V --hex 01; run info --json
+	py "j['store']['write_counter'] > $c1 and j['store']['variables']==1"; }
+
+# ---- phases and runtime ----
+
+t_phase_show() { run phase; rc_is 0; out_has "boot-services"
+	run --runtime phase; rc_is 0; out_has "runtime"; }
+t_phase_calls() { run phase ready-to-boot; rc_is 0; run phase exit-boot-services; rc_is 0
+	run --runtime phase ready-to-boot; rc_is 3; err_has "EFI_UNSUPPORTED"; }
+t_runtime_bs_create() { run --runtime set Foo-$V --attrs nv,bs --hex 01; rc_is 3
+	err_has "EFI_INVALID_PARAMETER"; run --runtime set Vol-$V --attrs bs,rt --hex 01; rc_is 3
+	run get Foo-$V; rc_is 2; }
+t_runtime_nv_create() { run --runtime set Foo-$V --hex 01; rc_is 0
+	run --runtime get Foo-$V --raw; rc_is 0; bytes '\x01'; out_is_file "$TMP/expect"; }
+t_runtime_hides_bs() { run set Hidden-$V --attrs nv,bs --hex 01; run set Seen-$V --hex 02
+	run --runtime get Hidden-$V; rc_is 2; err_has "hidden at runtime"
+	run --runtime list; rc_is 0; out_has "Seen-$V"; not_in_out Hidden
+	run get Hidden-$V; rc_is 0; }
+t_runtime_bs_readonly() { run set Hidden-$V --attrs nv,bs --hex 01
+	run --runtime set Hidden-$V --attrs nv,bs --hex 02; rc_is 3
+	run get Hidden-$V --raw; bytes '\x01'; out_is_file "$TMP/expect"; }
+t_runtime_info() { run --runtime info; rc_is 0; out_has "phase:              runtime"; }
+
+# ---- lock and property ----
+
+t_lock() { run set Foo-$V --hex 01; run lock Foo-$V; rc_is 0; [ ! -s "$ERR" ]
+	run set Foo-$V --hex 02; rc_is 0   # the next process starts unlocked
+	run get Foo-$V --raw; bytes '\x02'; out_is_file "$TMP/expect"; }
+t_lock_runtime() { run --runtime lock Foo-$V; rc_is 3; err_has "EFI_ACCESS_DENIED"
+	err_has "before ready-to-boot"; }
+t_property_set() { run property set Foo-$V --read-only --min 1 --max 8 --attrs nv,bs,rt; rc_is 0
+	out_has "read-only: yes"; out_has "min-size: 1"; out_has "max-size: 8"
+	out_has "attributes: 0x00000007 (nv,bs,rt)"; }
+t_property_defaults() { run property set Foo-$V; rc_is 0; out_has "read-only: no"
+	out_has "max-size: unlimited"; out_has "(any)"; }
+t_property_json() { run property set --name Foo --guid $V --max 0x10 --json; rc_is 0; json_ok
+	py "j['revision']==1 and j['read_only']==False and j['max_size']==16 and j['min_size']==0"; }
+t_property_reset() { run property set Foo-$V --read-only; rc_is 0
+	run property get Foo-$V; rc_is 2; err_has "EFI_NOT_FOUND"; err_has "no property"; }
+t_property_runtime() { run --runtime property set Foo-$V --read-only; rc_is 3
+	err_has "EFI_ACCESS_DENIED"; }
+
+# ---- transport and I/O ----
+
+t_state_busy() { RC=0
+	flock "$ST/lock" "$TEEVAR" --state "$ST" list >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 4; err_has "state directory in use"; one_err_line; }
+t_state_unusable() { : >"$TMP/afile"; run_env --state "$TMP/afile/sub" list; rc_is 4
+	err_has "cannot open"; }
+t_tee_spec() { run_env --tee "inproc:$ST" set Foo-$V --hex 01; rc_is 0
+	run_env --tee "unix:/nonexistent" list; rc_is 4; run_env --tee garbage list; rc_is 1
+	run_env --tee "inproc:$ST" --state "$ST" list; rc_is 1; }
+t_env_tee() { TEEVAR_TEE="inproc:$ST" run_env set Foo-$V --hex 01; rc_is 0
+	run get Foo-$V --raw; rc_is 0; bytes '\x01'; out_is_file "$TMP/expect"; }
+t_env_state() { TEEVAR_STATE="$ST" run_env set Foo-$V --hex 01; rc_is 0
+	run get Foo-$V --raw; rc_is 0; bytes '\x01'; out_is_file "$TMP/expect"; }
+t_default_state() { (cd "$ST" && "$TEEVAR" set Foo-$V --hex 01) && [ -f "$ST/teevar-state/rpmb.img" ]; }
+t_missing_file() { run set Foo-$V --file "$TMP/nope"; rc_is 5; err_has "cannot read"; one_err_line; }
+t_dir_file() { run set Foo-$V --file "$TMP"; rc_is 5; }
+t_write_error() { run set Foo-$V --hex 01
+	RC=0
+	"$TEEVAR" --state "$ST" list >/dev/full 2>"$ERR" || RC=$?; rc_is 5; }
+
+tests=(
+	"--help lists the commands and exit codes:t_help"
+	"--version:t_version"
+	"no command: exit 1:t_no_command"
+	"unknown command: exit 1:t_unknown_command"
+	"unknown option: exit 1:t_unknown_option"
+	"option of another command: exit 1:t_option_not_for_cmd"
+	"option given twice: exit 1:t_option_twice"
+	"option without its value: exit 1:t_missing_value"
+	"get without a name: exit 1:t_get_missing_name"
+	"malformed GUID in Name-GUID: exit 1:t_bad_guid"
+	"name without GUID: exit 1:t_short_name"
+	"Name-alias is not accepted: exit 1:t_name_alias_strict"
+	"bad --guid: exit 1:t_bad_guid_option"
+	"--name without --guid: exit 1:t_name_without_guid"
+	"Name-GUID and --name together: exit 1:t_both_forms"
+	"empty name: exit 1:t_empty_name"
+	"invalid UTF-8 name: exit 1:t_bad_utf8_name"
+	"1024-character name works, 1025 is refused:t_long_name"
+	"bad hex: exit 1:t_bad_hex"
+	"odd hex digits: exit 1:t_odd_hex"
+	"bad --attrs: exit 1:t_bad_attrs"
+	"--attrs 0 on set: exit 1:t_attrs_zero"
+	"set without data: exit 1:t_no_data"
+	"two data sources: exit 1:t_two_data"
+	"empty data needs --empty:t_empty_needs_flag"
+	"--raw with --json: exit 1:t_raw_and_json"
+	"extra argument: exit 1:t_extra_arg"
+	"bad numbers for property set: exit 1:t_bad_numbers"
+	"property usage errors: exit 1:t_property_usage"
+	"unknown phase: exit 1:t_phase_usage"
+	"set/get --hex round trip, byte-exact:t_hex_roundtrip"
+	"set/get --string round trip:t_string_roundtrip"
+	"--string16 writes UCS-2 LE with NUL:t_string16"
+	"set/get --file round trip (all byte values):t_file_roundtrip"
+	"set --stdin and --file - round trip:t_stdin_roundtrip"
+	"60000-byte variable round trip:t_big_roundtrip"
+	"too large a variable: EFI_INVALID_PARAMETER, exit 3:t_too_big"
+	"default attributes nv,bs,rt:t_default_attrs"
+	"attributes by short and long name:t_attrs_names"
+	"attributes by number:t_attrs_numbers"
+	"--append appends:t_append"
+	"append of nothing to a missing variable creates nothing:t_append_empty_missing"
+	"attributes of an existing variable must match: exit 3:t_attrs_mismatch"
+	"rt alone and nv alone: EFI_INVALID_PARAMETER:t_rt_alone"
+	"deprecated 0x10: EFI_UNSUPPORTED:t_deprecated_aw"
+	"hr with a name not HwErrRec####: exit 3:t_hwerr_name"
+	"get: attributes and hexdump:t_get_human"
+	"get: hexdump over two lines with ASCII:t_hexdump_lines"
+	"get --json:t_get_json"
+	"get of a missing variable: exit 2 with a hint:t_get_missing"
+	"names are case-sensitive, GUIDs are not:t_case_sensitive"
+	"--name/--guid with an alias:t_name_guid_option"
+	"GUID aliases security, db, shim:t_guid_aliases"
+	"UTF-8 name through list and list --json:t_unicode_name"
+	"names with quotes and control characters in JSON and list:t_odd_names_json"
+	"nv variables persist, volatile ones do not:t_persistent_nv"
+	"list: one Name-GUID a line:t_list"
+	"list of an empty store:t_list_empty"
+	"list --json: name, guid, attributes, size:t_list_json"
+	"list --json with 30 variables:t_list_json_many"
+	"delete, then get: exit 2:t_delete"
+	"delete of a missing variable: exit 2:t_delete_missing"
+	"set --empty deletes:t_set_empty_deletes"
+	"info: the three classes and the store:t_info"
+	"info --json:t_info_json"
+	"info: remaining drops after a set:t_info_remaining_drops"
+	"info: write counter and variable count:t_info_counter"
+	"phase shows boot-services, --runtime shows runtime:t_phase_show"
+	"phase ready-to-boot / exit-boot-services:t_phase_calls"
+	"--runtime: creating a bs-only variable fails, exit 3:t_runtime_bs_create"
+	"--runtime: creating an nv,bs,rt variable works:t_runtime_nv_create"
+	"--runtime: bs-only variables are hidden:t_runtime_hides_bs"
+	"--runtime: bs-only variables cannot be changed:t_runtime_bs_readonly"
+	"--runtime info shows the runtime phase:t_runtime_info"
+	"lock before ready-to-boot works:t_lock"
+	"lock at runtime: EFI_ACCESS_DENIED, exit 3:t_lock_runtime"
+	"property set shows the property:t_property_set"
+	"property set defaults:t_property_defaults"
+	"property set --json, --name/--guid:t_property_json"
+	"property is gone in the next process (reset):t_property_reset"
+	"property set at runtime: exit 3:t_property_runtime"
+	"state directory in use: exit 4:t_state_busy"
+	"unusable state directory: exit 4:t_state_unusable"
+	"--tee inproc:, unsupported and malformed specs:t_tee_spec"
+	"TEEVAR_TEE selects the transport:t_env_tee"
+	"TEEVAR_STATE selects the state directory:t_env_state"
+	"default state directory ./teevar-state:t_default_state"
+	"--file of a missing file: exit 5:t_missing_file"
+	"--file of a directory: exit 5:t_dir_file"
+	"write error on stdout: exit 5:t_write_error"
+)
+
+help_test() { run "$HELP_CMD" --help; rc_is 0; out_has "usage: teevar $HELP_CMD"; }
+for c in list get set delete info phase lock property; do
+	HELP_CMD=$c t "$c --help exits 0" help_test
+done
+for entry in "${tests[@]}"; do
+	t "${entry%:*}" "${entry##*:}"
+done
+echo "1..$N"

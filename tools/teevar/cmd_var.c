@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* teevar list, get, set, delete. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <teevar/util.h>
+
+#include "cli.h"
+
+#define FETCH_FIRST 1024u
+#define FETCH_TRIES 4
+#define NAME_BUF_FIRST 256u                 /* bytes */
+#define NAME_BUF_MAX 65536u
+#define LIST_MAX_ENTRIES (1u << 20)         /* a service that never ends its walk */
+#define ATTRS_TEXT 96
+
+efi_status_t fetch_variable(struct tv_client *c, const efi_char16_t *name,
+			    const efi_guid_t *guid, uint32_t *attrs, struct bytes *data)
+{
+	size_t cap = FETCH_FIRST;
+	data->p = NULL;
+	data->n = 0;
+	for (int i = 0; i < FETCH_TRIES; i++) {
+		uint8_t *p = realloc(data->p, cap);
+		if (!p) {
+			bytes_free(data);
+			return EFI_OUT_OF_RESOURCES;
+		}
+		data->p = p;
+		size_t n = cap;
+		*attrs = 0;
+		efi_status_t st = tv_get_variable(c, name, guid, attrs, &n, data->p);
+		if (st == EFI_SUCCESS && n <= cap) {
+			data->n = n;
+			return EFI_SUCCESS;
+		}
+		/* A size that does not grow means the request was trimmed to the payload. */
+		if (st != EFI_BUFFER_TOO_SMALL || n <= cap || n > CLI_DATA_MAX) {
+			bytes_free(data);
+			return st == EFI_SUCCESS ? EFI_DEVICE_ERROR : st;
+		}
+		cap = n;
+	}
+	bytes_free(data);
+	return EFI_BUFFER_TOO_SMALL;
+}
+
+/* ---- list ---- */
+
+struct list_entry {
+	efi_char16_t *raw;  /* as the service returned it */
+	char *name;         /* printable */
+	efi_guid_t guid;
+	uint32_t attrs;
+	size_t size;
+	bool gone;
+};
+
+struct list {
+	struct list_entry *e;
+	size_t n, cap;
+};
+
+static void list_free(struct list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->e[i].raw);
+		free(l->e[i].name);
+	}
+	free(l->e);
+}
+
+static efi_status_t list_add(struct list *l, const efi_char16_t *name, size_t units,
+			     const efi_guid_t *guid)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 32;
+		struct list_entry *e = realloc(l->e, cap * sizeof(*e));
+		if (!e)
+			return EFI_OUT_OF_RESOURCES;
+		l->e = e;
+		l->cap = cap;
+	}
+	struct list_entry *e = &l->e[l->n];
+	memset(e, 0, sizeof(*e));
+	size_t len = tv_ucs2_strnlen(name, units);
+	e->raw = calloc(len + 1, sizeof(*name));
+	e->name = name_display(name, units);
+	e->guid = *guid;
+	l->n++; /* list_free releases a half-made entry */
+	if (!e->raw || !e->name)
+		return EFI_OUT_OF_RESOURCES;
+	memcpy(e->raw, name, len * sizeof(*name));
+	return EFI_SUCCESS;
+}
+
+struct name_buf {
+	efi_char16_t *name;
+	size_t size; /* bytes */
+};
+
+static efi_status_t name_buf_grow(struct name_buf *b, size_t need)
+{
+	need = (need + 1) & ~(size_t)1;
+	if (need <= b->size || need > NAME_BUF_MAX)
+		return EFI_DEVICE_ERROR;
+	efi_char16_t *p = realloc(b->name, need);
+	if (!p)
+		return EFI_OUT_OF_RESOURCES;
+	memset((uint8_t *)p + b->size, 0, need - b->size); /* the previous name stays */
+	b->name = p;
+	b->size = need;
+	return EFI_SUCCESS;
+}
+
+/* The next name into b; EFI_NOT_FOUND at the end. */
+static efi_status_t next_name(struct tv_client *c, struct name_buf *b, efi_guid_t *guid)
+{
+	for (;;) {
+		size_t size = b->size;
+		efi_status_t st = tv_get_next_variable(c, &size, b->name, guid);
+		if (st == EFI_SUCCESS && tv_ucs2_strnlen(b->name, b->size / 2) == b->size / 2)
+			return EFI_DEVICE_ERROR; /* no NUL: never trust the peer */
+		if (st != EFI_BUFFER_TOO_SMALL)
+			return st;
+		st = name_buf_grow(b, size);
+		if (st != EFI_SUCCESS)
+			return st;
+	}
+}
+
+static efi_status_t walk_names(struct tv_client *c, struct list *l)
+{
+	struct name_buf b = {calloc(NAME_BUF_FIRST, 1), NAME_BUF_FIRST};
+	efi_guid_t guid = {{0}};
+	efi_status_t st = b.name ? EFI_SUCCESS : EFI_OUT_OF_RESOURCES;
+	while (st == EFI_SUCCESS) {
+		st = next_name(c, &b, &guid);
+		if (st == EFI_SUCCESS)
+			st = l->n < LIST_MAX_ENTRIES ? list_add(l, b.name, b.size / 2, &guid)
+						     : EFI_DEVICE_ERROR;
+	}
+	free(b.name);
+	return st == EFI_NOT_FOUND ? EFI_SUCCESS : st;
+}
+
+/* Attributes and size of every entry; one that vanished meanwhile is marked gone. */
+static efi_status_t fill_details(struct tv_client *c, struct list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct list_entry *e = &l->e[i];
+		struct bytes data;
+		efi_status_t st = fetch_variable(c, e->raw, &e->guid, &e->attrs, &data);
+		if (st == EFI_NOT_FOUND) {
+			e->gone = true;
+			continue;
+		}
+		if (st != EFI_SUCCESS)
+			return st;
+		e->size = data.n;
+		bytes_free(&data);
+	}
+	return EFI_SUCCESS;
+}
+
+static void print_entry_json(const struct list_entry *e, const char *guid, bool first)
+{
+	printf("%s\n  {\"name\": ", first ? "" : ",");
+	json_name(stdout, e->raw, SIZE_MAX);
+	printf(", \"guid\": \"%s\", \"attributes\": %u, \"attribute_names\": ", guid, e->attrs);
+	attrs_print_json_names(stdout, e->attrs);
+	printf(", \"size\": %zu}", e->size);
+}
+
+static void print_list(const struct list *l, bool json)
+{
+	char g[37];
+	size_t shown = 0;
+	if (json)
+		fputs("[", stdout);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct list_entry *e = &l->e[i];
+		if (e->gone)
+			continue;
+		tv_guid_format(&e->guid, g);
+		if (json)
+			print_entry_json(e, g, shown == 0);
+		else
+			printf("%s-%s\n", e->name, g);
+		shown++;
+	}
+	if (json)
+		fputs(shown ? "\n]\n" : "]\n", stdout);
+}
+
+int cmd_list(const struct opts *o)
+{
+	if (o->npos > 1)
+		return usage_error("list: unexpected argument '%s'", o->pos[1]);
+	struct session s;
+	int rc = session_open(o, &s);
+	if (rc != 0)
+		return rc;
+	struct list l = {0};
+	bool json = opt_has(o, OPT_JSON);
+	efi_status_t st = walk_names(s.client, &l);
+	if (st == EFI_SUCCESS && json)
+		st = fill_details(s.client, &l);
+	if (st == EFI_SUCCESS)
+		print_list(&l, json);
+	else
+		rc = report_status(&s, OP_LIST, "list", NULL, st);
+	list_free(&l);
+	session_close(&s);
+	return rc;
+}
+
+/* ---- get ---- */
+
+static void print_variable(const struct var_id *v, uint32_t attrs, const struct bytes *d,
+			   bool json)
+{
+	char names[ATTRS_TEXT], g[37];
+	attrs_format(attrs, names, sizeof(names));
+	if (!json) {
+		printf("%s\nattributes: 0x%08x (%s)\nsize: %zu\n", v->label, attrs, names, d->n);
+		hexdump(stdout, d->p, d->n);
+		return;
+	}
+	tv_guid_format(&v->guid, g);
+	fputs("{\"name\": ", stdout);
+	json_name(stdout, v->name, CLI_NAME_MAX_CHARS + 1);
+	printf(", \"guid\": \"%s\", \"attributes\": %u, \"attribute_names\": ", g, attrs);
+	attrs_print_json_names(stdout, attrs);
+	printf(", \"size\": %zu, \"data\": ", d->n);
+	json_hex(stdout, d->p, d->n);
+	fputs("}\n", stdout);
+}
+
+static int one_var_arg(const struct opts *o, const char *cmd, struct var_id *v)
+{
+	if (o->npos > 2)
+		return usage_error("%s: unexpected argument '%s'", cmd, o->pos[2]);
+	return var_id_parse(o, cmd, o->npos == 2 ? o->pos[1] : NULL, v);
+}
+
+int cmd_get(const struct opts *o)
+{
+	if (opt_has(o, OPT_RAW) && opt_has(o, OPT_JSON))
+		return usage_error("get: --raw and --json exclude each other");
+	struct var_id v;
+	int rc = one_var_arg(o, "get", &v);
+	if (rc != 0)
+		return rc;
+	struct session s;
+	rc = session_open(o, &s);
+	if (rc == 0) {
+		uint32_t attrs = 0;
+		struct bytes d;
+		efi_status_t st = fetch_variable(s.client, v.name, &v.guid, &attrs, &d);
+		if (st != EFI_SUCCESS)
+			rc = report_status(&s, OP_GET, "get", v.label, st);
+		else if (opt_has(o, OPT_RAW))
+			fwrite(d.p, 1, d.n, stdout);
+		else
+			print_variable(&v, attrs, &d, opt_has(o, OPT_JSON));
+		bytes_free(&d);
+		session_close(&s);
+	}
+	var_id_free(&v);
+	return rc;
+}
+
+/* ---- set, delete ---- */
+
+static int set_attrs(const struct opts *o, uint32_t *attrs)
+{
+	*attrs = EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS |
+		 EFI_VARIABLE_RUNTIME_ACCESS;
+	if (opt_has(o, OPT_ATTRS) && parse_attrs(o->value[OPT_ATTRS], attrs) != 0)
+		return usage_error("set: bad --attrs '%s' (names nv,bs,rt,hr,at,append,... or a "
+				   "number such as 0x7)", o->value[OPT_ATTRS]);
+	if (*attrs == 0)
+		return usage_error("set: attributes 0 delete the variable; use teevar delete");
+	if (opt_has(o, OPT_APPEND))
+		*attrs |= EFI_VARIABLE_APPEND_WRITE;
+	return 0;
+}
+
+/* Checks the data against what the user asked for: an empty write deletes. */
+static int check_empty(const struct opts *o, const struct bytes *d, uint32_t attrs)
+{
+	if (d->n != 0 || o->data_opt == OPT_EMPTY || (attrs & EFI_VARIABLE_APPEND_WRITE))
+		return 0;
+	return usage_error("set: the data is empty; a zero-length write deletes the variable: "
+			   "say --empty if that is what you want");
+}
+
+static int set_variable(const struct opts *o, const struct var_id *v, uint32_t attrs,
+			const struct bytes *d, enum op op)
+{
+	struct session s;
+	int rc = session_open(o, &s);
+	if (rc != 0)
+		return rc;
+	efi_status_t st = tv_set_variable(s.client, v->name, &v->guid, attrs, d->n, d->p);
+	if (st != EFI_SUCCESS)
+		rc = report_status(&s, op, op == OP_SET ? "set" : "delete", v->label, st);
+	session_close(&s);
+	return rc;
+}
+
+int cmd_set(const struct opts *o)
+{
+	struct var_id v;
+	uint32_t attrs;
+	struct bytes d = {0};
+	int rc = set_attrs(o, &attrs);
+	if (rc != 0)
+		return rc;
+	rc = one_var_arg(o, "set", &v);
+	if (rc != 0)
+		return rc;
+	rc = input_read(o, &d);
+	if (rc == 0)
+		rc = check_empty(o, &d, attrs);
+	if (rc == 0)
+		rc = set_variable(o, &v, attrs, &d, OP_SET);
+	bytes_free(&d);
+	var_id_free(&v);
+	return rc;
+}
+
+int cmd_delete(const struct opts *o)
+{
+	struct var_id v;
+	int rc = one_var_arg(o, "delete", &v);
+	if (rc != 0)
+		return rc;
+	struct bytes none = {0};
+	rc = set_variable(o, &v, 0, &none, OP_DELETE);
+	var_id_free(&v);
+	return rc;
+}

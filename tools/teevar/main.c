@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * teevar: UEFI variables of a teevar secure core from the command line
+ * (list, get, set, delete, info, phase, lock, property).
+ */
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef TEEVAR_VERSION
+#define TEEVAR_VERSION "unknown"
+#endif
+
+#define VAR_HELP \
+	"The variable is Name-GUID (efivarfs style, e.g.\n" \
+	"BootOrder-8be4df61-93ca-11d2-aa0d-00e098032b8c) or --name N --guid G, where G\n" \
+	"may also be an alias (see teevar --help). Names are case-sensitive.\n"
+
+static const struct command commands[] = {
+	{"list", cmd_list, OPT_BIT(OPT_JSON), "list the variables (Name-GUID, one a line)",
+	 "usage: teevar list [--json]\n\n"
+	 "Prints every variable the service shows as Name-GUID, one a line.\n"
+	 "  --json   a JSON array of {name, guid, attributes, attribute_names, size}\n"},
+	{"get", cmd_get, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_RAW) | OPTS_VAR,
+	 "show a variable's attributes and data",
+	 "usage: teevar get VARIABLE [--raw | --json]\n\n"
+	 "Prints the attributes (hex and names) and a hexdump of the data.\n"
+	 "  --raw    write only the data bytes to stdout\n"
+	 "  --json   {name, guid, attributes, attribute_names, size, data (hex)}\n\n" VAR_HELP},
+	{"set", cmd_set, OPTS_VAR | OPTS_DATA | OPT_BIT(OPT_ATTRS) | OPT_BIT(OPT_APPEND),
+	 "create or replace a variable",
+	 "usage: teevar set VARIABLE [--attrs A] [--append] DATA\n\n"
+	 "DATA is exactly one of:\n"
+	 "  --file F        the bytes of file F ('-' for stdin)\n"
+	 "  --stdin         the bytes of standard input\n"
+	 "  --hex H         hex bytes: \"de ad be ef\", \"deadbeef\", \"de:ad\"\n"
+	 "  --string S      the UTF-8 bytes of S, no NUL\n"
+	 "  --string16 S    S as UCS-2 little-endian with its NUL (UEFI strings)\n"
+	 "  --empty         no data: a zero-length write deletes the variable\n"
+	 "  --attrs A       attributes, default nv,bs,rt: comma-separated names nv\n"
+	 "                  (non-volatile), bs (bootservice-access), rt (runtime-access),\n"
+	 "                  hr (hardware-error-record), aw (authenticated-write-access),\n"
+	 "                  at (time-based-authenticated-write-access), append\n"
+	 "                  (append-write), or a number such as 0x7 or 7\n"
+	 "  --append        append the data to the existing value (adds 0x40)\n\n"
+	 "UEFI rules: rt needs bs; nv alone is invalid; an existing variable keeps its\n"
+	 "attributes (delete it to change them); at runtime only nv,bs,rt variables can\n"
+	 "be created.\n\n" VAR_HELP},
+	{"delete", cmd_delete, OPTS_VAR, "delete a variable",
+	 "usage: teevar delete VARIABLE\n\n"
+	 "Deletes with SetVariable(attributes 0, no data).\n\n" VAR_HELP},
+	{"info", cmd_info, OPT_BIT(OPT_JSON), "storage limits and store statistics",
+	 "usage: teevar info [--json]\n\n"
+	 "QueryVariableInfo for the non-volatile (nv,bs,rt), volatile (bs,rt) and\n"
+	 "hardware-error (hr,nv,bs,rt) classes: maximum storage, remaining storage,\n"
+	 "maximum variable size; then, when the transport reaches teevar's own secure\n"
+	 "core, the store's use, segments, RPMB write counter and boot phase.\n"},
+	{"phase", cmd_phase, 0, "show or advance the boot phase",
+	 "usage: teevar phase [ready-to-boot | exit-boot-services]\n\n"
+	 "Without an argument prints the phase (boot-services, ready-to-boot, runtime).\n"
+	 "  ready-to-boot        end of DXE: locks and properties freeze\n"
+	 "  exit-boot-services   runtime: bs-only variables hide, volatile ones turn\n"
+	 "                       read-only, only nv,bs,rt variables can be created\n\n"
+	 "With the in-process transport every command starts the secure core afresh in\n"
+	 "the boot-services phase, so a phase change lasts only for that command; use\n"
+	 "the global --runtime option to run a command as an OS would.\n"},
+	{"lock", cmd_lock, OPTS_VAR, "make a variable read-only from ready-to-boot on",
+	 "usage: teevar lock VARIABLE\n\n"
+	 "LOCK_VARIABLE (EDKII_VARIABLE_LOCK): the variable becomes read-only at\n"
+	 "ready-to-boot. Only before ready-to-boot. With the in-process transport the\n"
+	 "lock lasts only as long as this command's secure core.\n\n" VAR_HELP},
+	{"property", cmd_property,
+	 OPTS_VAR | OPT_BIT(OPT_JSON) | OPT_BIT(OPT_READ_ONLY) | OPT_BIT(OPT_MIN) |
+		 OPT_BIT(OPT_MAX) | OPT_BIT(OPT_ATTRS),
+	 "show or set a variable's VarCheck property",
+	 "usage: teevar property get VARIABLE [--json]\n"
+	 "       teevar property set VARIABLE [--read-only] [--min N] [--max N]\n"
+	 "                                    [--attrs A] [--json]\n\n"
+	 "VarCheck property (revision 1). set: --read-only refuses every write; --min\n"
+	 "and --max bound the data size; --attrs requires these exact attributes (names\n"
+	 "or a number, as for set); then prints the property. Only before\n"
+	 "ready-to-boot. With the in-process transport a property lasts only as long as\n"
+	 "this command's secure core.\n\n" VAR_HELP},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_global_help(void)
+{
+	printf("usage: teevar [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
+	       "UEFI variables of a teevar secure core (StMM variable service).\n\ncommands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+	printf("\nteevar COMMAND --help shows a command's options.\n\n"
+	       "global options (anywhere on the line):\n"
+	       "  --state DIR   run the secure core in this process on state directory DIR\n"
+	       "                (default: $TEEVAR_STATE, else ./teevar-state)\n"
+	       "  --tee SPEC    transport: inproc:DIR (default inproc:STATE); also from\n"
+	       "                $TEEVAR_TEE when neither --tee nor --state is given\n"
+	       "  --runtime     after connecting, signal ready-to-boot and exit-boot-services,\n"
+	       "                so the command sees what an OS sees. The in-process secure\n"
+	       "                core starts afresh with every command, in the boot-services\n"
+	       "                phase (a reset): without --runtime, commands run as firmware.\n"
+	       "  --help, -h    help;  --version  the version\n\n"
+	       "The in-process secure core locks its state directory: a second teevar on\n"
+	       "the same directory fails with \"state directory in use\".\n\n"
+	       "GUID aliases (for --guid):\n");
+	print_guid_aliases(stdout);
+	printf("\nexit codes:\n"
+	       "  0  success\n"
+	       "  1  usage error\n"
+	       "  2  variable (or property) not found\n"
+	       "  3  other UEFI error\n"
+	       "  4  cannot reach the secure core (transport or open failure)\n"
+	       "  5  I/O error (reading input files, writing output)\n");
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int run(const struct opts *o)
+{
+	if (o->npos == 0) {
+		if (opt_has(o, OPT_VERSION)) {
+			printf("teevar %s\n", TEEVAR_VERSION);
+			return 0;
+		}
+		if (opt_has(o, OPT_HELP)) {
+			print_global_help();
+			return 0;
+		}
+		return usage_error("no command (see teevar --help)");
+	}
+	const struct command *cmd = find_command(o->pos[0]);
+	if (!cmd)
+		return usage_error("unknown command '%s' (see teevar --help)", o->pos[0]);
+	if (opt_has(o, OPT_HELP)) {
+		fputs(cmd->help, stdout);
+		return 0;
+	}
+	if (opt_has(o, OPT_VERSION))
+		return usage_error("--version takes no command");
+	int rc = opts_check_allowed(o, cmd->name, cmd->options);
+	return rc ? rc : cmd->run(o);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	int rc = opts_parse(argc, argv, &o);
+	if (rc == 0)
+		rc = run(&o);
+	return finish_output(rc);
+}

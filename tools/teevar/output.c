@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Human and JSON output helpers. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <teevar/util.h>
+
+#include "cli.h"
+
+#define HEXDUMP_WIDTH 16u
+
+static void hexdump_line(FILE *f, size_t off, const uint8_t *p, size_t n)
+{
+	fprintf(f, "%08zx ", off);
+	for (size_t i = 0; i < HEXDUMP_WIDTH; i++) {
+		if (i == HEXDUMP_WIDTH / 2)
+			fputc(' ', f);
+		if (i < n)
+			fprintf(f, " %02x", p[i]);
+		else
+			fputs("   ", f);
+	}
+	fputs("  |", f);
+	for (size_t i = 0; i < n; i++)
+		fputc(p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '.', f);
+	fputs("|\n", f);
+}
+
+void hexdump(FILE *f, const uint8_t *p, size_t n)
+{
+	for (size_t off = 0; off < n; off += HEXDUMP_WIDTH) {
+		size_t len = n - off < HEXDUMP_WIDTH ? n - off : HEXDUMP_WIDTH;
+		hexdump_line(f, off, p + off, len);
+	}
+}
+
+void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void json_hex(FILE *f, const uint8_t *p, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+	fputc('"', f);
+}
+
+/* UTF-8 of one BMP unit that is not a surrogate; returns bytes written. */
+static size_t put_utf8(char *out, efi_char16_t u)
+{
+	if (u < 0x80) {
+		out[0] = (char)u;
+		return 1;
+	}
+	if (u < 0x800) {
+		out[0] = (char)(0xc0 | (u >> 6));
+		out[1] = (char)(0x80 | (u & 0x3f));
+		return 2;
+	}
+	out[0] = (char)(0xe0 | (u >> 12));
+	out[1] = (char)(0x80 | ((u >> 6) & 0x3f));
+	out[2] = (char)(0x80 | (u & 0x3f));
+	return 3;
+}
+
+/* A name written by another client may hold control characters or lone
+ * surrogates; those are shown escaped so that one name stays one line. */
+char *name_display(const efi_char16_t *name, size_t max_units)
+{
+	size_t units = tv_ucs2_strnlen(name, max_units);
+	char *out = malloc(units * 6 + 1);
+	if (!out)
+		return NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < units; i++) {
+		efi_char16_t u = name[i];
+		bool odd = u < 0x20 || u == 0x7f || (u >= 0xd800 && u <= 0xdfff);
+		if (odd)
+			n += (size_t)sprintf(out + n, "\\u%04x", u);
+		else
+			n += put_utf8(out + n, u);
+	}
+	out[n] = '\0';
+	return out;
+}
+
+void json_name(FILE *f, const efi_char16_t *name, size_t max_units)
+{
+	size_t units = tv_ucs2_strnlen(name, max_units);
+	char utf8[4];
+	fputc('"', f);
+	for (size_t i = 0; i < units; i++) {
+		efi_char16_t u = name[i];
+		if (u == '"' || u == '\\')
+			fprintf(f, "\\%c", (char)u);
+		else if (u < 0x20 || u == 0x7f || (u >= 0xd800 && u <= 0xdfff))
+			fprintf(f, "\\u%04x", u);
+		else
+			fwrite(utf8, 1, put_utf8(utf8, u), f);
+	}
+	fputc('"', f);
+}
+
+int finish_output(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "teevar: cannot write the output: %s\n", strerror(errno));
+		return rc == EXIT_OK ? EXIT_IO : rc;
+	}
+	return rc;
+}

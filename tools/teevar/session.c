@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Reaching the secure core, and turning failures into messages and exit codes. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <teevar/store_info.h>
+#include <teevar/transport.h>
+#include <teevar/util.h>
+
+#include "cli.h"
+
+#define DEFAULT_STATE "teevar-state"
+
+static const char *env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+	return v && v[0] ? v : NULL;
+}
+
+/* --tee, else --state, else TEEVAR_TEE, else TEEVAR_STATE, else ./teevar-state. */
+static int make_spec(const struct opts *o, char **spec)
+{
+	if (opt_has(o, OPT_TEE) && opt_has(o, OPT_STATE))
+		return usage_error("--tee and --state exclude each other");
+	const char *tee = opt_has(o, OPT_TEE) ? o->value[OPT_TEE] : NULL;
+	if (!tee && !opt_has(o, OPT_STATE))
+		tee = env_nonempty("TEEVAR_TEE");
+	if (tee) {
+		if (!strchr(tee, ':'))
+			return usage_error("bad transport '%s' (expected inproc:DIR)", tee);
+		*spec = strdup(tee);
+	} else {
+		const char *dir = opt_has(o, OPT_STATE) ? o->value[OPT_STATE] : NULL;
+		if (!dir)
+			dir = env_nonempty("TEEVAR_STATE");
+		if (!dir)
+			dir = DEFAULT_STATE;
+		if (dir[0] == '\0')
+			return usage_error("--state: empty directory name");
+		if (asprintf(spec, "inproc:%s", dir) < 0)
+			*spec = NULL;
+	}
+	return *spec ? 0 : usage_error("out of memory");
+}
+
+static const char *open_hint(int err)
+{
+	switch (err) {
+	case -EBUSY: return "state directory in use by another process (one secure core per store)";
+	case -EPROTONOSUPPORT: return "this build does not provide that transport yet";
+	case -EINVAL: return "bad transport spec or state directory path";
+	case -EKEYREJECTED: return "the RPMB device is programmed with another key (wrong huk file?)";
+	case -EBADMSG: return "an RPMB answer failed verification";
+	case -EROFS: return "the RPMB write counter has expired";
+	case -EUCLEAN: return "not a usable teevar store";
+	default: return strerror(-err);
+	}
+}
+
+static int transport_error(const char *spec, int err)
+{
+	fprintf(stderr, "teevar: cannot open the secure core at '%s': %s\n", spec, open_hint(err));
+	return EXIT_TRANSPORT;
+}
+
+static int client_error(const char *spec, efi_status_t st)
+{
+	uint32_t origin = 0;
+	uint32_t res = tv_client_last_tee_result(NULL, &origin);
+	const char *hint = "the StMM service did not answer as expected";
+	if (st == EFI_ACCESS_DENIED && res == TEE_ERROR_BUSY)
+		hint = "the StMM session is taken (on a board: the kernel's tee_stmm_efi driver "
+		       "owns it; use efivarfs)";
+	fprintf(stderr, "teevar: cannot open a session at '%s': %s: %s (TEE result 0x%08x, "
+		"origin %u)\n", spec, tv_status_name(st), hint, res, origin);
+	return EXIT_TRANSPORT;
+}
+
+/* What an OS sees: ready-to-boot (tolerated if already past it), then runtime. */
+static int enter_runtime(struct session *s)
+{
+	efi_status_t st = tv_ready_to_boot(s->client);
+	if (st != EFI_SUCCESS && st != EFI_UNSUPPORTED)
+		return report_status(s, OP_PHASE, "--runtime: ready-to-boot", NULL, st);
+	st = tv_exit_boot_services(s->client);
+	if (st != EFI_SUCCESS)
+		return report_status(s, OP_PHASE, "--runtime: exit-boot-services", NULL, st);
+	return 0;
+}
+
+int session_open(const struct opts *o, struct session *s)
+{
+	memset(s, 0, sizeof(*s));
+	int rc = make_spec(o, &s->spec);
+	if (rc != 0)
+		return rc;
+	struct tv_transport t;
+	int err = tv_transport_open(s->spec, &t);
+	if (err != 0) {
+		rc = transport_error(s->spec, err);
+		session_close(s);
+		return rc;
+	}
+	s->transport = t;
+	efi_status_t st = tv_client_open(t, &s->client);
+	if (st != EFI_SUCCESS) {
+		rc = client_error(s->spec, st);
+		session_close(s);
+		return rc;
+	}
+	s->runtime = opt_has(o, OPT_RUNTIME);
+	rc = s->runtime ? enter_runtime(s) : 0;
+	if (rc != 0)
+		session_close(s);
+	return rc;
+}
+
+void session_close(struct session *s)
+{
+	if (s->client)
+		tv_client_close(s->client);
+	s->client = NULL;
+	free(s->spec);
+	s->spec = NULL;
+}
+
+static const char *not_found_hint(enum op op, bool runtime)
+{
+	if (op == OP_PROP_GET)
+		return "no property set for this variable (properties last only as long as the "
+		       "secure core runs)";
+	return runtime ? "no such variable (names are case-sensitive; boot-services-only "
+			 "variables are hidden at runtime)"
+		       : "no such variable (names are case-sensitive)";
+}
+
+static const char *invalid_hint(enum op op)
+{
+	switch (op) {
+	case OP_SET:
+		return "attribute rules: rt needs bs, nv alone is invalid, an existing variable "
+		       "keeps its attributes (delete it first), at runtime new variables need "
+		       "nv,bs,rt, hr needs nv,bs,rt and a HwErrRec#### name; or the data is "
+		       "larger than the variable limit or the property allows";
+	case OP_QUERY: return "the service refused this attribute class";
+	default: return "the service refused the request";
+	}
+}
+
+static const char *status_hint(enum op op, efi_status_t st, bool runtime)
+{
+	switch (st) {
+	case EFI_NOT_FOUND: return not_found_hint(op, runtime);
+	case EFI_INVALID_PARAMETER: return invalid_hint(op);
+	case EFI_WRITE_PROTECTED:
+		return "the variable is read-only or locked, or runtime rules forbid the change "
+		       "(volatile and boot-services-only variables are read-only at runtime)";
+	case EFI_ACCESS_DENIED:
+		return op == OP_LOCK || op == OP_PROP_SET
+			       ? "locks and properties can only be set before ready-to-boot"
+			       : "the service refused the request";
+	case EFI_UNSUPPORTED:
+		return op == OP_PHASE ? "the service is already at runtime"
+				      : "not supported (attribute 0x10 is deprecated, 0x80 unsupported)";
+	case EFI_OUT_OF_RESOURCES: return "the variable store is full (see teevar info)";
+	case EFI_SECURITY_VIOLATION:
+		return "authenticated variable: the data must start with a valid, newer "
+		       "EFI_VARIABLE_AUTHENTICATION_2 descriptor signed by the right key";
+	case EFI_BUFFER_TOO_SMALL:
+		return "the variable is larger than the transport can carry";
+	case EFI_DEVICE_ERROR: return "the secure core or its RPMB device failed";
+	default: return "the service reported an error";
+	}
+}
+
+int report_status(const struct session *s, enum op op, const char *what, const char *label,
+		  efi_status_t st)
+{
+	const char *sep = label ? " " : "";
+	label = label ? label : "";
+	uint32_t origin = 0;
+	uint32_t res = s->client ? tv_client_last_tee_result(s->client, &origin) : TEE_SUCCESS;
+	if (st == EFI_DEVICE_ERROR && res != TEE_SUCCESS) {
+		fprintf(stderr, "teevar: %s%s%s: %s: lost the secure core (TEE result 0x%08x, "
+			"origin %u)\n", what, sep, label, tv_status_name(st), res, origin);
+		return EXIT_TRANSPORT;
+	}
+	fprintf(stderr, "teevar: %s%s%s: %s: %s\n", what, sep, label, tv_status_name(st),
+		status_hint(op, st, s->runtime));
+	return st == EFI_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_EFI;
+}
