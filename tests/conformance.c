@@ -294,6 +294,11 @@ static void test_set_variable_sizes_and_delete(void **state)
 	assert_int_equal(set_str(c, "S", &G1, 0, "zz"), EFI_SUCCESS);
 	assert_int_equal(get_val(c, "S", &G1, NULL, buf, &st), -1);
 	assert_int_equal(set_str(c, "S", &G1, 0, "zz"), EFI_NOT_FOUND);
+	if (ops->direct) { /* a size no MM buffer could carry */
+		assert_int_equal(set_str(c, "S", &G1, BS, "abc"), EFI_SUCCESS);
+		assert_int_equal(ops->set(c, u("S"), &G1, 0, UINT64_MAX, &byte), EFI_SUCCESS);
+		assert_int_equal(get_val(c, "S", &G1, NULL, buf, &st), -1);
+	}
 }
 
 static void test_set_variable_append(void **state)

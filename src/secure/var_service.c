@@ -355,7 +355,8 @@ efi_status_t tv_varsvc_set(struct tv_varsvc *svc, const uint8_t *name, size_t na
 		s = auth_verify(svc, name, size, guid, attrs, &data_size, &data); /* 6 */
 	if (s != EFI_SUCCESS)
 		return s;
-	if (data_size > class_max(svc, attrs) || size + data_size > class_max(svc, attrs))
+	bool del = (attrs & ~AP) == 0; /* attributes 0 delete, whatever the size */
+	if (!del && (data_size > class_max(svc, attrs) || size + data_size > class_max(svc, attrs)))
 		return EFI_INVALID_PARAMETER; /* 7, overflow-safe */
 	if ((attrs & NV) && !svc->nv)
 		return EFI_OUT_OF_RESOURCES;
