@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "dispatch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "tv_err.h"
+
+static void queue_or_drop(struct tvd_conn *c, int enc_rc, struct tvd_frame *f)
+{
+	if (enc_rc == TV_OK) {
+		tvd_conn_queue(c, f);
+		return;
+	}
+	/* Out of memory for the answer: the peer cannot be told, so let it go. */
+	tvd_log("uid %u pid %d: no memory for an answer; closing", (unsigned)c->peer.uid,
+		(int)c->peer.pid);
+	c->close_after_send = true;
+}
+
+static struct tvd_status comms(uint32_t result)
+{
+	return (struct tvd_status){.result = result, .origin = TEE_ORIGIN_COMMS};
+}
+
+static void answer_status(struct tvd_conn *c, uint16_t op, struct tvd_status st)
+{
+	struct tvd_frame f;
+	queue_or_drop(c, tvd_enc_status(op, &st, &f), &f);
+}
+
+void tvd_answer_framing_error(struct tvd_conn *c, uint32_t result)
+{
+	answer_status(c, TVD_OP_ERROR, comms(result));
+	c->close_after_send = true;
+}
+
+/* The refusal status; logged once per connection so a client cannot flood the log. */
+static struct tvd_status refuse(struct tvd_service *s, struct tvd_conn *c, enum tvd_access a,
+				const char *what)
+{
+	enum tvd_level level = tvd_policy_level(s->policy, a);
+	if (!c->refusal_logged)
+		tvd_log("refused %s for uid %u pid %d (%s access: %s)", what,
+			(unsigned)c->peer.uid, (int)c->peer.pid,
+			a == TVD_ACCESS_WRITE ? "write" : "read", tvd_level_name(level));
+	c->refusal_logged = true;
+	struct tvd_status st = comms(TEE_ERROR_ACCESS_DENIED);
+	st.denied = true;
+	st.denial = (struct tvd_denial){.uid = (uint32_t)c->peer.uid, .access = a,
+					.level = level};
+	return st;
+}
+
+static void open_session(struct tvd_service *s, struct tvd_conn *c)
+{
+	struct tvd_open_req r;
+	struct tvd_open_resp a = {.st = comms(TEE_ERROR_BAD_PARAMETERS)};
+	/* public login only: teevard does its own access control */
+	bool ok = tvd_dec_open_req(c->body, c->h.length, &r) == TV_OK && r.login == 0;
+	if (ok && !tvd_allowed(s->policy, &c->peer, TVD_ACCESS_READ))
+		a.st = refuse(s, c, TVD_ACCESS_READ, "a session");
+	else if (ok && !tvd_conn_session_room(c))
+		a.st = comms(TEE_ERROR_BUSY);
+	else if (ok) {
+		a.st.result = tv_stmm_open_session(tv_secure_stmm(s->sec), r.uuid, &a.session,
+						   &a.st.origin);
+		if (a.st.result == TEE_SUCCESS)
+			tvd_conn_add_session(c, a.session);
+	}
+	struct tvd_frame f;
+	queue_or_drop(c, tvd_enc_open_resp(&a, &f), &f);
+}
+
+static bool memref_in(uint32_t t)
+{
+	return t == TV_TEE_PARAM_MEMREF_INPUT || t == TV_TEE_PARAM_MEMREF_INOUT;
+}
+
+static bool is_memref(uint32_t t)
+{
+	return memref_in(t) || t == TV_TEE_PARAM_MEMREF_OUTPUT;
+}
+
+/* The request's params over private copies of the memrefs (one allocation,
+ * at most TVD_MAX_MEMREF bytes: the codec bounds the sizes). */
+static uint8_t *to_tee_params(const struct tvd_invoke_req *r, struct tv_tee_param *p)
+{
+	size_t total = 0;
+	for (int i = 0; i < TV_TEE_NUM_PARAMS; i++)
+		total += is_memref(r->params[i].type) ? (size_t)r->params[i].size : 0;
+	uint8_t *scratch = calloc(1, total ? total : 1);
+	if (!scratch)
+		return NULL;
+	size_t off = 0;
+	for (int i = 0; i < TV_TEE_NUM_PARAMS; i++) {
+		const struct tvd_param *w = &r->params[i];
+		memset(&p[i], 0, sizeof(p[i]));
+		p[i].type = w->type;
+		if (!is_memref(w->type)) {
+			p[i].u.value.a = w->a;
+			p[i].u.value.b = w->b;
+			p[i].u.value.c = w->c;
+			continue;
+		}
+		p[i].u.memref.buf = scratch + off;
+		p[i].u.memref.size = (size_t)w->size;
+		if (memref_in(w->type) && w->size)
+			memcpy(scratch + off, w->data, (size_t)w->size);
+		off += (size_t)w->size;
+	}
+	return scratch;
+}
+
+/* The answer's params; false if the core claims more output than was sent. */
+static bool from_tee_params(const struct tvd_invoke_req *r, const struct tv_tee_param *p,
+			    bool success, struct tvd_param *w)
+{
+	for (int i = 0; i < TV_TEE_NUM_PARAMS; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].type = r->params[i].type;
+		if (!is_memref(w[i].type)) {
+			w[i].a = p[i].u.value.a;
+			w[i].b = p[i].u.value.b;
+			w[i].c = p[i].u.value.c;
+			continue;
+		}
+		w[i].size = p[i].u.memref.size;
+		w[i].data = p[i].u.memref.buf;
+		if (success && w[i].size > r->params[i].size)
+			return false;
+	}
+	return true;
+}
+
+static void call_core(struct tvd_service *s, const struct tvd_invoke_req *r,
+		      struct tvd_conn *c)
+{
+	struct tv_tee_param p[TV_TEE_NUM_PARAMS];
+	struct tvd_invoke_resp a = {.st = comms(TEE_ERROR_OUT_OF_MEMORY)};
+	uint8_t *scratch = to_tee_params(r, p);
+	if (scratch) {
+		a.st.result = tv_stmm_invoke(tv_secure_stmm(s->sec), r->session, r->cmd, p,
+					     &a.st.origin);
+		if (a.st.origin == TEE_ORIGIN_COMMS)
+			a.st.origin = TEE_ORIGIN_TEE; /* COMMS is teevard's own voice */
+		if (!from_tee_params(r, p, a.st.result == TEE_SUCCESS, a.params))
+			a.st = comms(TEE_ERROR_GENERIC);
+	}
+	struct tvd_frame f;
+	queue_or_drop(c, tvd_enc_invoke_resp(&a, &f), &f);
+	free(scratch);
+}
+
+static void invoke(struct tvd_service *s, struct tvd_conn *c)
+{
+	struct tvd_invoke_req r;
+	uint64_t function;
+	struct tvd_invoke_resp a = {.st = comms(TEE_ERROR_BAD_PARAMETERS)};
+	/* malformed, or not a session of this connection: BAD_PARAMETERS */
+	if (tvd_dec_invoke_req(c->body, c->h.length, &r) == TV_OK && tvd_conn_owns(c, r.session)) {
+		enum tvd_access need = tvd_invoke_access(&r, &function);
+		if (tvd_allowed(s->policy, &c->peer, need)) {
+			call_core(s, &r, c);
+			return;
+		}
+		a.st = refuse(s, c, need, tvd_mm_function_name(function));
+	}
+	struct tvd_frame f;
+	queue_or_drop(c, tvd_enc_invoke_resp(&a, &f), &f);
+}
+
+static void close_session(struct tvd_service *s, struct tvd_conn *c)
+{
+	uint32_t session;
+	struct tvd_status st = comms(TEE_ERROR_BAD_PARAMETERS);
+	if (tvd_dec_close_req(c->body, c->h.length, &session) == TV_OK &&
+	    tvd_conn_owns(c, session)) {
+		tv_stmm_close_session(tv_secure_stmm(s->sec), session);
+		tvd_conn_remove_session(c, session);
+		st = (struct tvd_status){.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE};
+	}
+	answer_status(c, TVD_OP_CLOSE_SESSION, st);
+}
+
+static void store_info(struct tvd_service *s, struct tvd_conn *c)
+{
+	struct tvd_info_resp a = {.st = comms(TEE_ERROR_BAD_PARAMETERS)};
+	bool ok = tvd_dec_info_req(c->body, c->h.length) == TV_OK;
+	if (ok && !tvd_allowed(s->policy, &c->peer, TVD_ACCESS_READ))
+		a.st = refuse(s, c, TVD_ACCESS_READ, "store info");
+	else if (ok) {
+		tv_secure_store_info(s->sec, &a.info);
+		a.st = (struct tvd_status){.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE};
+	}
+	struct tvd_frame f;
+	queue_or_drop(c, tvd_enc_info_resp(&a, &f), &f);
+}
+
+void tvd_dispatch(struct tvd_service *s, struct tvd_conn *c)
+{
+	switch (c->h.op) {
+	case TVD_OP_OPEN_SESSION: open_session(s, c); break;
+	case TVD_OP_INVOKE: invoke(s, c); break;
+	case TVD_OP_CLOSE_SESSION: close_session(s, c); break;
+	case TVD_OP_STORE_INFO: store_info(s, c); break;
+	default: answer_status(c, TVD_OP_ERROR, comms(TEE_ERROR_NOT_SUPPORTED)); break;
+	}
+}
+
+void tvd_drop_sessions(struct tvd_service *s, struct tvd_conn *c)
+{
+	for (unsigned i = 0; i < TVD_CONN_SESSIONS; i++) {
+		if (c->sessions[i])
+			tv_stmm_close_session(tv_secure_stmm(s->sec), c->sessions[i]);
+		c->sessions[i] = 0;
+	}
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "route.h"
+
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "tv_err.h"
+
+static void secure_config(const struct tvd_config *cfg, struct tv_secure_config *sc)
+{
+	tv_secure_config_default(sc);
+	sc->sync = cfg->sync;
+	sc->emu.write_latency_us = cfg->write_latency_us;
+	sc->emu.read_latency_us = cfg->read_latency_us;
+	if (cfg->size_mult)
+		sc->emu.size_mult = cfg->size_mult;
+	sc->stmm.multi_session = true; /* every client gets its own session */
+}
+
+static bool image_exists(const char *state_dir)
+{
+	char path[4096];
+	struct stat st;
+	int n = snprintf(path, sizeof(path), "%s/rpmb.img", state_dir);
+	return n > 0 && (size_t)n < sizeof(path) && stat(path, &st) == 0;
+}
+
+static int open_inproc(const struct tvd_config *cfg, struct tv_secure **out)
+{
+	struct tv_secure_config sc;
+	secure_config(cfg, &sc);
+	int rc = tv_secure_open(cfg->state_dir, &sc, out);
+	if (rc == TV_EBUSY)
+		tvd_log("cannot open the secure core: the state directory %s is in use by another "
+			"teevard or teevar", cfg->state_dir);
+	else if (rc != TV_OK)
+		tvd_log("cannot open the secure core on %s/rpmb.img: %s", cfg->state_dir,
+			tv_strerror(rc));
+	return rc;
+}
+
+static int open_supplicant(const struct tvd_config *cfg, struct tv_secure **out)
+{
+	struct rpmb_dev dev;
+	int rc = tvd_supplicant_dev(cfg->supplicant, &dev);
+	if (rc != TV_OK)
+		return rc;
+	struct tv_secure_config sc;
+	secure_config(cfg, &sc);
+	rc = tv_secure_open_dev(cfg->state_dir, &sc, dev, out);
+	if (rc == TV_EBUSY)
+		tvd_log("cannot open the secure core: the state directory %s is in use by another "
+			"teevard or teevar", cfg->state_dir);
+	else if (rc != TV_OK)
+		tvd_log("cannot open the secure core through the supplicant at %s: %s",
+			cfg->supplicant, tv_strerror(rc));
+	return rc;
+}
+
+/* An unreadable or damaged image is what the supplicant fallback is for; a busy
+ * state directory or a wrong key is not. */
+static bool image_unusable(int rc)
+{
+	return rc == TV_ECORRUPT || rc == TV_EIO;
+}
+
+int tvd_route_open(const struct tvd_config *cfg, struct tv_secure **out, enum tvd_route *used)
+{
+	enum tvd_route r = cfg->route;
+	if (r == TVD_ROUTE_AUTO)
+		r = cfg->supplicant && !image_exists(cfg->state_dir) ? TVD_ROUTE_SUPPLICANT
+								     : TVD_ROUTE_INPROC;
+	*used = r;
+	if (r == TVD_ROUTE_SUPPLICANT)
+		return open_supplicant(cfg, out);
+	int rc = open_inproc(cfg, out);
+	if (rc != TV_OK && cfg->route == TVD_ROUTE_AUTO && cfg->supplicant && image_unusable(rc)) {
+		tvd_log("falling back to the supplicant at %s", cfg->supplicant);
+		*used = TVD_ROUTE_SUPPLICANT;
+		rc = open_supplicant(cfg, out);
+	}
+	return rc;
+}

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# teevard as an administrator and a user meet it, as TAP: options and usage
+# errors, the teevar CLI through its socket, refusals as the CLI reports them
+# (as another uid: root only), start-up failures, a stale socket, SIGTERM, and
+# the `make run` script (scripts/run-demo.sh) stopped by Ctrl-C, twice.
+# Usage: test_teevard_cli.sh TEEVARD TEEVAR RUN_DEMO BUILD_DIR
+set -uo pipefail
+
+TEEVARD=${1:?usage: test_teevard_cli.sh TEEVARD TEEVAR RUN_DEMO BUILD_DIR}
+TEEVAR=${2:?}
+RUN_DEMO=${3:?}
+BUILD=${4:?}
+TMP=$(mktemp -d)
+chmod 755 "$TMP" # other uids reach the sockets; state directories stay 0700
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+unset TEEVAR_TEE TEEVAR_STATE
+
+G=8be4df61-93ca-11d2-aa0d-00e098032b8c
+N=0
+FAILED=0
+OUT=$TMP/out
+ERR=$TMP/err
+SOCK=$TMP/s.sock
+LOG=$TMP/teevard.log
+DPID=
+
+t() {
+	local desc=$1 fn=$2
+	N=$((N + 1))
+	if "$fn"; then
+		echo "ok $N - $desc"
+	else
+		echo "not ok $N - $desc"
+		FAILED=1
+		[ -f "$LOG" ] && sed 's/^/# log: /' "$LOG" | tail -5
+	fi
+	# a failed test may leave its teevard running: never let it spoil the next
+	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
+		kill -KILL "$DPID"
+		wait "$DPID" 2>/dev/null
+	fi
+	DPID=
+}
+
+rc_is() { [ "$RC" -eq "$1" ] || { echo "# exit $RC, expected $1" >&2; return 1; }; }
+out_has() { grep -qF -- "$1" "$OUT" || { echo "# stdout lacks '$1'" >&2; return 1; }; }
+err_has() { grep -qF -- "$1" "$ERR" || { echo "# stderr lacks '$1'" >&2; return 1; }; }
+log_has() { grep -qF -- "$1" "$LOG" || { echo "# log lacks '$1'" >&2; return 1; }; }
+clean_log() { ! grep -qE 'Sanitizer|runtime error:' "$LOG" "$ERR" || { echo "# sanitizer report" >&2; return 1; }; }
+
+# d ARGS...: teevard in the foreground; RC, stdout, stderr.
+d() { RC=0; "$TEEVARD" "$@" >"$OUT" 2>"$ERR" </dev/null || RC=$?; }
+# v ARGS...: teevar through the socket; RC, stdout, stderr.
+v() { RC=0; "$TEEVAR" --tee "unix:$SOCK" "$@" >"$OUT" 2>"$ERR" </dev/null || RC=$?; }
+# as_nobody ARGS...: the same as uid/gid 65534 with no groups.
+as_nobody() {
+	RC=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$TEEVAR" --tee "unix:$SOCK" "$@" \
+		>"$OUT" 2>"$ERR" </dev/null || RC=$?
+}
+
+# start ARGS...: teevard in the background on $TMP/state, ready when it answers.
+start() {
+	rm -f "$LOG"
+	"$TEEVARD" --state "$TMP/state" --socket "$SOCK" --no-sync "$@" 2>"$LOG" </dev/null &
+	DPID=$!
+	PIDS+=("$DPID")
+	local i
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$DPID" 2>/dev/null || return 1
+		"$TEEVAR" --tee "unix:$SOCK" info >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# stop [SIGNAL]: the exit code in RC.
+stop() {
+	kill -"${1:-TERM}" "$DPID" 2>/dev/null
+	RC=0
+	wait "$DPID" 2>/dev/null || RC=$?
+}
+
+test_help() {
+	d --help && rc_is 0 && out_has "--read-access" && out_has "/run/teevar/teevard.sock" &&
+		d --version && rc_is 0 && out_has "teevard "
+}
+
+test_usage_errors() {
+	local args
+	for args in "--bogus" "--rpmb nope" "--read-access group" "--read-access everyone" \
+		"--write-access all" "--rpmb supplicant" "--emu-size-mult 0" "--max-clients x" \
+		"--io-timeout-ms 1" "--owner no-such-user-here" "extra"; do
+		# shellcheck disable=SC2086
+		d --state "$TMP/never" $args
+		rc_is 1 || { echo "# for: $args" >&2; return 1; }
+		err_has "teevard:" || return 1
+	done
+	[ ! -e "$TMP/never" ]
+}
+
+test_cli_through_socket() {
+	start || return 1
+	v set Greeting-$G --string "hello" && rc_is 0 &&
+		v list && rc_is 0 && out_has "Greeting-$G" &&
+		v get Greeting-$G && rc_is 0 && out_has "hello" &&
+		v info && rc_is 0 && out_has "RPMB write counter" && out_has "boot-services" &&
+		v delete Greeting-$G && rc_is 0 &&
+		v get Greeting-$G && rc_is 2 || return 1
+	stop && rc_is 0 && log_has "stopping on SIGTERM" && log_has "stopped" &&
+		[ ! -e "$SOCK" ] && clean_log
+}
+
+test_refusals() {
+	if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
+		echo "# skipped: needs root and setpriv"
+		return 0
+	fi
+	start --read-access all || return 1
+	v set Owned-$G --string "mine" && rc_is 0 &&
+		as_nobody get Owned-$G && rc_is 0 && out_has "mine" &&
+		as_nobody set Owned-$G --string "theirs" && rc_is 3 &&
+		err_has "teevard refused write access for uid 65534 (write access: owner" &&
+		as_nobody phase ready-to-boot && rc_is 3 && err_has "teevard refused write access" &&
+		v get Owned-$G && out_has "mine" || return 1
+	stop && rc_is 0 && log_has "refused SET_VARIABLE for uid 65534" || return 1
+	start || return 1
+	as_nobody list && rc_is 4 &&
+		err_has "teevard refused read access for uid 65534 (read access: owner" || return 1
+	stop && rc_is 0 && clean_log
+}
+
+test_start_failures() {
+	start || return 1
+	# the same state directory is locked by the running one
+	d --state "$TMP/state" --socket "$TMP/other.sock" && rc_is 2 &&
+		err_has "cannot open the secure core" || return 1
+	# another state, but the socket is in use
+	d --state "$TMP/state2" --socket "$SOCK" && rc_is 2 && err_has "is in use" || return 1
+	v list && rc_is 0 || return 1 # the first one is unharmed
+	stop && rc_is 0 || return 1
+	d --state "$TMP/state3" --socket "$TMP/nosuchdir/deeper/s.sock" && rc_is 2 &&
+		err_has "cannot listen" || return 1
+	d --state "$TMP/state4" --rpmb supplicant --supplicant "$TMP/no-supplicant.sock" &&
+		rc_is 2 && err_has "supplicant" || return 1
+	: >"$TMP/plain"
+	d --state "$TMP/state5" --socket "$TMP/plain" && rc_is 2 && err_has "not a socket"
+}
+
+test_stale_socket() {
+	start || return 1
+	v set Kept-$G --string "kept" && rc_is 0 || return 1
+	stop KILL
+	[ -S "$SOCK" ] || return 1 # left behind
+	v list && rc_is 4 && err_has "nothing serves that socket" || return 1
+	start || return 1
+	v get Kept-$G && rc_is 0 && out_has "kept" || return 1
+	stop && rc_is 0
+}
+
+# scripts/run-demo.sh (what `make run` runs), stopped like Ctrl-C does: SIGINT
+# to its whole process group. Twice: the second run finds the store.
+test_make_run() {
+	local run out=$TMP/demo.out pid
+	for run in 1 2; do
+		: >"$out"
+		TEEVAR_STATE=$TMP/demo-state setsid "$RUN_DEMO" "$BUILD" >"$out" 2>&1 </dev/null &
+		pid=$!
+		PIDS+=("$pid")
+		local i
+		for ((i = 0; i < 600; i++)); do
+			grep -q "Press Ctrl-C" "$out" && break
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		grep -q "Press Ctrl-C" "$out" || { sed 's/^/# /' "$out"; return 1; }
+		kill -INT -- "-$pid"
+		RC=0
+		wait "$pid" || RC=$?
+		rc_is 0 && grep -q "DemoGreeting-" "$out" && grep -q "stopping on SIGINT" "$out" &&
+			grep -q "teevard stopped cleanly" "$out" ||
+			{ sed 's/^/# /' "$out"; return 1; }
+		[ ! -e "$TMP/demo-state/teevard.sock" ] || return 1
+	done
+}
+
+echo "1..7"
+t "teevard --help and --version" test_help
+t "usage errors exit 1 and touch nothing" test_usage_errors
+t "the teevar CLI through the socket; SIGTERM stops cleanly" test_cli_through_socket
+t "refused uids get teevard's reason from the CLI; nothing changes" test_refusals
+t "start-up failures are clear (state in use, socket in use, no supplicant)" test_start_failures
+t "a stale socket of a killed teevard is replaced" test_stale_socket
+t "make run's script: CLI demo, serving until Ctrl-C, twice" test_make_run
+exit "$FAILED"

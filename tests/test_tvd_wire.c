@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* teevard's socket protocol codec (src/common/tvd_wire.c) against hand-made
+ * byte vectors (docs/teevard-protocol.md), and its strictness. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tv_err.h"
+#include "tv_test_util.h"
+#include "tvd_wire.h"
+
+static const uint8_t stmm_uuid[16] = TV_STMM_UUID;
+
+/* Checks that f is exactly the hex bytes. */
+static void assert_frame(const struct tvd_frame *f, const char *hex)
+{
+	uint8_t want[512];
+	long n = tv_test_hex(hex, want, sizeof(want));
+	assert_true(n > 0);
+	assert_int_equal(f->len, (size_t)n);
+	assert_memory_equal(f->buf, want, (size_t)n);
+}
+
+static size_t hex(const char *h, uint8_t *out, size_t max)
+{
+	long n = tv_test_hex(h, out, max);
+	assert_true(n >= 0);
+	return (size_t)n;
+}
+
+/* ---- header ---- */
+
+static void test_header(void **state)
+{
+	(void)state;
+	uint8_t h[TVD_HDR_SIZE];
+	tvd_hdr_encode(h, TVD_OP_INVOKE, 0x44);
+	uint8_t want[TVD_HDR_SIZE];
+	hex("54564450 0100 0200 44000000", want, sizeof(want));
+	assert_memory_equal(h, want, sizeof(h));
+
+	struct tvd_hdr d;
+	assert_int_equal(tvd_hdr_decode(h, &d), TV_OK);
+	assert_int_equal(d.op, TVD_OP_INVOKE);
+	assert_int_equal(d.length, 0x44);
+
+	hex("54564450 0100 0280 00011000", h, sizeof(h)); /* 1 MiB + 256: the limit */
+	assert_int_equal(tvd_hdr_decode(h, &d), TV_OK);
+	assert_int_equal(d.op, TVD_RESPONSE | TVD_OP_INVOKE);
+	hex("54564450 0100 0200 01011000", h, sizeof(h)); /* one byte over */
+	assert_int_equal(tvd_hdr_decode(h, &d), TV_ERANGE);
+	hex("ffffffff 0100 0200 00000000", h, sizeof(h));
+	assert_int_equal(tvd_hdr_decode(h, &d), TV_EINVAL);
+	hex("54564450 0200 0200 00000000", h, sizeof(h)); /* version 2 */
+	assert_int_equal(tvd_hdr_decode(h, &d), TV_EINVAL);
+	hex("50445654 0100 0200 00000000", h, sizeof(h)); /* magic big-endian */
+	assert_int_equal(tvd_hdr_decode(h, &d), TV_EINVAL);
+}
+
+/* ---- OPEN_SESSION ---- */
+
+static void test_open(void **state)
+{
+	(void)state;
+	struct tvd_frame f;
+	struct tvd_open_req r = {.login = 0};
+	memcpy(r.uuid, stmm_uuid, 16);
+	assert_int_equal(tvd_enc_open_req(&r, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0100 14000000"
+			 "ed32d533 99e64209 9cc02d72 cdd998a7 00000000");
+	struct tvd_open_req d;
+	assert_int_equal(tvd_dec_open_req(f.buf + TVD_HDR_SIZE, 20, &d), TV_OK);
+	assert_memory_equal(d.uuid, stmm_uuid, 16);
+	assert_int_equal(tvd_dec_open_req(f.buf + TVD_HDR_SIZE, 19, &d), TV_EINVAL);
+	tvd_frame_free(&f);
+
+	uint8_t b[64];
+	size_t n = hex("ed32d533 99e64209 9cc02d72 cdd998a7 01000000 00", b, sizeof(b));
+	assert_int_equal(tvd_dec_open_req(b, n, &d), TV_EINVAL); /* trailing byte */
+
+	struct tvd_open_resp a = {.st = {.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TRUSTED_APP},
+				  .session = 7};
+	assert_int_equal(tvd_enc_open_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0180 0c000000 00000000 04000000 07000000");
+	struct tvd_open_resp da;
+	assert_int_equal(tvd_dec_open_resp(f.buf + TVD_HDR_SIZE, 12, &da), TV_OK);
+	assert_int_equal(da.session, 7);
+	assert_false(da.st.denied);
+	tvd_frame_free(&f);
+
+	/* a TEE failure carries no session */
+	n = hex("0d00ffff 03000000", b, sizeof(b));
+	assert_int_equal(tvd_dec_open_resp(b, n, &da), TV_OK);
+	assert_int_equal(da.st.result, TEE_ERROR_BUSY);
+	n = hex("0d00ffff 03000000 07000000", b, sizeof(b));
+	assert_int_equal(tvd_dec_open_resp(b, n, &da), TV_EINVAL);
+	n = hex("00000000 04000000", b, sizeof(b)); /* success without a session */
+	assert_int_equal(tvd_dec_open_resp(b, n, &da), TV_EINVAL);
+}
+
+/* ---- refusals ---- */
+
+static void test_denial(void **state)
+{
+	(void)state;
+	struct tvd_frame f;
+	struct tvd_open_resp a = {.st = {.result = TEE_ERROR_ACCESS_DENIED,
+					 .origin = TEE_ORIGIN_COMMS,
+					 .denial = {.uid = 1000, .access = TVD_ACCESS_READ,
+						    .level = TVD_LEVEL_GROUP}}};
+	assert_int_equal(tvd_enc_open_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0180 14000000 0100ffff 02000000"
+			 "e8030000 01000000 01000000");
+	struct tvd_open_resp d;
+	assert_int_equal(tvd_dec_open_resp(f.buf + TVD_HDR_SIZE, 20, &d), TV_OK);
+	assert_true(d.st.denied);
+	assert_int_equal(d.st.denial.uid, 1000);
+	assert_int_equal(d.st.denial.access, TVD_ACCESS_READ);
+	assert_int_equal(d.st.denial.level, TVD_LEVEL_GROUP);
+	tvd_frame_free(&f);
+
+	uint8_t b[64];
+	size_t n = hex("0100ffff 02000000 e8030000 02000000 00000000", b, sizeof(b));
+	struct tvd_invoke_resp ir;
+	assert_int_equal(tvd_dec_invoke_resp(b, n, &ir), TV_OK);
+	assert_true(ir.st.denied);
+	assert_false(ir.has_params);
+	assert_int_equal(ir.st.denial.access, TVD_ACCESS_WRITE);
+	n = hex("0100ffff 02000000 e8030000 03000000 00000000", b, sizeof(b)); /* access 3 */
+	assert_int_equal(tvd_dec_invoke_resp(b, n, &ir), TV_EINVAL);
+	n = hex("0100ffff 02000000 e8030000 02000000 03000000", b, sizeof(b)); /* level 3 */
+	assert_int_equal(tvd_dec_invoke_resp(b, n, &ir), TV_EINVAL);
+	n = hex("0100ffff 02000000 e8030000 02000000", b, sizeof(b)); /* cut short */
+	assert_int_equal(tvd_dec_invoke_resp(b, n, &ir), TV_EINVAL);
+	/* ACCESS_DENIED from the TEE itself carries no reason, but params */
+	n = hex("0100ffff 03000000 00000000 00000000 00000000 00000000", b, sizeof(b));
+	assert_int_equal(tvd_dec_invoke_resp(b, n, &ir), TV_OK);
+	assert_false(ir.st.denied);
+	assert_true(ir.has_params);
+
+	struct tvd_status bad = {.result = TEE_ERROR_ACCESS_DENIED, .origin = TEE_ORIGIN_COMMS,
+				 .denial = {.access = 7}};
+	assert_int_equal(tvd_enc_status(TVD_OP_ERROR, &bad, &f), TV_EINVAL);
+}
+
+/* ---- INVOKE ---- */
+
+#define INVOKE_REQ_HEX                                                                \
+	"54564450 0100 0200 44000000"                                                 \
+	"01000000 00000000"                                                           \
+	"07000000 0400000000000000 aabbccdd"                                          \
+	"02000000 0100000000000000 0200000000000000 0300000000000000"                 \
+	"00000000"                                                                    \
+	"06000000 1000000000000000"
+
+static void test_invoke_req(void **state)
+{
+	(void)state;
+	static const uint8_t mm[4] = {0xaa, 0xbb, 0xcc, 0xdd};
+	struct tvd_invoke_req r = {.session = 1, .cmd = 0};
+	r.params[0] = (struct tvd_param){.type = TV_TEE_PARAM_MEMREF_INOUT, .size = 4, .data = mm};
+	r.params[1] = (struct tvd_param){.type = TV_TEE_PARAM_VALUE_OUTPUT, .a = 1, .b = 2, .c = 3};
+	r.params[2] = (struct tvd_param){.type = TV_TEE_PARAM_NONE};
+	r.params[3] = (struct tvd_param){.type = TV_TEE_PARAM_MEMREF_OUTPUT, .size = 16};
+	struct tvd_frame f;
+	assert_int_equal(tvd_enc_invoke_req(&r, &f), TV_OK);
+	assert_frame(&f, INVOKE_REQ_HEX);
+
+	struct tvd_invoke_req d;
+	assert_int_equal(tvd_dec_invoke_req(f.buf + TVD_HDR_SIZE, 0x44, &d), TV_OK);
+	assert_int_equal(d.session, 1);
+	assert_int_equal(d.params[0].size, 4);
+	assert_memory_equal(d.params[0].data, mm, 4);
+	assert_int_equal(d.params[1].c, 3);
+	assert_int_equal(d.params[3].type, TV_TEE_PARAM_MEMREF_OUTPUT);
+	assert_int_equal(d.params[3].size, 16);
+	assert_null(d.params[3].data);
+	/* every shorter body and a longer one fail */
+	for (size_t n = 0; n < 0x44; n++)
+		assert_int_equal(tvd_dec_invoke_req(f.buf + TVD_HDR_SIZE, n, &d), TV_EINVAL);
+	uint8_t longer[0x45];
+	memcpy(longer, f.buf + TVD_HDR_SIZE, 0x44);
+	longer[0x44] = 0;
+	assert_int_equal(tvd_dec_invoke_req(longer, sizeof(longer), &d), TV_EINVAL);
+	tvd_frame_free(&f);
+}
+
+static void test_invoke_req_bounds(void **state)
+{
+	(void)state;
+	uint8_t b[128];
+	struct tvd_invoke_req d;
+	size_t n = hex("01000000 00000000 04000000 00000000 00000000 00000000", b, sizeof(b));
+	assert_int_equal(tvd_dec_invoke_req(b, n, &d), TV_EINVAL); /* type 4 */
+	n = hex("01000000 00000000 06000000 0100100000000000 00000000 00000000 00000000", b,
+		sizeof(b));
+	assert_int_equal(tvd_dec_invoke_req(b, n, &d), TV_EINVAL); /* output of 1 MiB + 1 */
+	n = hex("01000000 00000000 06000000 0000100000000000 06000000 0100000000000000"
+		"00000000 00000000", b, sizeof(b));
+	assert_int_equal(tvd_dec_invoke_req(b, n, &d), TV_EINVAL); /* 1 MiB + 1 together */
+	n = hex("01000000 00000000 06000000 0000100000000000 00000000 00000000 00000000", b,
+		sizeof(b));
+	assert_int_equal(tvd_dec_invoke_req(b, n, &d), TV_OK); /* exactly 1 MiB */
+	n = hex("01000000 00000000 05000000 ffffffffffffffff 00 00000000 00000000 00000000", b,
+		sizeof(b));
+	assert_int_equal(tvd_dec_invoke_req(b, n, &d), TV_EINVAL); /* size beyond the body */
+	n = hex("01000000 00000000 05000000 0800000000000000 0102", b, sizeof(b));
+	assert_int_equal(tvd_dec_invoke_req(b, n, &d), TV_EINVAL); /* bytes cut short */
+
+	struct tvd_invoke_req r = {.session = 1};
+	struct tvd_frame f;
+	r.params[0] = (struct tvd_param){.type = TV_TEE_PARAM_MEMREF_INPUT, .size = 4};
+	assert_int_equal(tvd_enc_invoke_req(&r, &f), TV_EINVAL); /* no data */
+	r.params[0] = (struct tvd_param){.type = 4};
+	assert_int_equal(tvd_enc_invoke_req(&r, &f), TV_EINVAL);
+	r.params[0] = (struct tvd_param){.type = TV_TEE_PARAM_MEMREF_OUTPUT,
+					 .size = TVD_MAX_MEMREF + 1};
+	assert_int_equal(tvd_enc_invoke_req(&r, &f), TV_EINVAL);
+	assert_null(f.buf);
+}
+
+static void test_invoke_resp(void **state)
+{
+	(void)state;
+	static const uint8_t mm[4] = {1, 2, 3, 4}, out[2] = {0xee, 0xff};
+	struct tvd_invoke_resp a = {.st = {.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TRUSTED_APP}};
+	a.params[0] = (struct tvd_param){.type = TV_TEE_PARAM_MEMREF_INOUT, .size = 4, .data = mm};
+	a.params[1] = (struct tvd_param){.type = TV_TEE_PARAM_VALUE_OUTPUT, .a = 0xfffffffe};
+	a.params[2] = (struct tvd_param){.type = TV_TEE_PARAM_VALUE_INPUT, .a = 9};
+	a.params[3] = (struct tvd_param){.type = TV_TEE_PARAM_MEMREF_OUTPUT, .size = 2, .data = out};
+	struct tvd_frame f;
+	assert_int_equal(tvd_enc_invoke_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0280 46000000 00000000 04000000"
+			 "07000000 0400000000000000 01020304"
+			 "02000000 feffffff00000000 0000000000000000 0000000000000000"
+			 "01000000"
+			 "06000000 0200000000000000 eeff");
+	struct tvd_invoke_resp d;
+	assert_int_equal(tvd_dec_invoke_resp(f.buf + TVD_HDR_SIZE, 0x46, &d), TV_OK);
+	assert_true(d.has_params);
+	assert_memory_equal(d.params[0].data, mm, 4);
+	assert_int_equal(d.params[1].a, 0xfffffffe);
+	assert_int_equal(d.params[2].a, 0); /* inputs do not come back */
+	assert_memory_equal(d.params[3].data, out, 2);
+	for (size_t n = 0; n < 0x46; n++)
+		assert_int_equal(tvd_dec_invoke_resp(f.buf + TVD_HDR_SIZE, n, &d), TV_EINVAL);
+	tvd_frame_free(&f);
+
+	/* a TEE failure: sizes (here EXCESS_DATA's limit), no bytes */
+	a.st = (struct tvd_status){.result = TEE_ERROR_EXCESS_DATA, .origin = TEE_ORIGIN_TEE};
+	a.params[0].size = 0x10000;
+	a.params[0].data = NULL;
+	a.params[3].data = NULL;
+	assert_int_equal(tvd_enc_invoke_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0280 40000000 1000ffff 03000000"
+			 "07000000 0000010000000000"
+			 "02000000 feffffff00000000 0000000000000000 0000000000000000"
+			 "01000000"
+			 "06000000 0200000000000000");
+	assert_int_equal(tvd_dec_invoke_resp(f.buf + TVD_HDR_SIZE, 0x40, &d), TV_OK);
+	assert_int_equal(d.params[0].size, 0x10000);
+	assert_null(d.params[0].data);
+	tvd_frame_free(&f);
+
+	/* teevard's own answer: status only */
+	a.st = (struct tvd_status){.result = TEE_ERROR_BAD_PARAMETERS, .origin = TEE_ORIGIN_COMMS};
+	a.params[0].type = 99; /* not looked at */
+	assert_int_equal(tvd_enc_invoke_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0280 08000000 0600ffff 02000000");
+	assert_int_equal(tvd_dec_invoke_resp(f.buf + TVD_HDR_SIZE, 8, &d), TV_OK);
+	assert_false(d.has_params);
+	tvd_frame_free(&f);
+
+	uint8_t b[128];
+	size_t n = hex("00000000 04000000 08000000 00000000 00000000 00000000", b, sizeof(b));
+	assert_int_equal(tvd_dec_invoke_resp(b, n, &d), TV_EINVAL); /* type 8 */
+	n = hex("00000000 04000000 06000000 0500000000000000 0102030405 00000000 00000000"
+		"00000000 ff", b, sizeof(b));
+	assert_int_equal(tvd_dec_invoke_resp(b, n, &d), TV_EINVAL); /* trailing byte */
+}
+
+/* ---- CLOSE_SESSION, STORE_INFO, ERROR ---- */
+
+static void test_close_info_error(void **state)
+{
+	(void)state;
+	struct tvd_frame f;
+	assert_int_equal(tvd_enc_close_req(0x01020304, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0300 04000000 04030201");
+	uint32_t s;
+	assert_int_equal(tvd_dec_close_req(f.buf + TVD_HDR_SIZE, 4, &s), TV_OK);
+	assert_int_equal(s, 0x01020304);
+	assert_int_equal(tvd_dec_close_req(f.buf + TVD_HDR_SIZE, 3, &s), TV_EINVAL);
+	tvd_frame_free(&f);
+
+	assert_int_equal(tvd_enc_info_req(&f), TV_OK);
+	assert_frame(&f, "54564450 0100 0400 00000000");
+	assert_int_equal(tvd_dec_info_req(NULL, 0), TV_OK);
+	assert_int_equal(tvd_dec_info_req(f.buf, 1), TV_EINVAL);
+	tvd_frame_free(&f);
+
+	struct tvd_status st = {.result = TVD_TEE_ERROR_BAD_FORMAT, .origin = TEE_ORIGIN_COMMS};
+	assert_int_equal(tvd_enc_status(TVD_OP_ERROR, &st, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0080 08000000 0500ffff 02000000");
+	tvd_frame_free(&f);
+
+	struct tvd_info_resp a = {.st = {.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE}};
+	a.info = (struct tv_store_info){.capacity = 0x1000, .used = 0x10, .remaining = 0xff0,
+		.var_count = 1, .seg_count = 64, .seg_bytes = 65536, .free_segs = 63,
+		.write_counter = 5, .counter_expired = true, .rpmb_blocks = 16384,
+		.blocks_per_write = 2, .phase = 2};
+	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0480 44000000 00000000 03000000"
+			 "0010000000000000 1000000000000000 f00f000000000000"
+			 "01000000 40000000 00000100 3f000000 05000000 01000000"
+			 "00400000 02000000 02000000");
+	struct tvd_info_resp d;
+	assert_int_equal(tvd_dec_info_resp(f.buf + TVD_HDR_SIZE, 0x44, &d), TV_OK);
+	assert_memory_equal(&d.info, &a.info, sizeof(a.info));
+	f.buf[TVD_HDR_SIZE + 8 + 24 + 20] = 3; /* flags: an unknown bit */
+	assert_int_equal(tvd_dec_info_resp(f.buf + TVD_HDR_SIZE, 0x44, &d), TV_EINVAL);
+	f.buf[TVD_HDR_SIZE + 8 + 24 + 20] = 1;
+	f.buf[TVD_HDR_SIZE + 0x44 - 4] = 3; /* phase 3 */
+	assert_int_equal(tvd_dec_info_resp(f.buf + TVD_HDR_SIZE, 0x44, &d), TV_EINVAL);
+	tvd_frame_free(&f);
+
+	uint8_t b[16];
+	size_t n = hex("0100ffff 02000000", b, sizeof(b)); /* a denial without its reason */
+	assert_int_equal(tvd_dec_info_resp(b, n, &d), TV_EINVAL);
+}
+
+/* Random and mutated bodies never crash a decoder (ASan/valgrind watch). */
+static void test_random_bodies(void **state)
+{
+	(void)state;
+	uint64_t seed = 42;
+	uint8_t valid[0x44 + TVD_HDR_SIZE], b[256];
+	long vn = tv_test_hex(INVOKE_REQ_HEX, valid, sizeof(valid));
+	assert_int_equal(vn, (long)sizeof(valid));
+	for (int i = 0; i < 20000; i++) {
+		size_t n = tv_test_rand(&seed) % sizeof(b);
+		if (i & 1) {
+			for (size_t k = 0; k < n; k++)
+				b[k] = (uint8_t)tv_test_rand(&seed);
+		} else {
+			n = 0x44;
+			memcpy(b, valid + TVD_HDR_SIZE, n);
+			b[tv_test_rand(&seed) % n] = (uint8_t)tv_test_rand(&seed);
+		}
+		uint8_t *body = malloc(n ? n : 1); /* exact size: ASan sees any overread */
+		memcpy(body, b, n);
+		struct tvd_invoke_req ir;
+		struct tvd_invoke_resp ia;
+		struct tvd_open_req oq;
+		struct tvd_open_resp oa;
+		struct tvd_info_resp fa;
+		struct tvd_status st;
+		uint32_t s;
+		if (tvd_dec_invoke_req(body, n, &ir) == TV_OK)
+			for (int p = 0; p < TV_TEE_NUM_PARAMS; p++)
+				assert_true(ir.params[p].size <= TVD_MAX_MEMREF);
+		(void)tvd_dec_invoke_resp(body, n, &ia);
+		(void)tvd_dec_open_req(body, n, &oq);
+		(void)tvd_dec_open_resp(body, n, &oa);
+		(void)tvd_dec_info_resp(body, n, &fa);
+		(void)tvd_dec_status(body, n, &st);
+		(void)tvd_dec_close_req(body, n, &s);
+		free(body);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_open),
+		cmocka_unit_test(test_denial),
+		cmocka_unit_test(test_invoke_req),
+		cmocka_unit_test(test_invoke_req_bounds),
+		cmocka_unit_test(test_invoke_resp),
+		cmocka_unit_test(test_close_info_error),
+		cmocka_unit_test(test_random_bodies),
+	};
+	return cmocka_run_group_tests_name("tvd_wire", tests, NULL, NULL);
+}
