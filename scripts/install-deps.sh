@@ -4,7 +4,7 @@
 # As root: apt-get installs what is missing. Otherwise: print the exact command.
 set -eu
 
-PKGS="build-essential meson ninja-build pkg-config libssl-dev libcmocka-dev openssl python3 valgrind"
+PKGS="build-essential meson ninja-build pkg-config libssl-dev libcmocka-dev openssl python3 valgrind systemd"
 
 missing=""
 for p in $PKGS; do

@@ -209,7 +209,7 @@ static void test_get_next_stable_order(void **state)
 	}
 	/* Walk, updating every variable as we pass it: each is returned once. */
 	efi_char16_t name[64] = {0};
-	efi_guid_t g;
+	efi_guid_t g = {{0}};
 	int seen = 0;
 	uint64_t size = sizeof(name);
 	while (ops->next(c, &size, name, &g) == EFI_SUCCESS) {
@@ -256,7 +256,7 @@ static void test_set_variable_attribute_changes(void **state)
 			assert_int_equal(set_str(c, name, &G1, combos[j], "changed"),
 					 EFI_INVALID_PARAMETER);
 			uint8_t buf[16];
-			uint32_t attrs;
+			uint32_t attrs = 0;
 			assert_int_equal(get_val(c, name, &G1, &attrs, buf, NULL), 4);
 			assert_memory_equal(buf, "orig", 4);
 			assert_int_equal(attrs, combos[i]);
@@ -314,7 +314,7 @@ static void test_set_variable_append(void **state)
 	assert_int_equal(set_str(c, "Ap", &G1, NV | BS | RT | AP, "ab"), EFI_SUCCESS);
 	assert_int_equal(set_str(c, "Ap", &G1, NV | BS | RT | AP, "cd"), EFI_SUCCESS);
 	assert_int_equal(ops->set(c, u("Ap"), &G1, NV | BS | RT | AP, 0, NULL), EFI_SUCCESS);
-	uint32_t attrs;
+	uint32_t attrs = 0;
 	assert_int_equal(get_val(c, "Ap", &G1, &attrs, buf, NULL), 4);
 	assert_memory_equal(buf, "abcd", 4);
 	assert_int_equal(attrs, NV | BS | RT); /* APPEND is never stored */

@@ -19,6 +19,9 @@
 #ifndef TEEVAR_TRANSPORT_H
 #define TEEVAR_TRANSPORT_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include <teevar/tee.h>
 
 /* Runs the whole secure core in this process on state_dir (created files:
@@ -31,11 +34,32 @@ int tv_transport_inproc_open(const char *state_dir, struct tv_transport *out);
 struct tv_stmm;
 void tv_transport_inproc_wrap(struct tv_stmm *stmm, struct tv_transport *out);
 
-/* Connects to teevard's socket (docs/teevard-protocol.md). */
+/* Connects to teevard's socket (docs/teevard-protocol.md). Besides the codes
+ * above: -ENOENT (no such socket), -ECONNREFUSED (no teevard behind it),
+ * -EACCES (socket permissions), -ENAMETOOLONG, -ETIMEDOUT. */
 int tv_transport_unix_open(const char *socket_path, struct tv_transport *out);
 
-/* A real OP-TEE through the Linux TEE driver (e.g. /dev/tee0). */
+/* Why teevard refused a request: it answers TEE_ERROR_ACCESS_DENIED with origin
+ * TEE_ORIGIN_COMMS (see tv_client_last_tee_result) and says which uid it saw,
+ * whether a read or a write was refused, and who may do that. */
+struct tv_access_denial {
+	uint32_t uid;
+	bool write;           /* SetVariable, phase change, lock or property set */
+	const char *allowed;  /* "owner", "group" or "all" (teevard --read/write-access) */
+};
+/* The last refusal seen by this thread on any unix: transport: 0 and *out, or
+ * -ENOENT if there was none. */
+int tv_transport_last_denial(struct tv_access_denial *out);
+
+/* A real OP-TEE through the Linux TEE driver (e.g. /dev/tee0): the board's
+ * own StMM (foreign_stmm: the minus-2 work-around applies). Besides the errors
+ * above: -ENOENT (no such device), -EACCES, -ENOTTY (not a TEE device), -ENODEV
+ * (a TEE, but not OP-TEE). A session refused with TEE_ERROR_BUSY means the
+ * kernel's tee_stmm_efi driver holds StMM (see tv_tee_result_hint in util.h). */
 int tv_transport_optee_open(const char *device, struct tv_transport *out);
+/* A message for users about an error of tv_transport_optee_open (strerror's
+ * text for errors it has nothing more to say about). */
+const char *tv_transport_optee_strerror(int err);
 
 /* Opens a transport from a spec: "inproc:DIR", "unix:SOCKET" or "optee:DEVICE". */
 int tv_transport_open(const char *spec, struct tv_transport *out);

@@ -40,4 +40,13 @@ long tv_ucs2_to_utf8(const efi_char16_t *in, size_t max_units, char *out, size_t
  * 0 for NULL. */
 size_t tv_ucs2_strnlen(const efi_char16_t *s, size_t max);
 
+/* "TEE_ERROR_BUSY", ...; "TEE_RESULT(0x%08x)" for unknown codes (a per-thread
+ * buffer, as tv_status_name). */
+const char *tv_tee_result_name(uint32_t res);
+/* What a TEE result (tv_client_last_tee_result) means for the user, or NULL if
+ * there is nothing specific to say. transport is the transport's name ("optee",
+ * ...; NULL is fine): TEE_ERROR_BUSY on optee: is "StMM is in use by the
+ * kernel's tee_stmm_efi driver: use efivarfs (/sys/firmware/efi/efivars)". */
+const char *tv_tee_result_hint(const char *transport, uint32_t res);
+
 #endif

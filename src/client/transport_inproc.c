@@ -8,6 +8,7 @@
 
 #include "secure_core.h"
 #include "stmm.h"
+#include "transport_unix.h"
 #include "tv_err.h"
 
 static uint32_t stmm_open(void *ctx, const uint8_t uuid[16], uint32_t *session, uint32_t *origin)
@@ -112,32 +113,16 @@ void tv_transport_inproc_wrap(struct tv_stmm *stmm, struct tv_transport *out)
 	init_inproc(out, &wrap_ops, stmm);
 }
 
-/* Only the owning variant reaches the store; a wrapped StMM or any other
- * transport cannot tell. */
+/* The owning in-process variant asks the secure core; a unix: transport asks
+ * teevard. A wrapped StMM or a foreign StMM cannot tell. */
 int tv_transport_store_info(const struct tv_transport *t, struct tv_store_info *out)
 {
 	if (!t || !out)
 		return -EINVAL;
+	if (tv_transport_is_unix(t))
+		return tv_transport_unix_store_info(t, out);
 	if (t->ops != &core_ops)
 		return -ENOTSUP;
-	struct tv_secure *sec = t->ctx;
-	struct tv_store_stats st;
-	struct rpmb_dev_info dev;
-	tv_store_get_stats(tv_secure_store(sec), &st);
-	rpmb_emu_info(tv_secure_emu(sec), &dev);
-	*out = (struct tv_store_info){
-		.capacity = st.capacity,
-		.used = st.used,
-		.remaining = st.remaining,
-		.var_count = st.var_count,
-		.seg_count = st.seg_count,
-		.seg_bytes = st.seg_bytes,
-		.free_segs = st.free_segs,
-		.write_counter = st.write_counter,
-		.counter_expired = st.expired,
-		.rpmb_blocks = rpmb_info_blocks(&dev),
-		.blocks_per_write = rpmb_info_write_blocks(&dev),
-		.phase = (uint32_t)tv_varsvc_phase(tv_secure_varsvc(sec)),
-	};
+	tv_secure_store_info(t->ctx, out);
 	return 0;
 }

@@ -47,4 +47,9 @@ struct tv_store *tv_secure_store(struct tv_secure *sec);
 struct rpmb_emu *tv_secure_emu(struct tv_secure *sec); /* NULL with open_dev */
 struct tv_rpmb *tv_secure_rpmb(struct tv_secure *sec);
 
+/* teevar's own view of the store (capacity, use, RPMB counter, phase), for
+ * `teevar info` through the in-process transport or teevard (secure_info.c). */
+struct tv_store_info;
+void tv_secure_store_info(struct tv_secure *sec, struct tv_store_info *out);
+
 #endif

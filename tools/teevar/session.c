@@ -28,7 +28,8 @@ static int make_spec(const struct opts *o, char **spec)
 		tee = env_nonempty("TEEVAR_TEE");
 	if (tee) {
 		if (!strchr(tee, ':'))
-			return usage_error("bad transport '%s' (expected inproc:DIR)", tee);
+			return usage_error("bad transport '%s' (expected inproc:DIR, unix:SOCKET "
+					   "or optee:DEVICE)", tee);
 		*spec = strdup(tee);
 	} else {
 		const char *dir = opt_has(o, OPT_STATE) ? o->value[OPT_STATE] : NULL;
@@ -58,16 +59,47 @@ static const char *open_hint(int err)
 	}
 }
 
+static const char *unix_hint(int err)
+{
+	switch (err) {
+	case -ENOENT: return "no such socket (is teevard running? it listens on STATE/teevard.sock)";
+	case -ECONNREFUSED: return "nothing serves that socket (is teevard running?)";
+	case -EACCES: return "no permission to reach the socket";
+	case -ETIMEDOUT: return "teevard did not answer in time";
+	case -ENAMETOOLONG: return "socket path too long";
+	default: return open_hint(err);
+	}
+}
+
 static int transport_error(const char *spec, int err)
 {
-	fprintf(stderr, "teevar: cannot open the secure core at '%s': %s\n", spec, open_hint(err));
+	const char *hint = strncmp(spec, "unix:", 5) == 0 ? unix_hint(err) : open_hint(err);
+	fprintf(stderr, "teevar: cannot open the secure core at '%s': %s\n", spec, hint);
 	return EXIT_TRANSPORT;
+}
+
+/* teevard's own refusal (TEE_ERROR_ACCESS_DENIED from origin COMMS), with its
+ * reason after "teevar: <what>: "; false if res/origin are something else. */
+static bool teevard_refused(const char *what, uint32_t res, uint32_t origin)
+{
+	struct tv_access_denial d;
+	if (res != TEE_ERROR_ACCESS_DENIED || origin != TEE_ORIGIN_COMMS ||
+	    tv_transport_last_denial(&d) != 0)
+		return false;
+	const char *kind = d.write ? "write" : "read";
+	fprintf(stderr, "teevar: %s: teevard refused %s access for uid %u (%s access: %s; "
+		"see teevard --%s-access)\n", what, kind, (unsigned)d.uid, kind, d.allowed, kind);
+	return true;
 }
 
 static int client_error(const char *spec, efi_status_t st)
 {
 	uint32_t origin = 0;
 	uint32_t res = tv_client_last_tee_result(NULL, &origin);
+	char what[512];
+	snprintf(what, sizeof(what), "cannot open a session at '%s'", spec);
+	if (teevard_refused(what, res, origin))
+		return EXIT_TRANSPORT;
 	const char *hint = "the StMM service did not answer as expected";
 	if (st == EFI_ACCESS_DENIED && res == TEE_ERROR_BUSY)
 		hint = "the StMM session is taken (on a board: the kernel's tee_stmm_efi driver "
@@ -181,6 +213,10 @@ int report_status(const struct session *s, enum op op, const char *what, const c
 	label = label ? label : "";
 	uint32_t origin = 0;
 	uint32_t res = s->client ? tv_client_last_tee_result(s->client, &origin) : TEE_SUCCESS;
+	char full[512];
+	snprintf(full, sizeof(full), "%s%s%s", what, sep, label);
+	if (st == EFI_DEVICE_ERROR && teevard_refused(full, res, origin))
+		return EXIT_EFI;
 	if (st == EFI_DEVICE_ERROR && res != TEE_SUCCESS) {
 		fprintf(stderr, "teevar: %s%s%s: %s: lost the secure core (TEE result 0x%08x, "
 			"origin %u)\n", what, sep, label, tv_status_name(st), res, origin);
