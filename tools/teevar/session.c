@@ -49,7 +49,7 @@ static const char *open_hint(int err)
 {
 	switch (err) {
 	case -EBUSY: return "state directory in use by another process (one secure core per store)";
-	case -EPROTONOSUPPORT: return "this build does not provide that transport yet";
+	case -EPROTONOSUPPORT: return "unknown transport (expected inproc:DIR, unix:SOCKET or optee:DEVICE)";
 	case -EINVAL: return "bad transport spec or state directory path";
 	case -EKEYREJECTED: return "the RPMB device is programmed with another key (wrong huk file?)";
 	case -EBADMSG: return "an RPMB answer failed verification";
@@ -73,7 +73,9 @@ static const char *unix_hint(int err)
 
 static int transport_error(const char *spec, int err)
 {
-	const char *hint = strncmp(spec, "unix:", 5) == 0 ? unix_hint(err) : open_hint(err);
+	const char *hint = strncmp(spec, "unix:", 5) == 0    ? unix_hint(err)
+			   : strncmp(spec, "optee:", 6) == 0 ? tv_transport_optee_strerror(err)
+							     : open_hint(err);
 	fprintf(stderr, "teevar: cannot open the secure core at '%s': %s\n", spec, hint);
 	return EXIT_TRANSPORT;
 }
@@ -92,7 +94,7 @@ static bool teevard_refused(const char *what, uint32_t res, uint32_t origin)
 	return true;
 }
 
-static int client_error(const char *spec, efi_status_t st)
+static int client_error(const char *spec, const char *transport, efi_status_t st)
 {
 	uint32_t origin = 0;
 	uint32_t res = tv_client_last_tee_result(NULL, &origin);
@@ -100,12 +102,14 @@ static int client_error(const char *spec, efi_status_t st)
 	snprintf(what, sizeof(what), "cannot open a session at '%s'", spec);
 	if (teevard_refused(what, res, origin))
 		return EXIT_TRANSPORT;
-	const char *hint = "the StMM service did not answer as expected";
-	if (st == EFI_ACCESS_DENIED && res == TEE_ERROR_BUSY)
+	const char *hint = tv_tee_result_hint(transport, res);
+	if (!hint && st == EFI_ACCESS_DENIED && res == TEE_ERROR_BUSY)
 		hint = "the StMM session is taken (on a board: the kernel's tee_stmm_efi driver "
 		       "owns it; use efivarfs)";
-	fprintf(stderr, "teevar: cannot open a session at '%s': %s: %s (TEE result 0x%08x, "
-		"origin %u)\n", spec, tv_status_name(st), hint, res, origin);
+	if (!hint)
+		hint = "the StMM service did not answer as expected";
+	fprintf(stderr, "teevar: cannot open a session at '%s': %s: %s (%s, origin %u)\n", spec,
+		tv_status_name(st), hint, tv_tee_result_name(res), origin);
 	return EXIT_TRANSPORT;
 }
 
@@ -137,7 +141,7 @@ int session_open(const struct opts *o, struct session *s)
 	s->transport = t;
 	efi_status_t st = tv_client_open(t, &s->client);
 	if (st != EFI_SUCCESS) {
-		rc = client_error(s->spec, st);
+		rc = client_error(s->spec, t.name, st);
 		session_close(s);
 		return rc;
 	}
@@ -218,8 +222,10 @@ int report_status(const struct session *s, enum op op, const char *what, const c
 	if (st == EFI_DEVICE_ERROR && teevard_refused(full, res, origin))
 		return EXIT_EFI;
 	if (st == EFI_DEVICE_ERROR && res != TEE_SUCCESS) {
-		fprintf(stderr, "teevar: %s%s%s: %s: lost the secure core (TEE result 0x%08x, "
-			"origin %u)\n", what, sep, label, tv_status_name(st), res, origin);
+		const char *hint = tv_tee_result_hint(s->transport.name, res);
+		fprintf(stderr, "teevar: %s%s%s: %s: %s (%s, origin %u)\n", what, sep, label,
+			tv_status_name(st), hint ? hint : "lost the secure core",
+			tv_tee_result_name(res), origin);
 		return EXIT_TRANSPORT;
 	}
 	fprintf(stderr, "teevar: %s%s%s: %s: %s\n", what, sep, label, tv_status_name(st),
