@@ -192,6 +192,31 @@ static void bench_uniform(uint8_t rel_wr, const char *suffix)
 	bench_fini(&b);
 }
 
+/* The cleaner's worst case: every variable is updated uniformly at random and
+ * together they fill 95% of the reported capacity (no cold data to leave alone). */
+static void bench_uniform_full(uint8_t rel_wr, const char *suffix)
+{
+	struct bench b;
+	bench_init(&b, rel_wr, 0xF00Dull);
+	uint64_t write_ops0 = b.rpmb.stats.write_ops;
+	uint32_t n = 0;
+	while (store_used(&b) < store_capacity(&b) * 95 / 100)
+		if (set_var(&b, 'W', n++, rnd_range(&b, 16, 1024)) != TV_OK)
+			die("full create", TV_EIO);
+	for (uint32_t i = 0; i < 20000; i++) {
+		/* a same-size update keeps the store at 95% */
+		uint32_t k = (uint32_t)(rnd(&b) % n);
+		int rc = set_var(&b, 'W', k, 16 + (uint32_t)(rnd(&b) % 64));
+		if (rc == TV_OK)
+			rc = set_var(&b, 'W', k, rnd_range(&b, 16, 1024));
+		if (rc != TV_OK && rc != TV_ENOSPC)
+			die("full update", rc);
+	}
+	b.rpmb.stats.write_ops -= write_ops0;
+	printf("BENCH rpmb_write_ops_ratio_uniform_full95%s %.3f ratio\n", suffix, write_ratio(&b));
+	bench_fini(&b);
+}
+
 static void bench_gets(void)
 {
 	struct bench b;
@@ -253,6 +278,7 @@ int main(void)
 	bench_hotcold(16, "_b32");
 	bench_uniform(1, "");
 	bench_uniform(16, "_b32");
+	bench_uniform_full(1, "");
 	bench_gets();
 	bench_mount();
 	return 0;
