@@ -124,7 +124,7 @@ int main(void)
 	pid_t supp = spawn(sargv, ssock);
 	const char *const dargv[] = {binary("TEEVARD", TEEVARD_PATH), "--state", state,
 				     "--socket", tsock, "--no-sync", "--rpmb", "supplicant",
-				     "--supplicant", ssock, NULL};
+				     "--supplicant", ssock, "--provision-rpmb-key", NULL};
 	pid_t tvd = spawn(dargv, tsock);
 	struct tv_transport t;
 	struct tv_client *c = NULL;

@@ -81,7 +81,8 @@ static void *c_open(const char *dir)
 		free(x);
 		return NULL;
 	}
-	const char *const extra[] = {"--rpmb", "supplicant", "--supplicant", x->sock, NULL};
+	const char *const extra[] = {"--rpmb", "supplicant", "--supplicant", x->sock,
+				     "--provision-rpmb-key", NULL};
 	if (tvd_start(&x->d, dir, extra) != 0 || !(x->c = tvd_client(&x->d))) {
 		if (x->d.pid > 0)
 			tvd_stop(&x->d, SIGKILL);

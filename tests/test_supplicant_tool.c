@@ -311,8 +311,8 @@ static void test_command_line(void **state)
 	run_tool(fx, (const char *[]){NULL}, 2, "give either --image or --rpmb-dev");
 	run_tool(fx, (const char *[]){"--image", img, "--rpmb-dev", "/dev/x", NULL}, 2,
 		 "give either");
-	run_tool(fx, (const char *[]){"--image", img, "--size-mult", "0", NULL}, 2, "1..255");
-	run_tool(fx, (const char *[]){"--image", img, "--size-mult", "256", NULL}, 2, "1..255");
+	run_tool(fx, (const char *[]){"--image", img, "--size-mult", "0", NULL}, 2, "1..128");
+	run_tool(fx, (const char *[]){"--image", img, "--size-mult", "129", NULL}, 2, "1..128");
 	run_tool(fx, (const char *[]){"--image", img, "--rel-wr", "33", NULL}, 2, "1..32");
 	run_tool(fx, (const char *[]){"--image", img, "--socket-mode", "999", NULL}, 2, "octal");
 	run_tool(fx, (const char *[]){"--image", img, "--timeout-ms", "-5", NULL}, 2, "timeout");

@@ -48,7 +48,7 @@ static void usage(FILE *f)
 		"                      a system service uses /run/teevar/supplicant.sock)\n"
 		"  --socket-mode MODE  permissions of the socket file, octal (default 0600)\n"
 		"  --image FILE        serve an emulated RPMB image (created if missing)\n"
-		"  --size-mult N       new image: RPMB size in 128 KiB units, 1..255 (default 32)\n"
+		"  --size-mult N       new image: RPMB size in 128 KiB units, 1..128 (default 32)\n"
 		"  --rel-wr N          new image: reliable-write sector count, 1..32 (default 1)\n"
 		"  --no-create         refuse to create a missing image\n"
 		"  --no-sync           do not fdatasync the image on writes (tests, benchmarks)\n"
@@ -118,8 +118,8 @@ static int parse_number(int opt, const char *arg, struct opts *o)
 		o->socket_mode = (mode_t)mode;
 		return 0;
 	case OPT_SIZE:
-		return parse_ulong(arg, 10, 1, 255, &o->size_mult)
-			       ? 0 : usage_error("--size-mult wants 1..255, not '%s'", arg);
+		return parse_ulong(arg, 10, 1, 128, &o->size_mult)
+			       ? 0 : usage_error("--size-mult wants 1..128, not '%s'", arg);
 	case OPT_REL:
 		return parse_ulong(arg, 10, 1, 32, &o->rel_wr)
 			       ? 0 : usage_error("--rel-wr wants 1..32, not '%s'", arg);

@@ -43,10 +43,13 @@ static const char usage_text[] =
 	"                         auto (default): inproc, unless --supplicant is given\n"
 	"                         and DIR has no usable rpmb.img\n"
 	"  --supplicant SOCKET    teevar-supplicant's socket\n"
+	"  --provision-rpmb-key   allow programming the RPMB key through the supplicant\n"
+	"                         (the key crosses the route once, in clear: only on a\n"
+	"                         trusted first boot); never done twice from one DIR\n"
 	"  --no-sync              do not fdatasync the image on every write\n"
 	"  --emu-write-latency-us N, --emu-read-latency-us N\n"
 	"                         emulated device time per RPMB write / read operation\n"
-	"  --emu-size-mult N      size of a new image in 128 KiB units (1-255; default 32)\n"
+	"  --emu-size-mult N      size of a new image in 128 KiB units (1-128; default 32)\n"
 	"Access (from the peer's SO_PEERCRED; root may always do everything):\n"
 	"  --owner USER|UID       the owner (default: the uid teevard runs as)\n"
 	"  --group GROUP|GID      the group for 'group' access\n"
@@ -65,6 +68,7 @@ static const char usage_text[] =
 enum {
 	O_STATE = 256, O_SOCKET, O_RPMB, O_SUPPLICANT, O_NO_SYNC, O_WLAT, O_RLAT, O_SIZE,
 	O_OWNER, O_GROUP, O_READ, O_WRITE, O_TIMEOUT, O_MAX_CLIENTS, O_HELP, O_VERSION,
+	O_PROVISION,
 };
 
 static const struct option long_opts[] = {
@@ -72,6 +76,7 @@ static const struct option long_opts[] = {
 	{"socket", required_argument, NULL, O_SOCKET},
 	{"rpmb", required_argument, NULL, O_RPMB},
 	{"supplicant", required_argument, NULL, O_SUPPLICANT},
+	{"provision-rpmb-key", no_argument, NULL, O_PROVISION},
 	{"no-sync", no_argument, NULL, O_NO_SYNC},
 	{"emu-write-latency-us", required_argument, NULL, O_WLAT},
 	{"emu-read-latency-us", required_argument, NULL, O_RLAT},
@@ -160,7 +165,7 @@ static const struct {
 } number_opts[] = {
 	{O_WLAT, "--emu-write-latency-us", 0, 10000000},
 	{O_RLAT, "--emu-read-latency-us", 0, 10000000},
-	{O_SIZE, "--emu-size-mult", 1, 255},
+	{O_SIZE, "--emu-size-mult", 1, 128},
 	{O_TIMEOUT, "--io-timeout-ms", 10, 600000},
 	{O_MAX_CLIENTS, "--max-clients", 1, 1000},
 };
@@ -199,6 +204,7 @@ static int one_option(int c, const char *arg, struct tvd_config *cfg)
 	case O_SOCKET: cfg->socket_path = arg; return 0;
 	case O_RPMB: return set_route(arg, cfg);
 	case O_SUPPLICANT: cfg->supplicant = arg; return 0;
+	case O_PROVISION: cfg->provision_key = true; return 0;
 	case O_NO_SYNC: cfg->sync = false; return 0;
 	case O_OWNER: return set_owner(arg, cfg);
 	case O_GROUP: return set_group(arg, cfg);

@@ -110,7 +110,9 @@ static int program_key(struct tv_rpmb *r)
 
 static int check_info(const struct rpmb_dev_info *info)
 {
-	if (info->size_mult == 0 || info->rel_wr_sec_c == 0 || info->rel_wr_sec_c > 32)
+	/* Addresses are 16 bits: 128 x 128 KiB = 65536 blocks is all RPMB can reach. */
+	if (info->size_mult == 0 || info->size_mult > 128 || info->rel_wr_sec_c == 0 ||
+	    info->rel_wr_sec_c > 32)
 		return TV_EINVAL;
 	return TV_OK;
 }

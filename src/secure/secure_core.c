@@ -20,6 +20,7 @@ struct tv_secure {
 	int lock_fd;
 	struct rpmb_emu *emu;     /* the in-process emulated device, if used */
 	struct rpmb_dev dev;      /* the route to the device */
+	bool new_image;           /* the emulated image was created by this open */
 	struct tv_rpmb rpmb;
 	bool rpmb_open;
 	struct tv_store *store;
@@ -34,6 +35,7 @@ void tv_secure_config_default(struct tv_secure_config *cfg)
 	cfg->store.format_blank = true;
 	tv_varsvc_config_default(&cfg->vars);
 	cfg->sync = true;
+	cfg->allow_key_program = true;
 }
 
 static int path_in(char *out, size_t size, const char *dir, const char *name)
@@ -67,10 +69,53 @@ static int open_device(struct tv_secure *sec, const char *dir, const struct tv_s
 	struct rpmb_emu_config ec = cfg->emu;
 	ec.sync = cfg->sync;
 	rc = rpmb_emu_open(path, &ec, &sec->emu);
-	if (rc == TV_ENOENT)
+	if (rc == TV_ENOENT) {
 		rc = rpmb_emu_create(path, &ec, &sec->emu);
+		sec->new_image = rc == TV_OK;
+	}
 	if (rc == TV_OK)
 		sec->dev = rpmb_emu_dev(sec->emu);
+	return rc;
+}
+
+/* Has this state directory keyed a device before? */
+static bool provisioned(const char *dir)
+{
+	char path[4096];
+	struct stat st;
+	return path_in(path, sizeof(path), dir, "rpmb-provisioned") == TV_OK &&
+	       lstat(path, &st) == 0;
+}
+
+static int mark_provisioned(const char *dir, const uint8_t cid[16])
+{
+	char path[4096], hex[34];
+	int rc = path_in(path, sizeof(path), dir, "rpmb-provisioned");
+	if (rc != TV_OK)
+		return rc;
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", cid[i]);
+	hex[32] = '\n';
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return TV_EIO;
+	bool ok = write(fd, hex, 33) == 33 && fsync(fd) == 0;
+	close(fd);
+	return ok ? TV_OK : TV_EIO;
+}
+
+static int open_rpmb(struct tv_secure *sec, const char *dir, const struct tv_secure_config *cfg,
+		     const uint8_t huk[TV_HUK_SIZE])
+{
+	/* An image this open just created is a new device on a trusted route. */
+	bool was_provisioned = provisioned(dir) && !sec->new_image;
+	struct tv_rpmb_config rcfg = {.allow_key_program = cfg->allow_key_program &&
+							    !was_provisioned};
+	int rc = tv_rpmb_open(&sec->rpmb, sec->dev, huk, &rcfg);
+	sec->rpmb_open = rc == TV_OK;
+	sec->dev.ops = NULL; /* tv_rpmb_open owns (or has closed) the route */
+	if (rc == TV_OK && !was_provisioned)
+		rc = mark_provisioned(dir, sec->rpmb.info.cid);
 	return rc;
 }
 
@@ -81,12 +126,8 @@ static int open_store(struct tv_secure *sec, const char *dir, const struct tv_se
 	int rc = path_in(path, sizeof(path), dir, "huk");
 	if (rc == TV_OK)
 		rc = tv_huk_load_or_create(path, huk);
-	struct tv_rpmb_config rcfg = {.allow_key_program = true};
-	if (rc == TV_OK) {
-		rc = tv_rpmb_open(&sec->rpmb, sec->dev, huk, &rcfg);
-		sec->rpmb_open = rc == TV_OK;
-		sec->dev.ops = NULL; /* tv_rpmb_open owns (or has closed) the route */
-	}
+	if (rc == TV_OK)
+		rc = open_rpmb(sec, dir, cfg, huk);
 	if (rc == TV_OK)
 		rc = tv_store_key_derive(huk, sec->rpmb.info.cid, key);
 	if (rc == TV_OK)

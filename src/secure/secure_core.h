@@ -8,6 +8,9 @@
  *   <state>/huk       32-byte HUK, mode 0600
  *   <state>/rpmb.img  emulated eMMC RPMB (docs/rpmb-image.md), created if missing
  *   <state>/lock      flock()ed while open
+ *   <state>/rpmb-provisioned  the CID of the device this HUK has keyed: once it
+ *                     exists, a device that answers "no key" is refused instead of
+ *                     being sent the key again (a route can fake that answer)
  */
 #ifndef TV_SECURE_CORE_H
 #define TV_SECURE_CORE_H
@@ -26,6 +29,11 @@ struct tv_secure_config {
 	struct tv_varsvc_config vars;
 	struct tv_stmm_config stmm;
 	bool sync;                        /* fdatasync the image on every write */
+	/* Program the RPMB key when the device answers "no key" and this state
+	 * directory never keyed a device. The key then crosses the route in clear:
+	 * allow it only over a trusted route. Default: true (tv_secure_open's
+	 * in-process emulator); teevard clears it for a supplicant route unless told. */
+	bool allow_key_program;
 };
 void tv_secure_config_default(struct tv_secure_config *cfg);
 

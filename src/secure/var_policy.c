@@ -9,6 +9,7 @@
 void tv_var_policy_init(struct tv_var_policy *p)
 {
 	p->head = NULL;
+	p->count = 0;
 }
 
 void tv_var_policy_free(struct tv_var_policy *p)
@@ -19,6 +20,7 @@ void tv_var_policy_free(struct tv_var_policy *p)
 		free(e->name);
 		free(e);
 	}
+	p->count = 0;
 }
 
 static struct tv_var_policy_entry *lookup(const struct tv_var_policy *p, const uint8_t *name,
@@ -35,8 +37,8 @@ static struct tv_var_policy_entry *get_or_add(struct tv_var_policy *p, const uin
 					      size_t size, const efi_guid_t *guid)
 {
 	struct tv_var_policy_entry *e = lookup(p, name, size, guid);
-	if (e)
-		return e;
+	if (e || p->count >= TV_VAR_POLICY_MAX)
+		return e; /* NULL when full: OUT_OF_RESOURCES */
 	e = calloc(1, sizeof(*e));
 	uint8_t *copy = malloc(size);
 	if (!e || !copy) {
@@ -50,6 +52,7 @@ static struct tv_var_policy_entry *get_or_add(struct tv_var_policy *p, const uin
 	e->size = size;
 	e->next = p->head;
 	p->head = e;
+	p->count++;
 	return e;
 }
 

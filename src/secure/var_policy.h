@@ -25,8 +25,13 @@ struct tv_var_policy_entry {
 	var_check_property_t prop;
 };
 
+/* Variables that may carry a lock or a property: a bound on what boot-time
+ * callers can make the secure core hold. */
+#define TV_VAR_POLICY_MAX 1024u
+
 struct tv_var_policy {
 	struct tv_var_policy_entry *head;
+	unsigned count;
 };
 
 void tv_var_policy_init(struct tv_var_policy *p);

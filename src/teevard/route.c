@@ -48,10 +48,15 @@ static int open_supplicant(const struct tvd_config *cfg, struct tv_secure **out)
 		return rc;
 	struct tv_secure_config sc;
 	secure_config(cfg, &sc);
+	sc.allow_key_program = cfg->provision_key; /* the route could fake "no key" */
 	rc = tv_secure_open_dev(cfg->state_dir, &sc, dev, out);
 	if (rc == TV_EBUSY)
 		tvd_log("cannot open the secure core: the state directory %s is in use by another "
 			"teevard or teevar", cfg->state_dir);
+	else if (rc == TV_EKEY && !cfg->provision_key)
+		tvd_log("cannot open the secure core through the supplicant at %s: %s (a device "
+			"that is not keyed yet needs --provision-rpmb-key, once)", cfg->supplicant,
+			tv_strerror(rc));
 	else if (rc != TV_OK)
 		tvd_log("cannot open the secure core through the supplicant at %s: %s",
 			cfg->supplicant, tv_strerror(rc));
