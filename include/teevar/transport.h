@@ -1,20 +1,26 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Transports: how the client library reaches the StMM service (see tee.h for
- * the operations and docs/client.md). A transport is handed to tv_client_open,
- * which owns it from then on; one that is never handed over is released with
- * tv_transport_destroy.
+ * the operations and docs/client.md). Three of them: "inproc:DIR" (the secure
+ * core in this process), "unix:SOCKET" (teevard) and "optee:DEVICE" (a real
+ * OP-TEE's StMM through the Linux TEE driver). A transport is handed to
+ * tv_client_open, which owns it from then on; one that is never handed over is
+ * released with tv_transport_destroy.
  *
  * The functions returning int give 0 or a negative errno value:
- *   -EINVAL           bad argument or transport spec
- *   -EPROTONOSUPPORT  a scheme this build does not provide (yet)
+ *   -EINVAL           bad argument or transport spec (an unknown scheme too)
  *   -EBUSY            another process runs a secure core on the state directory
  *   -ENOMEM, -EIO     as usual
  *   and, when the secure core cannot start on the state directory:
  *   -ENOENT (missing), -EBADMSG (an RPMB answer failed verification),
- *   -EKEYREJECTED (RPMB programmed with another key), -EROFS (write counter
- *   expired), -ENOSPC (store full), -EUCLEAN (not a usable teevar store),
- *   -ERANGE (out of range).
+ *   -EKEYREJECTED (RPMB programmed with another key, or an existing device
+ *   without a key while the state directory has keyed one before), -EROFS
+ *   (write counter expired), -ENOSPC (store full), -EUCLEAN (not a usable
+ *   teevar store), -ERANGE (out of range).
+ * The unix: and optee: opens have their own codes (below).
+ * tv_transport_store_info (store_info.h) answers for inproc: and unix: only:
+ * -ENOTSUP for optee: and for a tv_transport_inproc_wrap transport; over unix:
+ * -EACCES (refused), -EIO (failed), -ECONNRESET (connection already broken).
  */
 #ifndef TEEVAR_TRANSPORT_H
 #define TEEVAR_TRANSPORT_H
