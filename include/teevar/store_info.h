@@ -24,7 +24,8 @@ struct tv_store_info {
 	uint32_t phase;           /* 0 boot services, 1 ready to boot, 2 runtime */
 };
 
-/* 0, or -ENOTSUP when the transport cannot tell (a foreign StMM). */
+/* 0, or -ENOTSUP when the transport cannot tell (optee:, a wrapped inproc:
+ * transport); a broken unix: connection gives its errno (docs/client.md). */
 int tv_transport_store_info(const struct tv_transport *t, struct tv_store_info *out);
 
 #endif

@@ -31,7 +31,8 @@
 #include <teevar/tee.h>
 
 /* Runs the whole secure core in this process on state_dir (created files:
- * huk, rpmb.img, lock; see docs/client.md), with the default configuration.
+ * huk, rpmb.img, lock, rpmb-provisioned; see docs/client.md), with the default
+ * configuration.
  * Destroying the transport closes the secure core. */
 int tv_transport_inproc_open(const char *state_dir, struct tv_transport *out);
 

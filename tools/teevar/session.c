@@ -49,7 +49,6 @@ static const char *open_hint(int err)
 {
 	switch (err) {
 	case -EBUSY: return "state directory in use by another process (one secure core per store)";
-	case -EPROTONOSUPPORT: return "unknown transport (expected inproc:DIR, unix:SOCKET or optee:DEVICE)";
 	case -EINVAL: return "bad transport spec or state directory path";
 	case -EKEYREJECTED: return "the RPMB device is programmed with another key (wrong huk file?)";
 	case -EBADMSG: return "an RPMB answer failed verification";
