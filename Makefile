@@ -4,9 +4,11 @@
 BUILD       ?= build
 CHECK_BUILD ?= build-check
 BENCH_BUILD ?= build-bench
+FUZZ_BUILD  ?= build-fuzz
+FUZZ_SECONDS ?= 60
 MESON       ?= meson
 
-.PHONY: all deps build run check bench valgrind clean
+.PHONY: all deps build run check bench valgrind fuzz clean
 
 all: build
 
@@ -42,5 +44,18 @@ bench: deps $(BENCH_BUILD)/build.ninja
 valgrind: build
 	VALGRIND=1 ./scripts/run-tests.sh $(BUILD)
 
+# libFuzzer harnesses (fuzz/, docs/fuzzing.md), FUZZ_SECONDS each; needs clang.
+# Optional: not part of `make check`, not run by CI.
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang $(MESON) setup $(FUZZ_BUILD) --buildtype=debugoptimized -Dtests=false -Dfuzz=true \
+		-Db_sanitize=address,undefined -Db_lundef=false
+
+fuzz:
+	@command -v clang >/dev/null 2>&1 || { \
+		echo "make fuzz needs clang with libFuzzer: sudo apt-get install -y clang"; exit 1; }
+	$(MAKE) $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/run-fuzz.sh $(FUZZ_BUILD)
+
 clean:
-	rm -rf $(BUILD) $(CHECK_BUILD) $(BENCH_BUILD)
+	rm -rf $(BUILD) $(CHECK_BUILD) $(BENCH_BUILD) $(FUZZ_BUILD)

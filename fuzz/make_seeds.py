@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""Writes the hand-made seed inputs under fuzz/seeds/<harness>/ (valid messages,
+one per decoder or function). The first byte of each is the harness's selector,
+see the comment at the top of each fuzz/*.c."""
+import hashlib, hmac, os, struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+u16, u32, u64 = (lambda v: struct.pack('<H', v)), (lambda v: struct.pack('<I', v)), (lambda v: struct.pack('<Q', v))
+be16, be32 = (lambda v: struct.pack('>H', v)), (lambda v: struct.pack('>I', v))
+
+def put(harness, name, data):
+    d = os.path.join(HERE, 'seeds', harness)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), 'wb') as f:
+        f.write(data)
+
+# --- fuzz_tvd_wire: selector = decoder ---
+uuid = bytes.fromhex('ed32d53399e642099cc02d72cdd998a7')
+put('fuzz_tvd_wire', 'hdr', b'\x00' + u32(0x50445654) + u16(1) + u16(2) + u32(0))
+put('fuzz_tvd_wire', 'open_req', b'\x01' + uuid + u32(0))
+mm = bytes(range(48))
+put('fuzz_tvd_wire', 'invoke_req', b'\x02' + u32(1) + u32(0) +
+    u32(7) + u64(len(mm)) + mm + u32(2) + u64(0) * 3 + u32(0) + u32(0))
+put('fuzz_tvd_wire', 'invoke_req_out', b'\x02' + u32(1) + u32(0) +
+    u32(6) + u64(64) + u32(1) + u64(1) + u64(2) + u64(3) + u32(5) + u64(4) + b'abcd' + u32(3) + u64(0) * 3)
+put('fuzz_tvd_wire', 'close_req', b'\x03' + u32(1))
+put('fuzz_tvd_wire', 'info_req', b'\x04')
+put('fuzz_tvd_wire', 'status', b'\x05' + u32(0) + u32(3))
+put('fuzz_tvd_wire', 'status_denied', b'\x05' + u32(0xFFFF0001) + u32(2) + u32(1000) + u32(2) + u32(0))
+put('fuzz_tvd_wire', 'open_resp', b'\x06' + u32(0) + u32(3) + u32(1))
+put('fuzz_tvd_wire', 'invoke_resp', b'\x07' + u32(0) + u32(3) +
+    u32(7) + u64(len(mm)) + mm + u32(2) + u64(0) * 3 + u32(0) + u32(0))
+put('fuzz_tvd_wire', 'invoke_resp_short', b'\x07' + u32(0xFFFF0010) + u32(4) +
+    u32(7) + u64(128) + u32(2) + u64(0) * 3 + u32(0) + u32(0))
+put('fuzz_tvd_wire', 'info_resp', b'\x08' + u32(0) + u32(3) + u64(1 << 20) + u64(4096) +
+    u64((1 << 20) - 4096) + u32(3) + u32(16) + u32(65536) + u32(12) + u32(42) + u32(0) +
+    u32(16384) + u32(2) + u32(0))
+
+# --- fuzz_rpmb_rpc ---
+frame = bytearray(512)
+frame[510:512] = be16(2)  # READ_COUNTER
+put('fuzz_rpmb_rpc', 'data_req', b'\x00' + u32(1) + u16(0) + u16(0) + u16(1) + bytes(frame))
+put('fuzz_rpmb_rpc', 'dev_info_req', b'\x00' + u32(0x40000000) + u16(1) + u16(0) + u16(0))
+put('fuzz_rpmb_rpc', 'shape', b'\x01' + b'\x01' + bytes(frame))
+put('fuzz_rpmb_rpc', 'dev_info', b'\x02' + bytes(range(16)) + b'\x20\x01\x00')
+put('fuzz_rpmb_rpc', 'supp_req', b'\x03' + u32(0x50535654) + u32(1) + u32(518) + u32(512))
+put('fuzz_rpmb_rpc', 'supp_resp', b'\x04' + u32(512) + u32(0) + u32(512))
+
+# --- fuzz_store_records (key as in fuzz_store_records.c) ---
+key = bytes.fromhex('4b657920666f722066757a7a696e67210011223344556677'
+                    '8899aabbccddeeff')
+def rec(typ, name, data, seq=1, attrs=7, ext=b''):
+    hdr = bytes([0x7E, typ]) + u16(len(name)) + u32(len(data)) + u64(seq) + uuid + u32(attrs)
+    body = ext + name + data
+    mac = hmac.new(key, hdr + body, hashlib.sha256).digest()[:16]
+    return hdr + mac + body
+name = 'Boot0001\0'.encode('utf-16-le')
+put('fuzz_store_records', 'var', b'\x00' + rec(1, name, b'\x01\x00\x00\x00'))
+put('fuzz_store_records', 'del', b'\x00' + rec(2, name, b'', seq=2))
+put('fuzz_store_records', 'authvar', b'\x01' + rec(3, name, b'payload', attrs=0x27, ext=bytes(48)))
+sb = bytearray(256)
+sb[0:24] = b'TVSTORE1' + u32(1) + u32(16) + u32(32) + bytes(4)
+sb[20:36] = bytes(range(16))
+sb[224:256] = hmac.new(key, bytes(sb[:224]), hashlib.sha256).digest()
+put('fuzz_store_records', 'superblock', b'\x02' + bytes(sb))
+
+# --- fuzz_emu: op byte, count byte, frames ---
+def fr(typ, addr=0, count=0, counter=0):
+    f = bytearray(512)
+    f[500:504] = be32(counter)
+    f[504:506] = be16(addr)
+    f[506:508] = be16(count)
+    f[510:512] = be16(typ)
+    return bytes(f)
+seq = (b'\x03\x00' +                                   # program the key
+       b'\x00\x01' + fr(2) + b'\x01\x01' +              # read the counter
+       b'\x0e\x01' + fr(3, addr=1, count=1) +           # authenticated write, MAC'ed
+       b'\x00\x01' + fr(5) + b'\x01\x01' +              # result read
+       b'\x00\x01' + fr(4, addr=1, count=1) + b'\x01\x01')  # authenticated read
+put('fuzz_emu', 'session', seq)
+put('fuzz_emu', 'no_key_read', b'\x00\x01' + fr(4, addr=0, count=2) + b'\x01\x02')
+
+# --- fuzz_mm: mode byte, then Function byte and payload (mode 1) or the buffer ---
+vguid = bytes.fromhex('00112233445566778899aabbccddeeff')
+vname = 'Fuzz\0'.encode('utf-16-le')
+data = b'\xde\xad\xbe\xef'
+access = vguid + u64(len(data)) + u64(len(vname)) + u32(7) + vname + data
+put('fuzz_mm', 'set', b'\x01\x03' + access)
+put('fuzz_mm', 'get', b'\x01\x01' + access)
+put('fuzz_mm', 'get_next', b'\x01\x02' + bytes(16) + u64(64) + bytes(64))
+put('fuzz_mm', 'query', b'\x01\x04' + u64(0) * 3 + u32(7))
+put('fuzz_mm', 'lock', b'\x01\x08' + vguid + u64(len(vname)) + vname)
+put('fuzz_mm', 'property_get', b'\x01\x0a' + vguid + u64(len(vname)) + bytes(24) + vname)
+put('fuzz_mm', 'property_set', b'\x01\x09' + vguid + u64(len(vname)) +
+    u16(1) + u16(1) + u32(7) + u64(1) + u64(64) + vname)
+put('fuzz_mm', 'payload_size', b'\x01\x0b' + bytes(8))
+put('fuzz_mm', 'ready_to_boot', b'\x05\x05')
+payload = u64(4) + u64(0) + u64(0) * 3 + u32(7)  # Function, ReturnStatus, QUERY payload
+smm_guid = bytes.fromhex('33d532ede69909429cc02d72cdd998a7')
+put('fuzz_mm', 'raw_query', b'\x00' + smm_guid + u64(len(payload)) + payload)
+# sequence mode (0xF0): [Function][length][payload] x n
+def msg(fn, payload):
+    return bytes([fn, len(payload)]) + payload
+lock = vguid + u64(len(vname)) + vname
+prop = vguid + u64(len(vname)) + u16(1) + u16(1) + u32(7) + u64(1) + u64(64) + vname
+put('fuzz_mm', 'seq_lock_set', b'\xf0' + msg(8, lock) + msg(3, access) + msg(1, access))
+put('fuzz_mm', 'seq_prop_set', b'\xf0' + msg(9, prop) + msg(3, access) + msg(10, prop))
+put('fuzz_mm', 'seq_set_walk', b'\xf0' + msg(3, access) + msg(2, bytes(16) + u64(64) + bytes(64)) +
+    msg(3, vguid + u64(0) + u64(len(vname)) + u32(7) + vname))  # set, walk, delete
+put('fuzz_mm', 'seq_runtime', b'\xf4' + msg(3, access) + msg(5, b'') + msg(6, b'') +
+    msg(3, access) + msg(1, access))
