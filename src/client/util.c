@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "tv_hex.h"
 
 #define GUID_TEXT_LEN 36
 
@@ -63,17 +64,6 @@ static bool guid_is_dash_pos(size_t i)
 	return i == 8 || i == 13 || i == 18 || i == 23;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int tv_guid_parse(const char *text, efi_guid_t *guid)
 {
 	if (!text || !guid)
@@ -88,7 +78,7 @@ int tv_guid_parse(const char *text, efi_guid_t *guid)
 				return -1;
 			continue;
 		}
-		int v = hex_value(text[i]);
+		int v = tv_hex_digit(text[i]);
 		if (v < 0)
 			return -1;
 		if (hi < 0) {

@@ -15,6 +15,7 @@
 
 #include "tv_bytes.h"
 #include "tv_err.h"
+#include "tv_hex.h"
 
 /* From the kernel's include/linux/mmc/core.h (not part of the uapi), as in mmc-utils. */
 #define MMC_RSP_PRESENT (1u << 0)
@@ -159,17 +160,6 @@ static int real_ioctl(void *arg, int fd, unsigned long request, void *data)
 
 /* ------------------------------------------------------------------ sysfs */
 
-static int hex_digit(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 int rpmb_cid_parse(const char *hex, uint8_t cid[RPMB_CID_SIZE])
 {
 	uint8_t tmp[RPMB_CID_SIZE];
@@ -182,7 +172,7 @@ int rpmb_cid_parse(const char *hex, uint8_t cid[RPMB_CID_SIZE])
 	else if (len != 2 * RPMB_CID_SIZE)
 		return TV_EINVAL;
 	for (size_t i = 0; i < RPMB_CID_SIZE; i++) {
-		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+		int hi = tv_hex_digit(hex[2 * i]), lo = tv_hex_digit(hex[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return TV_EINVAL;
 		tmp[i] = (uint8_t)(hi << 4 | lo);
@@ -203,7 +193,7 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 	if (!*s)
 		return TV_EINVAL;
 	for (; *s; s++) {
-		int d = hex_digit(*s);
+		int d = tv_hex_digit(*s);
 		if (d < 0 || (unsigned int)d >= base)
 			return TV_EINVAL;
 		v = v * base + (unsigned int)d;
@@ -279,7 +269,7 @@ static bool name_is(const char *name, const char *prefix, size_t max_digits, boo
 	if (strncmp(name, prefix, plen) != 0)
 		return false;
 	for (name += plen; name[n]; n++) {
-		int d = hex_digit(name[n]);
+		int d = tv_hex_digit(name[n]);
 		if (d < 0 || (!hex && d > 9) || n >= max_digits)
 			return false;
 	}

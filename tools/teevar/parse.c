@@ -7,6 +7,7 @@
 #include <teevar/util.h>
 
 #include "cli.h"
+#include "tv_hex.h"
 
 #define GUID_TEXT_LEN 36u
 
@@ -15,17 +16,6 @@ void bytes_free(struct bytes *b)
 	free(b->p);
 	b->p = NULL;
 	b->n = 0;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 int parse_u64(const char *s, uint64_t *out)
@@ -39,7 +29,7 @@ int parse_u64(const char *s, uint64_t *out)
 		return -1;
 	uint64_t v = 0;
 	for (; *s; s++) {
-		int d = hex_digit(*s);
+		int d = tv_hex_digit(*s);
 		if (d < 0 || (unsigned)d >= base || v > (UINT64_MAX - (unsigned)d) / base)
 			return -1;
 		v = v * base + (unsigned)d;
@@ -162,9 +152,9 @@ int parse_hex(const char *s, struct bytes *out, size_t *bad_at)
 			s += 2;
 		const char *tok = s;
 		while (*s && !is_hex_separator(*s)) {
-			if (hex_digit(*s) < 0 || hex_digit(s[1]) < 0)
+			if (tv_hex_digit(*s) < 0 || tv_hex_digit(s[1]) < 0)
 				goto bad;
-			out->p[out->n++] = (uint8_t)(hex_digit(s[0]) << 4 | hex_digit(s[1]));
+			out->p[out->n++] = (uint8_t)(tv_hex_digit(s[0]) << 4 | tv_hex_digit(s[1]));
 			s += 2;
 		}
 		if (s == tok)
