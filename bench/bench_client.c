@@ -8,32 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <teevar/client.h>
 #include <teevar/transport.h>
 
+#include "bench_util.h"
 #include "secure_core.h"
 #include "tv_test_util.h"
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp);
-	return v[n / 2];
-}
 
 struct env {
 	char *dir;
@@ -92,22 +73,22 @@ static void bench_get_set(void)
 	for (unsigned i = 0; i < N; i++) {
 		name_of(name, "Set", i % 50);
 		memset(data, (int)i, sizeof(data));
-		double t0 = now_us();
+		double t0 = bench_now_us();
 		if (tv_set_variable(e.c, name, &guid, ATTRS, sizeof(data), data) != EFI_SUCCESS)
 			die("set");
-		t[i] = now_us() - t0;
+		t[i] = bench_now_us() - t0;
 	}
-	printf("BENCH set_variable_inproc_median_us %.1f us\n", median(t, N));
+	printf("BENCH set_variable_inproc_median_us %.1f us\n", bench_median(t, N));
 	for (unsigned i = 0; i < N; i++) {
 		name_of(name, "Set", i % 50);
 		size_t size = sizeof(data);
 		uint32_t attrs;
-		double t0 = now_us();
+		double t0 = bench_now_us();
 		if (tv_get_variable(e.c, name, &guid, &attrs, &size, data) != EFI_SUCCESS)
 			die("get");
-		t[i] = now_us() - t0;
+		t[i] = bench_now_us() - t0;
 	}
-	printf("BENCH get_variable_inproc_median_us %.1f us\n", median(t, N));
+	printf("BENCH get_variable_inproc_median_us %.1f us\n", bench_median(t, N));
 	env_close(&e);
 }
 
@@ -128,7 +109,7 @@ static double walk_ms(unsigned n)
 		unsigned seen = 0;
 		efi_guid_t g;
 		name[0] = 0;
-		double t0 = now_us();
+		double t0 = bench_now_us();
 		for (;;) {
 			size_t size = sizeof(name);
 			efi_status_t s = tv_get_next_variable(e.c, &size, name, &g);
@@ -138,12 +119,12 @@ static double walk_ms(unsigned n)
 				die("walk");
 			seen++;
 		}
-		t[r] = (now_us() - t0) / 1e3;
+		t[r] = (bench_now_us() - t0) / 1e3;
 		if (seen != n)
 			die("walk count");
 	}
 	env_close(&e);
-	return median(t, 11);
+	return bench_median(t, 11);
 }
 
 int main(void)

@@ -19,6 +19,7 @@
 #include <teevar/client.h>
 #include <teevar/transport.h>
 
+#include "bench_util.h"
 #include "sock_io.h"
 #include "tv_test_util.h"
 
@@ -29,19 +30,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "bench_split: %s failed\n", what);
 	exit(1);
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
 }
 
 static const char *binary(const char *env, const char *built)
@@ -100,13 +88,12 @@ static double median_set_us(struct tv_client *c)
 	for (unsigned i = 0; i < N; i++) {
 		name_of(name, i % 50);
 		memset(data, (int)(i / 50 + 1), sizeof(data)); /* a new value every time */
-		double t0 = now_us();
+		double t0 = bench_now_us();
 		if (tv_set_variable(c, name, &guid, ATTRS, sizeof(data), data) != EFI_SUCCESS)
 			die("set");
-		t[i] = now_us() - t0;
+		t[i] = bench_now_us() - t0;
 	}
-	qsort(t, N, sizeof(t[0]), cmp);
-	return t[N / 2];
+	return bench_median(t, N);
 }
 
 int main(void)

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "huk.h"
 #include "rpmb_auth.h"
 #include "rpmb_emu.h"
@@ -240,19 +240,6 @@ static void bench_gets(void)
 	bench_fini(&b);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static void bench_mount(void)
 {
 	struct bench b;
@@ -263,12 +250,11 @@ static void bench_mount(void)
 	double t[7];
 	for (int i = 0; i < 7; i++) {
 		unmount(&b);
-		double t0 = now_ms();
+		double t0 = bench_now_us();
 		mount(&b);
-		t[i] = now_ms() - t0;
+		t[i] = (bench_now_us() - t0) / 1e3;
 	}
-	qsort(t, 7, sizeof(t[0]), cmp_double);
-	printf("BENCH store_mount_ms %.2f ms\n", t[3]);
+	printf("BENCH store_mount_ms %.2f ms\n", bench_median(t, 7));
 	bench_fini(&b);
 }
 

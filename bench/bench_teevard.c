@@ -14,12 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <teevar/client.h>
 #include <teevar/store_info.h>
 #include <teevar/transport.h>
 
+#include "bench_util.h"
 #include "tv_test_util.h"
 #include "tvd_harness.h"
 
@@ -40,25 +40,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "bench_teevard: %s failed\n", what);
 	exit(1);
-}
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp);
-	return v[n / 2];
 }
 
 static void env_open(struct env *e, const char *const *extra)
@@ -89,10 +70,10 @@ static double timed_set(struct env *e, const efi_char16_t *name, unsigned i)
 	uint8_t data[DATA_SIZE];
 	memset(data, (int)(i & 0xff), sizeof(data));
 	memcpy(data, &i, sizeof(i));
-	double t0 = now_us();
+	double t0 = bench_now_us();
 	if (tv_set_variable(e->c, name, &guid, ATTRS, sizeof(data), data) != EFI_SUCCESS)
 		die("set");
-	return now_us() - t0;
+	return bench_now_us() - t0;
 }
 
 static void bench_socket(void)
@@ -106,17 +87,17 @@ static void bench_socket(void)
 	env_open(&e, extra);
 	for (unsigned i = 0; i < N; i++)
 		t[i] = timed_set(&e, name, i);
-	double set = median(t, N);
+	double set = bench_median(t, N);
 	for (unsigned i = 0; i < N; i++) {
 		uint8_t data[DATA_SIZE];
 		size_t size = sizeof(data);
 		uint32_t attrs = 0;
-		double t0 = now_us();
+		double t0 = bench_now_us();
 		if (tv_get_variable(e.c, name, &guid, &attrs, &size, data) != EFI_SUCCESS)
 			die("get");
-		t[i] = now_us() - t0;
+		t[i] = bench_now_us() - t0;
 	}
-	printf("BENCH get_variable_socket_median_us %.1f us\n", median(t, N));
+	printf("BENCH get_variable_socket_median_us %.1f us\n", bench_median(t, N));
 	printf("BENCH set_variable_socket_median_us %.1f us\n", set);
 	env_close(&e);
 }
@@ -144,10 +125,10 @@ static void bench_device_ratio(void)
 		t[i] = timed_set(&e, name, i);
 		dev[i] = (double)(write_counter(&e) - before) * WRITE_US;
 	}
-	double m_dev = median(dev, N);
+	double m_dev = bench_median(dev, N);
 	if (m_dev <= 0)
 		die("counting write operations");
-	printf("BENCH set_variable_device_time_ratio %.3f ratio\n", median(t, N) / m_dev);
+	printf("BENCH set_variable_device_time_ratio %.3f ratio\n", bench_median(t, N) / m_dev);
 	env_close(&e);
 }
 
