@@ -468,6 +468,11 @@ const struct tv_store_var *tv_store_next(const struct tv_store *st, const struct
 	return k && k->next ? &k->next->v : NULL;
 }
 
+uint64_t tv_store_capacity(const struct tv_store *st)
+{
+	return st->capacity;
+}
+
 void tv_store_get_stats(const struct tv_store *st, struct tv_store_stats *out)
 {
 	memset(out, 0, sizeof(*out));

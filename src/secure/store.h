@@ -82,6 +82,8 @@ const struct tv_store_var *tv_store_first(const struct tv_store *st);
 const struct tv_store_var *tv_store_next(const struct tv_store *st, const struct tv_store_var *v);
 
 void tv_store_get_stats(const struct tv_store *st, struct tv_store_stats *out);
+/* The reported capacity alone (cheap: SetVariable's accounting needs it). */
+uint64_t tv_store_capacity(const struct tv_store *st);
 /* The bytes a variable takes in the store (header included). */
 uint64_t tv_store_var_cost(size_t name_size, size_t data_size, bool has_ext);
 

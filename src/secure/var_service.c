@@ -45,14 +45,21 @@ void tv_varsvc_config_default(struct tv_varsvc_config *cfg)
 
 /* ---- names ---- */
 
-/* Bytes of the UCS-2 string in name (NUL included), or 0 if there is no NUL
- * within name_size bytes. */
+/* Bytes of the UCS-2 string in name (NUL included), or 0 if there is no name
+ * or no NUL within name_size bytes. */
 static size_t name_bytes(const uint8_t *name, size_t name_size)
 {
-	for (size_t i = 0; i + 1 < name_size; i += 2)
+	for (size_t i = 0; name && i + 1 < name_size; i += 2)
 		if (name[i] == 0 && name[i + 1] == 0)
 			return i + 2;
 	return 0;
+}
+
+/* The same for a name that must not be empty (SetVariable, locks, properties). */
+static size_t nonempty_name(const uint8_t *name, size_t name_size)
+{
+	size_t size = name_bytes(name, name_size);
+	return size > 2 ? size : 0;
 }
 
 static bool is_hwerr_name(const uint8_t *name, size_t size)
@@ -233,10 +240,9 @@ static uint64_t *class_used(struct tv_varsvc *svc, uint32_t attrs, uint64_t *roo
 		*room = svc->cfg.volatile_storage;
 		return &svc->vol_used;
 	}
-	struct tv_store_stats st;
-	tv_store_get_stats(svc->nv, &st);
-	uint64_t hr_room = svc->cfg.hwerr_storage < st.capacity ? svc->cfg.hwerr_storage : 0;
-	*room = (attrs & HR) ? hr_room : st.capacity - hr_room;
+	uint64_t capacity = tv_store_capacity(svc->nv);
+	uint64_t hr_room = svc->cfg.hwerr_storage < capacity ? svc->cfg.hwerr_storage : 0;
+	*room = (attrs & HR) ? hr_room : capacity - hr_room;
 	return (attrs & HR) ? &svc->hr_used : &svc->nv_used;
 }
 
@@ -345,8 +351,8 @@ efi_status_t tv_varsvc_set(struct tv_varsvc *svc, const uint8_t *name, size_t na
 {
 	if (!svc)
 		return EFI_INVALID_PARAMETER;
-	size_t size = name ? name_bytes(name, name_size) : 0;
-	if (size <= 2 || !guid)
+	size_t size = nonempty_name(name, name_size);
+	if (!size || !guid)
 		return EFI_INVALID_PARAMETER; /* 1 */
 	if (data_size && !data)
 		return EFI_INVALID_PARAMETER; /* 2 */
@@ -421,8 +427,8 @@ enum tv_phase tv_varsvc_phase(const struct tv_varsvc *svc)
 efi_status_t tv_varsvc_lock(struct tv_varsvc *svc, const uint8_t *name, size_t name_size,
 			    const efi_guid_t *guid)
 {
-	size_t size = name ? name_bytes(name, name_size) : 0;
-	if (!svc || size <= 2 || !guid)
+	size_t size = nonempty_name(name, name_size);
+	if (!svc || !size || !guid)
 		return EFI_INVALID_PARAMETER;
 	if (svc->phase != TV_PHASE_BOOT)
 		return EFI_ACCESS_DENIED;
@@ -433,8 +439,8 @@ efi_status_t tv_varsvc_property_set(struct tv_varsvc *svc, const uint8_t *name,
 				    size_t name_size, const efi_guid_t *guid,
 				    const var_check_property_t *prop)
 {
-	size_t size = name ? name_bytes(name, name_size) : 0;
-	if (!svc || size <= 2 || !guid || !prop)
+	size_t size = nonempty_name(name, name_size);
+	if (!svc || !size || !guid || !prop)
 		return EFI_INVALID_PARAMETER;
 	if (svc->phase != TV_PHASE_BOOT)
 		return EFI_ACCESS_DENIED;
@@ -445,8 +451,8 @@ efi_status_t tv_varsvc_property_get(struct tv_varsvc *svc, const uint8_t *name,
 				    size_t name_size, const efi_guid_t *guid,
 				    var_check_property_t *prop)
 {
-	size_t size = name ? name_bytes(name, name_size) : 0;
-	if (!svc || size <= 2 || !guid || !prop)
+	size_t size = nonempty_name(name, name_size);
+	if (!svc || !size || !guid || !prop)
 		return EFI_INVALID_PARAMETER;
 	return tv_var_policy_get(&svc->policy, name, size, guid, svc->phase, prop);
 }
