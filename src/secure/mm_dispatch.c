@@ -29,22 +29,29 @@ size_t tv_mm_payload_max(size_t buffer_limit)
 	return buffer_limit > MM_PAYLOAD_OFF ? buffer_limit - MM_PAYLOAD_OFF : 0;
 }
 
-/* Name area at `off` of NameSize bytes: fits the payload, NUL-terminated. */
-static bool name_ok(const struct mm_req *r, size_t off, uint64_t name_size, uint64_t extra)
+/* A named payload: the GUID at offset 0, NameSize at size_off, the name at
+ * name_off followed by `extra` bytes. The name must fit and end in NUL (the
+ * reference checks Name[NameSize / 2 - 1]). */
+static bool read_name(const struct mm_req *r, size_t size_off, size_t name_off, uint64_t extra,
+		      efi_guid_t *guid, uint64_t *name_size)
 {
-	if (name_size > r->size || extra > r->size || off + name_size + extra > r->size)
+	uint64_t n = tv_get_le64(r->pl + size_off);
+	if (n < 2 || n > r->size || extra > r->size || name_off + n + extra > r->size)
 		return false;
-	size_t last = off + (size_t)(name_size / 2 * 2) - 2; /* Name[NameSize / 2 - 1] */
-	return name_size >= 2 && r->pl[last] == 0 && r->pl[last + 1] == 0;
+	size_t last = name_off + (size_t)(n / 2 * 2) - 2;
+	if (r->pl[last] != 0 || r->pl[last + 1] != 0)
+		return false;
+	memcpy(guid->b, r->pl, 16);
+	*name_size = n;
+	return true;
 }
 
 static efi_status_t fn_access(struct tv_varsvc *svc, struct mm_req *r, bool set)
 {
 	efi_guid_t guid;
-	memcpy(guid.b, r->pl + MM_ACCESS_OFF_GUID, 16);
+	uint64_t name_size;
 	uint64_t data_size = tv_get_le64(r->pl + MM_ACCESS_OFF_DATA_SIZE);
-	uint64_t name_size = tv_get_le64(r->pl + MM_ACCESS_OFF_NAME_SIZE);
-	if (!name_ok(r, MM_ACCESS_HDR_SIZE, name_size, data_size))
+	if (!read_name(r, MM_ACCESS_OFF_NAME_SIZE, MM_ACCESS_OFF_NAME, data_size, &guid, &name_size))
 		return EFI_ACCESS_DENIED;
 	uint8_t *name = r->pl + MM_ACCESS_OFF_NAME;
 	uint8_t *data = name + name_size;
@@ -87,11 +94,10 @@ static efi_status_t fn_query(struct tv_varsvc *svc, struct mm_req *r)
 
 static efi_status_t fn_lock(struct tv_varsvc *svc, struct mm_req *r)
 {
-	uint64_t name_size = tv_get_le64(r->pl + MM_NEXT_OFF_NAME_SIZE);
-	if (!name_ok(r, MM_NEXT_HDR_SIZE, name_size, 0))
-		return EFI_ACCESS_DENIED;
 	efi_guid_t guid;
-	memcpy(guid.b, r->pl + MM_NEXT_OFF_GUID, 16);
+	uint64_t name_size;
+	if (!read_name(r, MM_NEXT_OFF_NAME_SIZE, MM_NEXT_OFF_NAME, 0, &guid, &name_size))
+		return EFI_ACCESS_DENIED;
 	return tv_varsvc_lock(svc, r->pl + MM_NEXT_OFF_NAME, name_size, &guid);
 }
 
@@ -115,11 +121,10 @@ static void prop_encode(const var_check_property_t *prop, uint8_t *p)
 
 static efi_status_t fn_property(struct tv_varsvc *svc, struct mm_req *r, bool set)
 {
-	uint64_t name_size = tv_get_le64(r->pl + MM_PROP_OFF_NAME_SIZE);
-	if (!name_ok(r, MM_PROP_HDR_SIZE, name_size, 0))
-		return EFI_ACCESS_DENIED;
 	efi_guid_t guid;
-	memcpy(guid.b, r->pl + MM_PROP_OFF_GUID, 16);
+	uint64_t name_size;
+	if (!read_name(r, MM_PROP_OFF_NAME_SIZE, MM_PROP_OFF_NAME, 0, &guid, &name_size))
+		return EFI_ACCESS_DENIED;
 	const uint8_t *name = r->pl + MM_PROP_OFF_NAME;
 	var_check_property_t prop;
 	prop_decode(r->pl + MM_PROP_OFF_PROPERTY, &prop);
