@@ -262,6 +262,17 @@ static bool get_answer_ok(efi_status_t st, const uint8_t *p, size_t name_size, s
 	return dsize <= sent && tv_get_le64(p + MM_ACCESS_OFF_NAME_SIZE) == name_size;
 }
 
+/* SMM_VARIABLE_COMMUNICATE_ACCESS_VARIABLE's header and name. */
+static void put_access(uint8_t *p, const efi_guid_t *guid, uint64_t data_size,
+		       const efi_char16_t *name, size_t name_size, uint32_t attrs)
+{
+	memcpy(p + MM_ACCESS_OFF_GUID, guid->b, sizeof(guid->b));
+	tv_put_le64(p + MM_ACCESS_OFF_DATA_SIZE, data_size);
+	tv_put_le64(p + MM_ACCESS_OFF_NAME_SIZE, name_size);
+	tv_put_le32(p + MM_ACCESS_OFF_ATTRS, attrs);
+	put_name(p + MM_ACCESS_OFF_NAME, name, name_size);
+}
+
 efi_status_t tv_get_variable(struct tv_client *c, const efi_char16_t *name,
 			     const efi_guid_t *guid, uint32_t *attrs, size_t *data_size, void *data)
 {
@@ -278,11 +289,7 @@ efi_status_t tv_get_variable(struct tv_client *c, const efi_char16_t *name,
 	if (st != EFI_SUCCESS)
 		return st;
 	uint8_t *p = payload(&r);
-	memcpy(p + MM_ACCESS_OFF_GUID, guid->b, sizeof(guid->b));
-	tv_put_le64(p + MM_ACCESS_OFF_DATA_SIZE, dsize);
-	tv_put_le64(p + MM_ACCESS_OFF_NAME_SIZE, name_size);
-	tv_put_le32(p + MM_ACCESS_OFF_ATTRS, attrs ? *attrs : 0);
-	put_name(p + MM_ACCESS_OFF_NAME, name, name_size);
+	put_access(p, guid, dsize, name, name_size, attrs ? *attrs : 0);
 
 	st = req_send(c, &r);
 	if (st != EFI_SUCCESS && st != EFI_BUFFER_TOO_SMALL)
@@ -460,11 +467,7 @@ efi_status_t tv_set_variable(struct tv_client *c, const efi_char16_t *name,
 	if (st != EFI_SUCCESS)
 		return st;
 	uint8_t *p = payload(&r);
-	memcpy(p + MM_ACCESS_OFF_GUID, guid->b, sizeof(guid->b));
-	tv_put_le64(p + MM_ACCESS_OFF_DATA_SIZE, data_size);
-	tv_put_le64(p + MM_ACCESS_OFF_NAME_SIZE, name_size);
-	tv_put_le32(p + MM_ACCESS_OFF_ATTRS, attrs);
-	put_name(p + MM_ACCESS_OFF_NAME, name, name_size);
+	put_access(p, guid, data_size, name, name_size, attrs);
 	if (data_size)
 		memcpy(p + MM_ACCESS_OFF_NAME + name_size, data, data_size);
 	return req_send_free(c, &r);
