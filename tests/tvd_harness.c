@@ -185,6 +185,11 @@ int tvd_log_contains(const struct tvd_proc *p, const char *text)
 	return found;
 }
 
+int tvd_log_clean(const struct tvd_proc *p)
+{
+	return !tvd_log_contains(p, "AddressSanitizer") && !tvd_log_contains(p, "runtime error");
+}
+
 void tvd_ucs2(efi_char16_t out[64], const char *ascii)
 {
 	size_t i = 0;

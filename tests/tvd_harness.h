@@ -43,6 +43,8 @@ struct tv_client *tvd_client(const struct tvd_proc *p);
 int tvd_connect_raw(const struct tvd_proc *p);
 /* 1 if the log contains text, else 0. */
 int tvd_log_contains(const struct tvd_proc *p, const char *text);
+/* 1 if the log has no ASan or UBSan report. */
+int tvd_log_clean(const struct tvd_proc *p);
 
 /* "Name" as UCS-2 in a caller's buffer (at most 63 characters). */
 void tvd_ucs2(efi_char16_t out[64], const char *ascii);
