@@ -5,10 +5,11 @@ BUILD       ?= build
 CHECK_BUILD ?= build-check
 BENCH_BUILD ?= build-bench
 FUZZ_BUILD  ?= build-fuzz
+QEMU_BUILD  ?= build-qemu
 FUZZ_SECONDS ?= 60
 MESON       ?= meson
 
-.PHONY: all deps build run check bench valgrind fuzz clean
+.PHONY: all deps build run check check-qemu bench valgrind fuzz clean
 
 all: build
 
@@ -29,6 +30,13 @@ $(CHECK_BUILD)/build.ninja:
 check: deps $(CHECK_BUILD)/build.ninja
 	ninja -C $(CHECK_BUILD)
 	./scripts/run-tests.sh $(CHECK_BUILD)
+
+# The real Linux tee_stmm_efi driver and efivarfs in an arm64 QEMU guest,
+# served by teevard (docs/qemu.md). Builds a kernel the first time (minutes).
+check-qemu: build
+	./scripts/install-deps.sh qemu
+	./qemu/prepare.sh $(QEMU_BUILD)
+	./qemu/check.sh $(BUILD) $(QEMU_BUILD)
 
 run: build
 	./scripts/run-demo.sh $(BUILD)
@@ -58,4 +66,4 @@ fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/run-fuzz.sh $(FUZZ_BUILD)
 
 clean:
-	rm -rf $(BUILD) $(CHECK_BUILD) $(BENCH_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(CHECK_BUILD) $(BENCH_BUILD) $(FUZZ_BUILD) $(QEMU_BUILD)

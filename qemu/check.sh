@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# make check-qemu: the real Linux tee_stmm_efi driver and efivarfs in an arm64
+# guest, served by teevar's secure core (teevard on the host). TAP output.
+#   qemu/check.sh HOST_BUILD QEMU_OUT     (after qemu/prepare.sh QEMU_OUT)
+# Four power cycles on one secure-core state: main (efivar, efibootmgr, shell
+# I/O, df), reboot (persistence), noruntime (efi=noruntime), outage (teevard
+# killed and restarted mid-run). Every variable the guest dumps (TV-VAR lines)
+# is read back on the host from the state directory and compared byte by byte.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+TVQ_BIN=$(realpath "${1:?usage: check.sh HOST_BUILD QEMU_OUT}")
+TVQ_OUT=$(realpath "${2:?usage: check.sh HOST_BUILD QEMU_OUT}")
+# shellcheck source=machine.sh
+. "$here/machine.sh"
+TVQ_WORK=$(mktemp -d /tmp/teevar-qemu.XXXXXX)
+logs="$TVQ_OUT/logs"
+rm -rf "$logs" && mkdir -p "$logs"
+trap 'tvq_cleanup; cp "$TVQ_WORK"/*.log "$logs"/ 2>/dev/null; rm -rf "$TVQ_WORK"' EXIT
+cp "$TVQ_OUT/disk.img" "$TVQ_WORK/disk.img"
+state="$TVQ_WORK/state"
+G=$TVQ_GUID
+GLOBAL=8be4df61-93ca-11d2-aa0d-00e098032b8c
+
+t=0
+failed=0
+ok() { t=$((t + 1)); echo "ok $t - $*"; }
+nok() { t=$((t + 1)); failed=$((failed + 1)); echo "not ok $t - $*"; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+
+# The guest's own TAP lines ("TV: ..."), renumbered into ours.
+relay() {
+    local scenario=$1 log=$2 line
+    while IFS= read -r line; do
+        line=${line%$'\r'}
+        case "$line" in
+            "TV: ok "*) ok "[$scenario] ${line#TV: ok * - }" ;;
+            "TV: not ok "*) nok "[$scenario] ${line#TV: not ok * - }" ;;
+            "TV: #"*) echo "# ${line#TV: #}" ;;
+        esac
+    done < <(grep -a '^TV: ' "$log")
+}
+
+# The kernel must not oops, BUG or warn, whatever the secure core does.
+kernel_clean() {
+    ! grep -a -E -q "Oops|BUG:|WARNING:|Call trace|Internal error|Kernel panic" "$1"
+}
+
+# What the secure core holds for VAR, as efivarfs shows it: attributes (u32
+# LE) then data, in hex. From the state directory (teevard stopped).
+state_hex() {
+    local json
+    json=$(tvq_teevar --state "$state" get --json "$1" 2>/dev/null) || return 0
+    python3 -c '
+import json, struct, sys
+v = json.loads(sys.argv[1])
+print(struct.pack("<I", v["attributes"]).hex() + v["data"])' "$json"
+}
+
+# Every TV-VAR line of LOG equals the variable read back from the state.
+readback() {
+    local scenario=$1 log=$2 name hex host n=0
+    while read -r _ name hex; do
+        hex=${hex%$'\r'}
+        host=$(state_hex "$name")
+        n=$((n + 1))
+        if [ -n "$hex" ] && [ "$host" = "$hex" ]; then
+            ok "[$scenario] host reads $name byte-exact from the secure core's state"
+        else
+            nok "[$scenario] host reads $name byte-exact from the secure core's state"
+            echo "#   guest: $hex"
+            echo "#   host:  $host"
+        fi
+    done < <(grep -a '^TV-VAR ' "$log")
+    [ "$n" -gt 0 ] || nok "[$scenario] the guest dumped its variables"
+}
+
+# One power cycle: firmware stage ("$@"), boot SCENARIO with ARGS, power off.
+cycle() {
+    local scenario=$1 args=$2; shift 2
+    local log="$TVQ_WORK/$scenario.log"
+    tvq_secure_start "$state" "$@" || { nok "[$scenario] firmware stage"; return 1; }
+    local t0=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    tvq_boot "$scenario" "$log" $args
+    [ "$scenario" = outage ] && outage_driver "$log"
+    tvq_wait "$log"
+    check "[$scenario] the guest ran its scenario to the end ($(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s)" \
+        grep -a -q '^TV-GUEST-END rc=' "$log"
+    tvq_secure_stop
+    relay "$scenario" "$log"
+    check "[$scenario] no oops, BUG or warning on the console" kernel_clean "$log"
+    readback "$scenario" "$log"
+}
+
+# The outage scenario's host half: kill teevard when the guest is ready,
+# bring it back once the guest has seen the failure.
+outage_driver() {
+    local log=$1
+    if tvq_wait_line "$log" TV-OUTAGE-READY 120; then
+        tvq_secure_stop kill
+        ok "[outage] teevard killed (SIGKILL) mid-run"
+        if tvq_wait_line "$log" TV-OUTAGE-SEEN 90; then
+            tvq_secure_start "$state" && ok "[outage] teevard restarted on the same state"
+        fi
+    fi
+}
+
+[ -f "$TVQ_OUT/initramfs.cpio" ] || { echo "Bail out! run qemu/prepare.sh $TVQ_OUT first"; exit 1; }
+
+cycle main "" \
+    "set TvSeed-$G --attrs nv,bs,rt --string from-firmware" \
+    "set TvVolatile-$G --attrs bs,rt --string volatile" \
+    "set TvBsOnly-$G --attrs nv,bs --string bs-only"
+check "[main] the bs-only variable the guest could not see is in the store" \
+    test "$(state_hex "TvBsOnly-$G")" = "03000000$(printf bs-only | od -An -tx1 | tr -d ' \n')"
+read -r _ df_total df_free < <(grep -a '^TV-DF ' "$TVQ_WORK/main.log" | tr -d '\r')
+info=$(tvq_teevar --state "$state" --runtime info --json)
+nv_max=$(python3 -c 'import json,sys; c=json.loads(sys.argv[1])["classes"][0]; print(c["max_storage"], c["remaining"])' "$info")
+check "[main] df on efivarfs shows QueryVariableInfo's storage and remaining ($df_total $df_free = $nv_max)" \
+    test "${df_total:-x} ${df_free:-x}" = "$nv_max"
+boot0=$(state_hex "Boot0000-$GLOBAL")
+check "[main] Boot0000 holds its description and loader path (UCS-2)" \
+    python3 -c 'import sys; b=bytes.fromhex(sys.argv[1]); sys.exit(not ("teevar A".encode("utf-16-le") in b and "\\EFI\\teevar\\a.efi".encode("utf-16-le") in b and bytes.fromhex("092a1b3c7e8f6c4db5a49e8d7c6b5a40") in b))' "$boot0"
+
+cycle reboot ""
+check "[reboot] the volatile variable is gone from the secure core" \
+    test -z "$(state_hex "TvVolatile-$G")"
+
+cycle noruntime "efi=noruntime"
+cycle outage ""
+
+echo "1..$t"
+echo "# check-qemu: $((t - failed)) passed, $failed failed (logs: $logs)"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# The test machine, sourced by qemu/check.sh and bench/qemu-bench.sh.
+#
+# A "machine" is teevard on the host (the secure world, with its state
+# directory standing in for the board's RPMB) plus qemu-system-aarch64 (the
+# normal world). The guest reaches teevard through a virtio-serial port that
+# QEMU connects to teevard's socket (docs/qemu.md). A power cycle restarts
+# both: the secure core's RAM (volatile variables, boot phase) does not
+# survive it, its state directory does.
+#
+# Needs: TVQ_OUT (prepared by qemu/prepare.sh), TVQ_BIN (host build dir with
+# tools/teevard and tools/teevar/teevar), TVQ_WORK (a scratch directory).
+
+TVQ_GUID=5e0f1d2c-3b4a-4f69-8e7d-6c5b4a392817
+TVQ_TIMEOUT=${TVQ_TIMEOUT:-300}
+
+tvq_teevar() { "$TVQ_BIN/tools/teevar" "$@"; }
+
+# The firmware stage of a power cycle: start teevard on STATE with a private
+# socket; run "$@" (teevar commands as the firmware, in the boot-services
+# phase); signal ready-to-boot and exit-boot-services; only then publish the
+# socket where QEMU connects, so that the guest never sees the boot phase.
+tvq_secure_start() {
+    local state=$1; shift
+    local fw="$TVQ_WORK/fw.sock"
+    rm -f "$fw"
+    "$TVQ_BIN/tools/teevard" --state "$state" --socket "$fw" \
+        >>"$TVQ_WORK/teevard.log" 2>&1 &
+    TVQ_TEEVARD=$!
+    local i
+    for i in $(seq 100); do
+        [ -S "$fw" ] && break
+        sleep 0.05
+    done
+    [ -S "$fw" ] || { echo "# teevard did not start"; tvq_secure_stop kill; return 1; }
+    local cmd
+    for cmd in "$@" "phase ready-to-boot" "phase exit-boot-services"; do
+        # shellcheck disable=SC2086
+        tvq_teevar --tee "unix:$fw" $cmd >/dev/null || {
+            echo "# firmware stage: teevar $cmd failed"; tvq_secure_stop kill; return 1; }
+    done
+    mv -f "$fw" "$TVQ_WORK/tvdp.sock"
+}
+
+# Stop teevard: SIGTERM (a clean power-off) or, with "kill", SIGKILL.
+tvq_secure_stop() {
+    [ -n "${TVQ_TEEVARD:-}" ] || return 0
+    if [ "${1:-}" = kill ]; then
+        kill -KILL "$TVQ_TEEVARD" 2>/dev/null || true
+    else
+        kill -TERM "$TVQ_TEEVARD" 2>/dev/null || true
+    fi
+    wait "$TVQ_TEEVARD" 2>/dev/null || true
+    TVQ_TEEVARD=
+}
+
+# tvq_boot SCENARIO LOG [KERNEL ARGS...]: boot the guest in the background,
+# console to LOG; TVQ_QEMU is its pid. The guest runs /teevar/SCENARIO.sh
+# and powers off.
+tvq_boot() {
+    local scenario=$1 log=$2; shift 2
+    cp "$TVQ_OUT/AAVMF_VARS.fd" "$TVQ_WORK/vars.fd"
+    timeout "$TVQ_TIMEOUT" qemu-system-aarch64 \
+        -M virt,acpi=off -cpu max -smp 1 -m 512 \
+        -nographic -monitor none -no-reboot -nic none \
+        -drive if=pflash,format=raw,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.fd \
+        -drive if=pflash,format=raw,file="$TVQ_WORK/vars.fd" \
+        -kernel "$TVQ_OUT/linux/arch/arm64/boot/Image" \
+        -initrd "$TVQ_OUT/initramfs.cpio" \
+        -append "console=ttyAMA0 loglevel=4 rdinit=/init teevar.test=$scenario $*" \
+        -chardev socket,id=tvdp,path="$TVQ_WORK/tvdp.sock",reconnect=1 \
+        -device virtio-serial-pci \
+        -device virtserialport,chardev=tvdp,name=org.teevar.tvdp \
+        -drive if=none,id=disk,format=raw,file="$TVQ_WORK/disk.img" \
+        -device virtio-blk-pci,drive=disk \
+        </dev/null >"$log" 2>&1 &
+    TVQ_QEMU=$!
+}
+
+# Wait for the guest to power off; 0 when it ran its scenario to the end.
+tvq_wait() {
+    wait "$TVQ_QEMU" 2>/dev/null || true
+    TVQ_QEMU=
+    grep -q "^TV-GUEST-END rc=" "$1"
+}
+
+# Wait up to SECONDS for a line starting with WORD in LOG.
+tvq_wait_line() {
+    local log=$1 word=$2 t=$(($3 * 10))
+    while ! grep -q "^$word" "$log" 2>/dev/null; do
+        t=$((t - 1))
+        [ "$t" -gt 0 ] || return 1
+        sleep 0.1
+    done
+}
+
+tvq_cleanup() {
+    [ -n "${TVQ_QEMU:-}" ] && kill "$TVQ_QEMU" 2>/dev/null
+    tvq_secure_stop kill
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Everything the QEMU tests boot, built into OUT (reused when unchanged):
+#   qemu/prepare.sh OUT
+# OUT/linux (kernel), OUT/vtee/teevar_vtee.ko, OUT/teevar-vtee-bridge,
+# OUT/initramfs.cpio (Debian arm64 userland + qemu/guest + the two above),
+# OUT/disk.img (a GPT disk with an ESP for efibootmgr), OUT/AAVMF_VARS.fd.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(realpath -m "${1:?usage: prepare.sh OUT}")
+mkdir -p "$out"
+
+"$here/build-kernel.sh" "$out"
+"$here/build-module.sh" "$out"
+"$here/build-bridge.sh" "$out"
+
+rm -rf "$out/extra" && mkdir -p "$out/extra/teevar"
+cp "$out/vtee/teevar_vtee.ko" "$out/teevar-vtee-bridge" "$out/extra/teevar/"
+"$here/build-initramfs.sh" "$out" "$here/guest" "$out/extra"
+
+# A 64 MiB disk: GPT with fixed GUIDs and one EFI system partition, so that
+# efibootmgr's HD() nodes are the same on every run.
+if [ ! -f "$out/disk.img" ]; then
+    truncate -s 64M "$out/disk.img.tmp"
+    sfdisk -q "$out/disk.img.tmp" <<'GPT'
+label: gpt
+label-id: 7E7A1F3C-2D4B-4E5F-8A6B-1C2D3E4F5A6B
+start=2048, size=126976, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=3C1B2A09-8F7E-4D6C-B5A4-9E8D7C6B5A40, name="ESP"
+GPT
+    mv "$out/disk.img.tmp" "$out/disk.img"
+fi
+cp /usr/share/AAVMF/AAVMF_VARS.fd "$out/AAVMF_VARS.fd"
+echo "prepare: $out ready"

@@ -1,0 +1,770 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "bridge.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stream.h"
+#include "tv_err.h"
+#include "tvd_wire.h"
+#include "vtee_msg.h"
+
+#define MAX_ORPHANS 16          /* port mode: teevard sessions to close at the next resync */
+#define MAX_BARRIER_FRAMES 64   /* port resync: stale frames skipped before the barrier's */
+#define DEVBUF_SIZE (TVV_MSG_SIZE + TVV_MAX_PAYLOAD)
+
+/* A session the kernel holds, and the teevard session behind it. */
+struct vsess {
+	bool used;
+	uint32_t vid;        /* what the kernel knows */
+	uint8_t uuid[16];
+	uint32_t login;
+	bool open;           /* tsession is valid on the current connection */
+	bool stale;          /* port mode: tsession of an earlier (maybe the same) connection */
+	uint32_t tsession;
+};
+
+struct bridge {
+	struct bridge_config cfg;
+	bool port;
+	int fd;              /* the stream; unix mode: -1 while down */
+	bool is_socket;
+	bool up;
+	bool said_down;      /* "unreachable" logged since the last time it was up */
+	int64_t deadline;    /* of the request in progress */
+	struct vsess s[BRIDGE_MAX_SESSIONS];
+	uint32_t next_vid;
+	uint32_t orphan[MAX_ORPHANS];
+	unsigned int n_orphans;
+	uint8_t *devbuf;
+	struct bridge_stats st;
+};
+
+/* What a handler gives back: the response, and the teevard body its memref
+ * data points into (freed once the response is encoded). */
+struct answer {
+	struct vtee_view v;
+	uint8_t *body;
+};
+
+/* ---- logging ---- */
+
+__attribute__((format(printf, 3, 4))) static void blog(const struct bridge *b,
+						       enum bridge_log_level lvl,
+						       const char *fmt, ...)
+{
+	if (!b->cfg.log)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	b->cfg.log(b->cfg.log_ctx, lvl, msg);
+}
+
+static const char *op_name(uint16_t op)
+{
+	switch (op & (uint16_t)~TVV_RESPONSE) {
+	case TVV_OP_OPEN_SESSION: return "OPEN_SESSION";
+	case TVV_OP_INVOKE: return "INVOKE";
+	case TVV_OP_CLOSE_SESSION: return "CLOSE_SESSION";
+	default: return "unknown op";
+	}
+}
+
+static const char *err_text(int rc)
+{
+	if (rc == -EPROTO)
+		return "not a valid teevard answer";
+	if (rc == -EPIPE)
+		return "hung up";
+	return strerror(-rc);
+}
+
+/* ---- sessions ---- */
+
+static struct vsess *find_session(struct bridge *b, uint32_t vid)
+{
+	for (int i = 0; i < BRIDGE_MAX_SESSIONS; i++)
+		if (b->s[i].used && b->s[i].vid == vid)
+			return &b->s[i];
+	return NULL;
+}
+
+static struct vsess *free_slot(struct bridge *b)
+{
+	for (int i = 0; i < BRIDGE_MAX_SESSIONS; i++)
+		if (!b->s[i].used)
+			return &b->s[i];
+	return NULL;
+}
+
+static uint32_t new_vid(struct bridge *b)
+{
+	for (;;) {
+		uint32_t v = b->next_vid++;
+		if (v != 0 && !find_session(b, v))
+			return v;
+	}
+}
+
+static void add_orphan(struct bridge *b, uint32_t tsession)
+{
+	if (b->n_orphans < MAX_ORPHANS)
+		b->orphan[b->n_orphans++] = tsession;
+	else
+		blog(b, BRIDGE_LOG_INFO, "too many teevard sessions to close later; session %u left open",
+		     tsession);
+}
+
+/* ---- the stream's state ---- */
+
+/* The stream is down: unix mode drops the connection (teevard closes its
+ * sessions); port mode cannot, so its sessions become stale. */
+static void mark_down(struct bridge *b, const char *what, int rc)
+{
+	if (b->up)
+		blog(b, BRIDGE_LOG_INFO, "teevard connection lost (%s: %s)", what, err_text(rc));
+	b->up = false;
+	if (!b->port && b->fd >= 0) {
+		close(b->fd);
+		b->fd = -1;
+	}
+	for (int i = 0; i < BRIDGE_MAX_SESSIONS; i++) {
+		struct vsess *s = &b->s[i];
+		if (s->open && b->port)
+			s->stale = true;
+		s->open = false;
+	}
+}
+
+static void note_unreachable(struct bridge *b, const char *what, int rc)
+{
+	if (!b->said_down)
+		blog(b, BRIDGE_LOG_INFO, "teevard unreachable (%s: %s)", what, err_text(rc));
+	b->said_down = true;
+}
+
+/* ---- one round trip ---- */
+
+/* Reads one frame; *body malloc'ed (NULL when empty). 0, -EPROTO, -errno. */
+static int read_frame(struct bridge *b, struct tvd_hdr *h, uint8_t **body)
+{
+	uint8_t hb[TVD_HDR_SIZE];
+	*body = NULL;
+	int rc = vs_read_all(b->fd, hb, sizeof(hb), b->deadline);
+	if (rc)
+		return rc;
+	if (tvd_hdr_decode(hb, h) != TV_OK)
+		return -EPROTO;
+	if (h->length == 0)
+		return 0;
+	*body = malloc(h->length);
+	if (!*body)
+		return -ENOMEM;
+	rc = vs_read_all(b->fd, *body, h->length, b->deadline);
+	if (rc) {
+		free(*body);
+		*body = NULL;
+	}
+	return rc;
+}
+
+/* Sends an encoded frame (freed here) and reads the answer to op: 0 with
+ * *body (malloc'ed or NULL) and *len, or -errno / -EPROTO. Changes no state. */
+static int xfer(struct bridge *b, struct tvd_frame *f, uint16_t op, uint8_t **body, size_t *len)
+{
+	struct tvd_hdr h;
+	*body = NULL;
+	b->st.round_trips++;
+	int rc = vs_write_all(b->fd, b->is_socket, f->buf, f->len, b->deadline);
+	tvd_frame_free(f);
+	if (rc == 0)
+		rc = read_frame(b, &h, body);
+	if (rc == 0 && h.op != (TVD_RESPONSE | op)) {
+		struct tvd_status st;
+		if (h.op == (TVD_RESPONSE | TVD_OP_ERROR) && tvd_dec_status(*body, h.length, &st) == TV_OK)
+			blog(b, BRIDGE_LOG_INFO, "teevard reported a framing error (0x%08x)", st.result);
+		free(*body);
+		*body = NULL;
+		rc = -EPROTO;
+	}
+	*len = rc == 0 ? h.length : 0;
+	return rc;
+}
+
+/* OPEN_SESSION on the current connection: 0 with teevard's answer in *a, or a
+ * communication failure (-errno, -EPROTO, -ENOMEM). */
+static int open_remote(struct bridge *b, const uint8_t uuid[16], uint32_t login,
+		       struct tvd_open_resp *a)
+{
+	struct tvd_open_req r = {.login = login};
+	struct tvd_frame f;
+	memcpy(r.uuid, uuid, sizeof(r.uuid));
+	if (tvd_enc_open_req(&r, &f) != TV_OK)
+		return -ENOMEM;
+	uint8_t *body;
+	size_t len;
+	int rc = xfer(b, &f, TVD_OP_OPEN_SESSION, &body, &len);
+	if (rc == 0 && tvd_dec_open_resp(body, len, a) != TV_OK)
+		rc = -EPROTO;
+	free(body);
+	return rc;
+}
+
+/* CLOSE_SESSION: 0 whatever teevard says, or a communication failure. */
+static int close_remote(struct bridge *b, uint32_t tsession)
+{
+	struct tvd_frame f;
+	if (tvd_enc_close_req(tsession, &f) != TV_OK)
+		return -ENOMEM;
+	uint8_t *body;
+	size_t len;
+	struct tvd_status st;
+	int rc = xfer(b, &f, TVD_OP_CLOSE_SESSION, &body, &len);
+	if (rc == 0 && tvd_dec_status(body, len, &st) != TV_OK)
+		rc = -EPROTO;
+	free(body);
+	return rc;
+}
+
+/* ---- bringing the stream up ---- */
+
+static int unix_connect(struct bridge *b)
+{
+	int fd = vs_connect_unix(b->cfg.socket_path);
+	if (fd < 0)
+		return fd;
+	b->fd = fd;
+	return 0;
+}
+
+/* Port mode: after the drain, a STORE_INFO whose answer ends whatever the peer
+ * still had to say (teevard answers in order). */
+static int barrier(struct bridge *b)
+{
+	struct tvd_frame f;
+	if (tvd_enc_info_req(&f) != TV_OK)
+		return -ENOMEM;
+	int rc = vs_write_all(b->fd, b->is_socket, f.buf, f.len, b->deadline);
+	tvd_frame_free(&f);
+	b->st.round_trips++;
+	for (int i = 0; rc == 0 && i < MAX_BARRIER_FRAMES; i++) {
+		struct tvd_hdr h;
+		uint8_t *body;
+		struct tvd_info_resp info;
+		rc = read_frame(b, &h, &body);
+		if (rc)
+			break;
+		bool mine = h.op == (TVD_RESPONSE | TVD_OP_STORE_INFO);
+		if (mine && tvd_dec_info_resp(body, h.length, &info) != TV_OK)
+			rc = -EPROTO;
+		free(body);
+		if (mine)
+			return rc;
+		b->st.discarded += TVD_HDR_SIZE + h.length;
+		blog(b, BRIDGE_LOG_DEBUG, "resync: skipped a stale frame (op 0x%04x, %u bytes)", h.op,
+		     h.length);
+	}
+	return rc ? rc : -EPROTO;
+}
+
+static int port_resync(struct bridge *b)
+{
+	if (vs_hup(vs_revents(b->fd)))
+		return -EPIPE;
+	size_t n = 0;
+	int rc = vs_drain(b->fd, b->cfg.quiet_ms, b->deadline, &n);
+	b->st.discarded += n;
+	if (n)
+		blog(b, BRIDGE_LOG_INFO, "resync: discarded %zu stale bytes", n);
+	return rc ? rc : barrier(b);
+}
+
+/* Port mode: close what this connection may still hold for us (an unknown
+ * session is refused harmlessly). */
+static int close_leftovers(struct bridge *b)
+{
+	for (unsigned int i = 0; i < b->n_orphans; i++) {
+		int rc = close_remote(b, b->orphan[i]);
+		if (rc)
+			return rc;
+	}
+	b->n_orphans = 0;
+	for (int i = 0; i < BRIDGE_MAX_SESSIONS; i++) {
+		struct vsess *s = &b->s[i];
+		if (!s->stale)
+			continue;
+		int rc = close_remote(b, s->tsession);
+		if (rc)
+			return rc;
+		s->stale = false;
+	}
+	return 0;
+}
+
+/* Opens s's teevard session on the current connection: 0 (s->open tells
+ * whether teevard agreed) or a communication failure. */
+static int reopen(struct bridge *b, struct vsess *s)
+{
+	struct tvd_open_resp a;
+	int rc = open_remote(b, s->uuid, s->login, &a);
+	if (rc)
+		return rc;
+	s->open = a.st.result == TEE_SUCCESS;
+	if (!s->open) {
+		blog(b, BRIDGE_LOG_INFO, "re-opening session %u: teevard answered 0x%08x (origin %u)",
+		     s->vid, a.st.result, a.st.origin);
+		return 0;
+	}
+	s->tsession = a.session;
+	b->st.reopens++;
+	blog(b, BRIDGE_LOG_DEBUG, "session %u re-opened as teevard session %u", s->vid, a.session);
+	return 0;
+}
+
+static int reopen_all(struct bridge *b)
+{
+	for (int i = 0; i < BRIDGE_MAX_SESSIONS; i++) {
+		if (!b->s[i].used || b->s[i].open)
+			continue;
+		int rc = reopen(b, &b->s[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The stream up, sessions re-opened: 0, or -errno with the stream down. */
+static int ensure_up(struct bridge *b)
+{
+	if (b->up) {
+		short ev = vs_revents(b->fd);
+		if (!ev)
+			return 0;
+		mark_down(b, vs_hup(ev) ? "before a request" : "input nobody asked for",
+			  vs_hup(ev) ? -EPIPE : -EPROTO);
+	}
+	int rc = b->port ? port_resync(b) : unix_connect(b);
+	if (rc) {
+		note_unreachable(b, b->port ? "port" : b->cfg.socket_path, rc);
+		mark_down(b, "", rc);
+		return rc;
+	}
+	b->up = true;
+	b->st.ups++;
+	rc = close_leftovers(b);
+	if (rc == 0)
+		rc = reopen_all(b);
+	if (rc) {
+		mark_down(b, "re-opening sessions", rc);
+		return rc;
+	}
+	blog(b, BRIDGE_LOG_INFO, "teevard connected%s", b->port ? " (port resynchronized)" : "");
+	b->said_down = false;
+	return 0;
+}
+
+/* ---- answers ---- */
+
+static void set_result(struct answer *ans, uint32_t ret, uint32_t origin)
+{
+	ans->v.m.ret = ret;
+	ans->v.m.ret_origin = origin;
+}
+
+static void comm_error(struct bridge *b, struct answer *ans)
+{
+	b->st.comm_errors++;
+	set_result(ans, TEE_ERROR_COMMUNICATION, TEE_ORIGIN_COMMS);
+}
+
+static bool params_none(const struct tvv_msg *m)
+{
+	for (unsigned int i = 0; i < TVV_NUM_PARAMS; i++)
+		if (m->params[i].attr != TV_TEE_PARAM_NONE)
+			return false;
+	return true;
+}
+
+static void do_open(struct bridge *b, const struct vtee_view *req, struct answer *ans)
+{
+	if (!params_none(&req->m)) { /* TVDP's OPEN takes none */
+		set_result(ans, TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_COMMS);
+		return;
+	}
+	struct vsess *s = free_slot(b);
+	if (!s) {
+		set_result(ans, TEE_ERROR_BUSY, TEE_ORIGIN_COMMS);
+		return;
+	}
+	struct tvd_open_resp a;
+	int rc = ensure_up(b);
+	if (rc == 0) {
+		rc = open_remote(b, req->m.uuid, req->m.login, &a);
+		if (rc)
+			mark_down(b, "OPEN_SESSION", rc);
+	}
+	if (rc) {
+		comm_error(b, ans);
+		return;
+	}
+	set_result(ans, a.st.result, a.st.origin);
+	if (a.st.result != TEE_SUCCESS)
+		return;
+	*s = (struct vsess){.used = true, .vid = new_vid(b), .login = req->m.login, .open = true,
+			    .tsession = a.session};
+	memcpy(s->uuid, req->m.uuid, sizeof(s->uuid));
+	ans->v.m.session = s->vid;
+}
+
+static void do_close(struct bridge *b, const struct vtee_view *req, struct answer *ans)
+{
+	struct vsess *s = find_session(b, req->m.session);
+	set_result(ans, TEE_SUCCESS, TEE_ORIGIN_TEE);
+	if (!s) {
+		blog(b, BRIDGE_LOG_DEBUG, "CLOSE of unknown session %u", req->m.session);
+		return;
+	}
+	if (b->up && s->open) {
+		int rc = close_remote(b, s->tsession);
+		if (rc) {
+			mark_down(b, "CLOSE_SESSION", rc);
+			if (b->port)
+				add_orphan(b, s->tsession); /* it may not have arrived */
+		}
+	} else if (b->port && (s->open || s->stale)) {
+		add_orphan(b, s->tsession);
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+static bool value_out(uint32_t t)
+{
+	return t == TV_TEE_PARAM_VALUE_OUTPUT || t == TV_TEE_PARAM_VALUE_INOUT;
+}
+
+static bool memref_out(uint32_t t)
+{
+	return t == TV_TEE_PARAM_MEMREF_OUTPUT || t == TV_TEE_PARAM_MEMREF_INOUT;
+}
+
+static uint64_t memref_total(const struct tvv_msg *m)
+{
+	uint64_t total = 0; /* saturating: any overflow is over the limit anyway */
+	for (unsigned int i = 0; i < TVV_NUM_PARAMS; i++) {
+		if (!vtee_attr_memref(m->params[i].attr))
+			continue;
+		uint64_t a = m->params[i].a;
+		total = a > UINT64_MAX - total ? UINT64_MAX : total + a;
+	}
+	return total;
+}
+
+static void to_tvd(const struct vtee_view *req, uint32_t tsession, struct tvd_invoke_req *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->session = tsession;
+	r->cmd = req->m.func;
+	for (unsigned int i = 0; i < TVV_NUM_PARAMS; i++) {
+		const struct tvv_param *p = &req->m.params[i];
+		struct tvd_param *w = &r->params[i];
+		w->type = p->attr;
+		if (vtee_attr_memref(p->attr)) {
+			w->size = p->a;
+			w->data = req->data[i];
+		} else {
+			w->a = p->a;
+			w->b = p->b;
+			w->c = p->c;
+		}
+	}
+}
+
+/* teevard's answer fits the request: types echoed, no more bytes than sent,
+ * parameters whenever it claims success. */
+static bool answer_fits(const struct vtee_view *req, const struct tvd_invoke_resp *a)
+{
+	if (!a->has_params)
+		return a->st.result != TEE_SUCCESS;
+	for (unsigned int i = 0; i < TVV_NUM_PARAMS; i++) {
+		uint32_t t = req->m.params[i].attr;
+		if (a->params[i].type != t)
+			return false;
+		if (memref_out(t) && a->st.result == TEE_SUCCESS && a->params[i].size > req->m.params[i].a)
+			return false;
+	}
+	return true;
+}
+
+/* One INVOKE round trip: 0 with the checked answer in *a (data in *body), or
+ * a communication failure. */
+static int invoke_remote(struct bridge *b, const struct vtee_view *req, uint32_t tsession,
+			 struct tvd_invoke_resp *a, uint8_t **body)
+{
+	struct tvd_invoke_req r;
+	struct tvd_frame f;
+	size_t len;
+	to_tvd(req, tsession, &r);
+	if (tvd_enc_invoke_req(&r, &f) != TV_OK)
+		return -ENOMEM; /* the sizes were checked before */
+	int rc = xfer(b, &f, TVD_OP_INVOKE, body, &len);
+	if (rc == 0 && (tvd_dec_invoke_resp(*body, len, a) != TV_OK || !answer_fits(req, a)))
+		rc = -EPROTO;
+	if (rc) {
+		free(*body);
+		*body = NULL;
+	}
+	return rc;
+}
+
+static void fill_invoke(const struct tvd_invoke_resp *a, struct answer *ans)
+{
+	set_result(ans, a->st.result, a->st.origin);
+	if (!a->has_params)
+		return;
+	for (unsigned int i = 0; i < TVV_NUM_PARAMS; i++) {
+		struct tvv_param *p = &ans->v.m.params[i];
+		if (value_out(p->attr)) {
+			p->a = a->params[i].a;
+			p->b = a->params[i].b;
+			p->c = a->params[i].c;
+		} else if (memref_out(p->attr)) {
+			p->a = a->params[i].size;
+			ans->v.data[i] = a->params[i].data;
+		}
+	}
+}
+
+/* teevard refusing a session we hold (BAD_PARAMETERS from teevard itself): it
+ * no longer knows it, a reconnect the bridge did not see (port mode). The core
+ * was not called, so the INVOKE can go again on a re-opened session. */
+static bool session_forgotten(const struct tvd_invoke_resp *a)
+{
+	return a->st.result == TEE_ERROR_BAD_PARAMETERS && a->st.origin == TEE_ORIGIN_COMMS;
+}
+
+/* s open on the current connection, or a failure to report as COMMUNICATION. */
+static int session_ready(struct bridge *b, struct vsess *s)
+{
+	int rc = ensure_up(b);
+	if (rc == 0 && !s->open) {
+		rc = reopen(b, s);
+		if (rc)
+			mark_down(b, "re-opening a session", rc);
+		else if (!s->open)
+			rc = -ENOTCONN;
+	}
+	return rc;
+}
+
+static void do_invoke(struct bridge *b, const struct vtee_view *req, struct answer *ans)
+{
+	struct vsess *s = find_session(b, req->m.session);
+	if (!s) {
+		set_result(ans, TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_COMMS);
+		return;
+	}
+	if (memref_total(&req->m) > TVD_MAX_MEMREF) {
+		set_result(ans, TEE_ERROR_EXCESS_DATA, TEE_ORIGIN_COMMS);
+		return;
+	}
+	struct tvd_invoke_resp a;
+	for (int attempt = 0;; attempt++) {
+		int rc = session_ready(b, s);
+		if (rc == 0) {
+			rc = invoke_remote(b, req, s->tsession, &a, &ans->body);
+			if (rc)
+				mark_down(b, "INVOKE", rc);
+		}
+		if (rc) {
+			comm_error(b, ans);
+			return;
+		}
+		if (attempt > 0 || !session_forgotten(&a))
+			break;
+		blog(b, BRIDGE_LOG_INFO,
+		     "teevard does not know session %u (teevard session %u) any more; re-opening",
+		     s->vid, s->tsession);
+		free(ans->body);
+		ans->body = NULL;
+		s->open = false;
+		b->st.retries++;
+	}
+	fill_invoke(&a, ans);
+}
+
+/* A request that does not decode but has a readable header: answered
+ * BAD_PARAMETERS, origin COMMS, everything else echoed, no payload. */
+static int answer_broken(const uint8_t *msg, uint8_t **resp, size_t *resp_len)
+{
+	struct tvv_msg m;
+	memcpy(&m, msg, TVV_MSG_SIZE);
+	m.op |= TVV_RESPONSE;
+	m.ret = TEE_ERROR_BAD_PARAMETERS;
+	m.ret_origin = TEE_ORIGIN_COMMS;
+	m.payload_len = 0;
+	*resp = malloc(TVV_MSG_SIZE);
+	if (!*resp)
+		return TV_ENOMEM;
+	memcpy(*resp, &m, TVV_MSG_SIZE);
+	*resp_len = TVV_MSG_SIZE;
+	return TV_OK;
+}
+
+int bridge_handle(struct bridge *b, const uint8_t *msg, size_t len, uint8_t **resp,
+		  size_t *resp_len)
+{
+	struct vtee_view req;
+	uint32_t id;
+	uint16_t op;
+	*resp = NULL;
+	*resp_len = 0;
+	b->deadline = vs_now_ms() + b->cfg.timeout_ms;
+	if (vtee_decode(msg, len, false, &req) != TV_OK) {
+		if (!vtee_peek(msg, len, &id, &op))
+			return TV_EINVAL;
+		blog(b, BRIDGE_LOG_INFO, "request %u (op %u, %zu bytes) is malformed; answered BAD_PARAMETERS",
+		     id, op, len);
+		return answer_broken(msg, resp, resp_len);
+	}
+	struct answer ans = {.v.m = req.m};
+	ans.v.m.op |= TVV_RESPONSE;
+	switch (req.m.op) {
+	case TVV_OP_OPEN_SESSION: do_open(b, &req, &ans); break;
+	case TVV_OP_INVOKE: do_invoke(b, &req, &ans); break;
+	default: do_close(b, &req, &ans); break;
+	}
+	b->st.requests++;
+	blog(b, BRIDGE_LOG_DEBUG, "request %u: %s session %u func %u -> 0x%08x origin %u", req.m.id,
+	     op_name(req.m.op), ans.v.m.session, req.m.func, ans.v.m.ret, ans.v.m.ret_origin);
+	int rc = vtee_encode(&ans.v, resp, resp_len);
+	free(ans.body);
+	return rc;
+}
+
+/* ---- the device ---- */
+
+static int write_answer(struct bridge *b, int devfd, const uint8_t *resp, size_t len)
+{
+	uint32_t id = 0;
+	uint16_t op = 0;
+	vtee_peek(resp, len, &id, &op);
+	ssize_t k;
+	do
+		k = write(devfd, resp, len);
+	while (k < 0 && errno == EINTR);
+	if (k == (ssize_t)len)
+		return 0;
+	if (k >= 0)
+		return -EIO;
+	if (errno == ENOENT) {
+		blog(b, BRIDGE_LOG_INFO, "request %u no longer waits for its answer (timed out?)", id);
+		return 0;
+	}
+	if (errno == EINVAL) {
+		blog(b, BRIDGE_LOG_INFO, "the kernel refused the answer to request %u", id);
+		return 0;
+	}
+	return -errno;
+}
+
+int bridge_serve(struct bridge *b, int devfd)
+{
+	ssize_t n = read(devfd, b->devbuf, DEVBUF_SIZE);
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
+	if (n == 0)
+		return -EPIPE;
+	uint8_t *resp;
+	size_t len;
+	int rc = bridge_handle(b, b->devbuf, (size_t)n, &resp, &len);
+	if (rc == TV_EINVAL) {
+		blog(b, BRIDGE_LOG_INFO, "dropped a %zd-byte message without a readable header", n);
+		return 0;
+	}
+	if (rc != TV_OK) {
+		blog(b, BRIDGE_LOG_INFO, "no memory to answer a request");
+		return 0;
+	}
+	rc = write_answer(b, devfd, resp, len);
+	free(resp);
+	return rc;
+}
+
+/* ---- the rest of the API ---- */
+
+int bridge_connect(struct bridge *b)
+{
+	b->deadline = vs_now_ms() + b->cfg.timeout_ms;
+	return ensure_up(b) == 0 ? TV_OK : TV_EIO;
+}
+
+bool bridge_is_up(const struct bridge *b)
+{
+	return b->up;
+}
+
+int bridge_watch_fd(const struct bridge *b)
+{
+	return b->up ? b->fd : -1;
+}
+
+void bridge_watch_event(struct bridge *b, short revents)
+{
+	if (!b->up || !revents)
+		return;
+	mark_down(b, vs_hup(revents) ? "while idle" : "input nobody asked for while idle",
+		  vs_hup(revents) ? -EPIPE : -EPROTO);
+}
+
+const struct bridge_stats *bridge_get_stats(const struct bridge *b)
+{
+	return &b->st;
+}
+
+int bridge_new(const struct bridge_config *cfg, struct bridge **out)
+{
+	*out = NULL;
+	if (!cfg->socket_path && cfg->port_fd < 0)
+		return TV_EINVAL;
+	struct bridge *b = calloc(1, sizeof(*b));
+	if (!b)
+		return TV_ENOMEM;
+	b->devbuf = malloc(DEVBUF_SIZE);
+	if (!b->devbuf) {
+		free(b);
+		return TV_ENOMEM;
+	}
+	b->cfg = *cfg;
+	if (b->cfg.timeout_ms <= 0)
+		b->cfg.timeout_ms = BRIDGE_DEFAULT_TIMEOUT_MS;
+	if (b->cfg.quiet_ms <= 0)
+		b->cfg.quiet_ms = BRIDGE_DEFAULT_QUIET_MS;
+	b->port = !cfg->socket_path;
+	b->fd = b->port ? cfg->port_fd : -1;
+	b->is_socket = b->port ? vs_is_socket(b->fd) : true;
+	b->next_vid = 1;
+	if (b->port && vs_set_nonblock(b->fd) != 0) {
+		bridge_free(b);
+		return TV_EINVAL;
+	}
+	*out = b;
+	return TV_OK;
+}
+
+void bridge_free(struct bridge *b)
+{
+	if (!b)
+		return;
+	if (!b->port && b->fd >= 0)
+		close(b->fd);
+	free(b->devbuf);
+	free(b);
+}
