@@ -44,9 +44,15 @@ run: build
 $(BENCH_BUILD)/build.ninja:
 	$(MESON) setup $(BENCH_BUILD) --buildtype=release -Dtests=false
 
+# The QEMU benchmarks run when its packages are installed (make check-qemu
+# installs them); they reuse $(QEMU_BUILD).
 bench: deps $(BENCH_BUILD)/build.ninja
 	ninja -C $(BENCH_BUILD)
 	./scripts/run-bench.sh $(BENCH_BUILD)
+	@if command -v qemu-system-aarch64 >/dev/null && command -v aarch64-linux-gnu-gcc >/dev/null \
+	    && [ -r /usr/src/linux-source-6.12.tar.xz ] && [ -r /usr/share/AAVMF/AAVMF_CODE.fd ]; then \
+		./qemu/prepare.sh $(QEMU_BUILD) >&2 && ./bench/qemu/qemu-bench.sh $(BENCH_BUILD) $(QEMU_BUILD); \
+	else echo "# QEMU benchmarks skipped: run make check-qemu once to install QEMU and the kernel source"; fi
 
 # The unit tests once more under valgrind (slow; not part of `make check`).
 valgrind: build

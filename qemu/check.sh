@@ -3,9 +3,9 @@
 # make check-qemu: the real Linux tee_stmm_efi driver and efivarfs in an arm64
 # guest, served by teevar's secure core (teevard on the host). TAP output.
 #   qemu/check.sh HOST_BUILD QEMU_OUT     (after qemu/prepare.sh QEMU_OUT)
-# Four power cycles on one secure-core state: main (efivar, efibootmgr, shell
+# Five power cycles on one secure-core state: main (efivar, efibootmgr, shell
 # I/O, df), reboot (persistence), noruntime (efi=noruntime), outage (teevard
-# killed and restarted mid-run). Every variable the guest dumps (TV-VAR lines)
+# killed and restarted mid-run), hostile (a lying bridge against the module). Every variable the guest dumps (TV-VAR lines)
 # is read back on the host from the state directory and compared byte by byte.
 set -uo pipefail
 
@@ -81,7 +81,8 @@ cycle() {
     local scenario=$1 args=$2; shift 2
     local log="$TVQ_WORK/$scenario.log"
     tvq_secure_start "$state" "$@" || { nok "[$scenario] firmware stage"; return 1; }
-    local t0=$(date +%s.%N)
+    local t0
+    t0=$(date +%s.%N)
     # shellcheck disable=SC2086
     tvq_boot "$scenario" "$log" $args
     [ "$scenario" = outage ] && outage_driver "$log"
@@ -130,6 +131,7 @@ check "[reboot] the volatile variable is gone from the secure core" \
 
 cycle noruntime "efi=noruntime"
 cycle outage ""
+cycle hostile "efi=noruntime"
 
 echo "1..$t"
 echo "# check-qemu: $((t - failed)) passed, $failed failed (logs: $logs)"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=bash disable=SC2034  # sourced; its variables are for the callers
 # The test machine, sourced by qemu/check.sh and bench/qemu-bench.sh.
 #
 # A "machine" is teevard on the host (the secure world, with its state

@@ -919,6 +919,46 @@ static void test_e2e_teevard_restart(void **state)
 	finish(f);
 }
 
+/* A bridge restarted while the kernel keeps its session: the INVOKE names the
+ * session's TA and login, and the new bridge takes the session over. */
+static void test_e2e_bridge_restart(void **state)
+{
+	struct fx *f = *state;
+	struct dev *d = &f->dev;
+	uint32_t s = 0;
+	assert_int_equal(open_session(d, f->b, &s, NULL), TEE_SUCCESS);
+	assert_int_equal(set_var(d, f->b, s, "Kept", "by the kernel", 13), TEE_SUCCESS);
+	bridge_free(f->b);
+	f->b = new_bridge(d, f->d.sock, -1, 5000);
+
+	/* without the TA named, an unknown session stays unknown */
+	uint8_t mm[48];
+	struct vtee_view r = invoke_mm(d, f->b, s, mm, mm_payload_size(mm));
+	assert_int_equal(r.m.ret, TEE_ERROR_BAD_PARAMETERS);
+	assert_int_equal(r.m.ret_origin, TEE_ORIGIN_COMMS);
+	/* session 0 is never taken over */
+	struct vtee_view q = req_new(d, TVV_OP_INVOKE);
+	memcpy(q.m.uuid, stmm_uuid, 16);
+	q.m.params[0] = (struct tvv_param){.attr = TV_TEE_PARAM_MEMREF_INOUT, .a = mm_payload_size(mm)};
+	q.m.params[1] = (struct tvv_param){.attr = TV_TEE_PARAM_VALUE_OUTPUT};
+	q.data[0] = mm;
+	r = call(d, f->b, &q);
+	assert_int_equal(r.m.ret, TEE_ERROR_BAD_PARAMETERS);
+	/* the kernel's session, with its TA: taken over, opened on teevard */
+	q.m.session = s;
+	r = call(d, f->b, &q);
+	assert_int_equal(r.m.ret, TEE_SUCCESS);
+	assert_true(logged(&d->log, "taking over session"));
+	expect_var(d, f->b, s, "Kept", "by the kernel");
+	/* a new session does not collide with the one taken over */
+	uint32_t s2 = 0;
+	assert_int_equal(open_session(d, f->b, &s2, NULL), TEE_SUCCESS);
+	assert_int_not_equal(s2, s);
+	close_session(d, f->b, s2);
+	close_session(d, f->b, s);
+	finish(f);
+}
+
 /* No teevard when the session is opened; then it comes. */
 static void test_e2e_teevard_absent(void **state)
 {
@@ -1669,6 +1709,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_e2e_client_library, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_e2e_teevard_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_e2e_teevard_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_e2e_bridge_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_teevard, hsetup, hteardown),
 		cmocka_unit_test_setup_teardown(test_hostile_random, hsetup, hteardown),
 		cmocka_unit_test_setup_teardown(test_port_stale_and_idle, psetup, pteardown),

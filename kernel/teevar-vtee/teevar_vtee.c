@@ -69,6 +69,8 @@ struct vtee_req {
 struct vtee_session {
 	struct list_head node;
 	u32 id;
+	u8 uuid[TEE_IOCTL_UUID_LEN];
+	u32 login;
 };
 
 struct vtee_ctx {
@@ -447,6 +449,8 @@ static int vtee_open_session(struct tee_context *ctx,
 	if (arg->ret == TEEC_SUCCESS) {
 		arg->session = req.resp->session;
 		s->id = arg->session;
+		memcpy(s->uuid, arg->uuid, sizeof(s->uuid));
+		s->login = arg->clnt_login;
 		mutex_lock(&c->lock);
 		list_add_tail(&s->node, &c->sessions);
 		mutex_unlock(&c->lock);
@@ -481,13 +485,15 @@ static int vtee_invoke_func(struct tee_context *ctx,
 {
 	struct vtee_ctx *c = ctx->data;
 	struct vtee_req req = {};
-	bool known;
+	struct vtee_session *s, sess;
 	int rc;
 
 	mutex_lock(&c->lock);
-	known = vtee_find_session(c, arg->session) != NULL;
+	s = vtee_find_session(c, arg->session);
+	if (s)
+		sess = *s;
 	mutex_unlock(&c->lock);
-	if (!known)
+	if (!s)
 		return -EINVAL;
 
 	rc = vtee_req_build(&req, TVV_OP_INVOKE, arg->num_params, param);
@@ -501,6 +507,9 @@ static int vtee_invoke_func(struct tee_context *ctx,
 		goto out;
 	req.msg->session = arg->session;
 	req.msg->func = arg->func;
+	/* The session's TA, so that a restarted bridge can open it anew. */
+	memcpy(req.msg->uuid, sess.uuid, sizeof(req.msg->uuid));
+	req.msg->login = sess.login;
 
 	if (vtee_call(&req)) {
 		set_comms_error(&arg->ret, &arg->ret_origin);

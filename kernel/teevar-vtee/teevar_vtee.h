@@ -16,6 +16,9 @@
  *             otherwise none, and params[i].a is the size the TEE reported
  *             (TEEC_ERROR_SHORT_BUFFER: the size it needs).
  * payload_len is the sum of the memref bytes that follow the header.
+ *
+ * An INVOKE names its session's uuid and login too: a bridge that does not
+ * know the session (it was restarted) opens it anew with them.
  */
 #ifndef TEEVAR_VTEE_H
 #define TEEVAR_VTEE_H
@@ -55,8 +58,8 @@ struct tvv_msg {
 	__u32 ret;                     /* response: TEE result (TEEC_*) */
 	__u32 ret_origin;              /* response: TEEC_ORIGIN_* */
 	__u32 payload_len;             /* memref bytes after this struct */
-	__u8 uuid[16];                 /* OPEN: the trusted application (big-endian) */
-	__u32 login;                   /* OPEN: TEE_IOCTL_LOGIN_* */
+	__u8 uuid[16];                 /* OPEN, INVOKE: the session's trusted */
+	__u32 login;                   /*   application (big-endian) and login */
 	__u32 num_params;              /* TVV_NUM_PARAMS */
 	struct tvv_param params[TVV_NUM_PARAMS];
 };

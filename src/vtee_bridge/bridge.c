@@ -564,9 +564,26 @@ static int session_ready(struct bridge *b, struct vsess *s)
 	return rc;
 }
 
+/* A session the kernel holds from an earlier bridge: the INVOKE names its TA
+ * and login, so it is taken over and opened on teevard (by session_ready). */
+static struct vsess *adopt(struct bridge *b, const struct tvv_msg *m)
+{
+	static const uint8_t none[16];
+	struct vsess *s;
+
+	if (m->session == 0 || !memcmp(m->uuid, none, sizeof(none)) || !(s = free_slot(b)))
+		return NULL;
+	*s = (struct vsess){.used = true, .vid = m->session, .login = m->login};
+	memcpy(s->uuid, m->uuid, sizeof(s->uuid));
+	blog(b, BRIDGE_LOG_INFO, "taking over session %u of an earlier bridge", s->vid);
+	return s;
+}
+
 static void do_invoke(struct bridge *b, const struct vtee_view *req, struct answer *ans)
 {
 	struct vsess *s = find_session(b, req->m.session);
+	if (!s)
+		s = adopt(b, &req->m);
 	if (!s) {
 		set_result(ans, TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_COMMS);
 		return;

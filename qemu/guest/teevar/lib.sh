@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-2-Clause
+# shellcheck shell=sh disable=SC2034  # sourced by the scenarios, which use its variables
 # Helpers for the guest scenarios: TAP lines on the console ("TV: " prefix, the
 # host renumbers them), starting the virtual TEE, reading efivarfs.
 EV=/sys/firmware/efi/efivars
@@ -48,7 +49,8 @@ stmm_bound() { dmesg | grep -q "Using TEE-based EFI runtime variable services"; 
 # tee_stmm_efi to bind (it logs when it takes over the variable services).
 start_tee() {
     insmod /teevar/teevar_vtee.ko || return 1
-    /teevar/teevar-vtee-bridge --verbose $BRIDGE_OPTS 2>/tmp/bridge.log &
+    # shellcheck disable=SC2086 # BRIDGE_OPTS (default --verbose) is word-split on purpose
+    /teevar/teevar-vtee-bridge ${BRIDGE_OPTS---verbose} 2>/tmp/bridge.log &
     BRIDGE_PID=$!
     wait_for 20 stmm_bound
 }

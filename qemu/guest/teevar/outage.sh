@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # The secure core stops mid-run (the host kills teevard when it sees
 # TV-OUTAGE-READY) and comes back (after TV-OUTAGE-SEEN): efivarfs gives I/O
-# errors meanwhile, never an oops, and works again once it returns.
+# errors meanwhile, never an oops, and works again once it returns. Then the
+# bridge is killed and restarted.
 . /teevar/lib.sh
 
 check "tee_stmm_efi binds to the virtual TEE" start_tee
@@ -22,6 +23,14 @@ echo "TV-OUTAGE-SEEN"
 write_works() { printf '\007\000\000\000after' > "$V"; }
 check "writes work again once the secure core is back" wait_for 90 write_works
 check "and read back" content_is "TvOutage-$TG" "070000006166746572"
+# The bridge itself dies: the module fails calls at once (no bridge), and a
+# new bridge takes over the driver's session (the INVOKE names its TA).
+kill -9 "$BRIDGE_PID"; wait "$BRIDGE_PID" 2>/dev/null
+check "with the bridge killed a write fails with EIO" \
+    sh -c "! cat /tmp/during 2>/tmp/err > '$V'; grep -q 'Input/output error' /tmp/err"
+/teevar/teevar-vtee-bridge 2>/tmp/bridge2.log &
+check "a new bridge takes over the driver's session" wait_for 30 write_works
+check "its log says so" grep -q "taking over session" /tmp/bridge2.log
 check "no oops, BUG or warning in the kernel log" sh -c '! dmesg | grep -E -q "Oops|BUG:|WARNING:|Call trace|Internal error"'
 dumpvar "TvOutage-$TG"
 finish
