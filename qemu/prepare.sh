@@ -4,7 +4,7 @@
 #   qemu/prepare.sh OUT
 # OUT/linux (kernel), OUT/vtee/teevar_vtee.ko, OUT/teevar-vtee-bridge,
 # OUT/initramfs.cpio (Debian arm64 userland + qemu/guest + the two above,
-# qemu/guest-tools/vtee_hostile and bench/qemu/efivarfs_write),
+# qemu/guest-tools/*.c and bench/qemu/efivarfs_write),
 # OUT/disk.img (a GPT disk with an ESP for efibootmgr), OUT/AAVMF_VARS.fd.
 set -euo pipefail
 
@@ -18,12 +18,15 @@ mkdir -p "$out"
 
 rm -rf "$out/extra" && mkdir -p "$out/extra/teevar"
 cp "$out/vtee/teevar_vtee.ko" "$out/teevar-vtee-bridge" "$out/extra/teevar/"
-# Small static guest programs: the lying bridge of the hostile scenario and the
-# guest half of `make bench`'s efivarfs write timing (a second each to build).
-for src in "$here/guest-tools/vtee_hostile.c" "$here/../bench/qemu/efivarfs_write.c"; do
-    aarch64-linux-gnu-gcc -static -O2 -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE \
-        -I"$here/../kernel/teevar-vtee" -o "$out/extra/teevar/$(basename "$src" .c)" "$src"
-done
+# Small static guest programs: the lying bridge of the hostile scenario,
+# libteevar's optee: transport on /dev/tee0 (the client library without the
+# secure core), and the guest half of `make bench`'s efivarfs write timing.
+top="$here/.."
+cross() { aarch64-linux-gnu-gcc -static -O2 -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE "$@"; }
+cross -I"$top/kernel/teevar-vtee" -o "$out/extra/teevar/vtee_hostile" "$here/guest-tools/vtee_hostile.c"
+cross -I"$top/include" -I"$top/src/common" -I"$top/src/client" -o "$out/extra/teevar/optee_check" \
+    "$here/guest-tools/optee_check.c" "$top"/src/client/{client,transport,transport_optee,util,tee_result}.c
+cross -o "$out/extra/teevar/efivarfs_write" "$top/bench/qemu/efivarfs_write.c"
 "$here/build-initramfs.sh" "$out" "$here/guest" "$out/extra"
 
 # A 64 MiB disk: GPT with fixed GUIDs and one EFI system partition, so that

@@ -62,6 +62,10 @@ check "chattr -i, then rm deletes it" sh -c "chattr -i '$EV/TvGone-$TG' && rm '$
 check "it is gone" lacks "TvGone-$TG"
 check "a Boot#### variable is not immutable" sh -c "lsattr '$EV/Boot0001-$GLOBAL' | grep -q '^-----'"
 
+# libteevar's optee: transport on /dev/tee0 (a second session, beside the
+# driver's; teevard allows it where OP-TEE's StMM would answer BUSY)
+if /teevar/optee_check "$TG"; then ok "optee_check ran"; else nok "optee_check ran"; fi
+
 # df: QueryVariableInfo through efivarfs' statfs (f_bsize 1). efivarfs asks
 # at most 5 times in 2 s and otherwise repeats its last answer; efivar and
 # efibootmgr statfs the mount too, so wait for a fresh window first.
