@@ -24,7 +24,7 @@ cd "$top"
 srcs=(tools/teevar-vtee-bridge.c
       src/vtee_bridge/bridge.c src/vtee_bridge/stream.c src/vtee_bridge/vtee_msg.c
       src/vtee_bridge/port.c
-      src/common/tvd_wire.c src/common/tv_err.c)
+      src/common/tvd_wire.c src/common/tv_err.c src/common/tv_signals.c)
 incs=(-Isrc/vtee_bridge -Isrc/common -Iinclude -Ikernel/teevar-vtee)
 version=$(sed -n "s/^ *version : '\([^']*\)'.*/\1/p" meson.build | head -n 1)
 flags=(-static -O2 -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE

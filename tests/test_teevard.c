@@ -104,34 +104,9 @@ static void finish(struct fix *f)
 
 /* ---- raw protocol helpers ---- */
 
-static int send_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	while (n > 0) {
-		ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
-		if (k <= 0)
-			return -1;
-		b += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-static int recv_all(int fd, uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = recv(fd, p, n, 0);
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static int send_frame(int fd, struct tvd_frame *fr)
 {
-	int rc = send_all(fd, fr->buf, fr->len);
+	int rc = tv_test_send_all(fd, fr->buf, fr->len);
 	tvd_frame_free(fr);
 	return rc;
 }
@@ -141,10 +116,10 @@ static int read_frame(int fd, struct tvd_hdr *h, uint8_t **body)
 {
 	uint8_t hb[TVD_HDR_SIZE];
 	*body = NULL;
-	if (recv_all(fd, hb, sizeof(hb)) != 0 || tvd_hdr_decode(hb, h) != TV_OK)
+	if (tv_test_recv_all(fd, hb, sizeof(hb)) != 0 || tvd_hdr_decode(hb, h) != TV_OK)
 		return -1;
 	*body = malloc(h->length + 1);
-	return recv_all(fd, *body, h->length);
+	return tv_test_recv_all(fd, *body, h->length);
 }
 
 /* Reads the answer to op and returns its status (result or ~0u on failure). */
@@ -264,7 +239,7 @@ static void test_bad_magic(void **state)
 	struct fix *f = *state;
 	int fd = tvd_connect_raw(&f->d);
 	assert_true(fd >= 0);
-	assert_int_equal(send_all(fd, "GET / HTTP/1.0\r\n\r\n", 18), 0);
+	assert_int_equal(tv_test_send_all(fd, "GET / HTTP/1.0\r\n\r\n", 18), 0);
 	struct tvd_status st;
 	assert_int_equal(read_status(fd, TVD_OP_ERROR, &st), TVD_TEE_ERROR_BAD_FORMAT);
 	assert_int_equal(st.origin, TEE_ORIGIN_COMMS);
@@ -281,7 +256,7 @@ static void test_oversized(void **state)
 	int fd = tvd_connect_raw(&f->d);
 	uint8_t h[TVD_HDR_SIZE];
 	tvd_hdr_encode(h, TVD_OP_INVOKE, TVD_MAX_BODY + 1);
-	assert_int_equal(send_all(fd, h, sizeof(h)), 0);
+	assert_int_equal(tv_test_send_all(fd, h, sizeof(h)), 0);
 	struct tvd_status st;
 	assert_int_equal(read_status(fd, TVD_OP_ERROR, &st), TEE_ERROR_EXCESS_DATA);
 	assert_true(at_eof(fd));
@@ -296,18 +271,18 @@ static void test_unknown_op_and_bad_bodies(void **state)
 	int fd = tvd_connect_raw(&f->d);
 	uint8_t h[TVD_HDR_SIZE + 3] = {0};
 	tvd_hdr_encode(h, 9, 3);
-	assert_int_equal(send_all(fd, h, sizeof(h)), 0);
+	assert_int_equal(tv_test_send_all(fd, h, sizeof(h)), 0);
 	struct tvd_status st;
 	assert_int_equal(read_status(fd, TVD_OP_ERROR, &st), TEE_ERROR_NOT_SUPPORTED);
 	tvd_hdr_encode(h, TVD_RESPONSE | TVD_OP_OPEN_SESSION, 0); /* a response as a request */
-	assert_int_equal(send_all(fd, h, TVD_HDR_SIZE), 0);
+	assert_int_equal(tv_test_send_all(fd, h, TVD_HDR_SIZE), 0);
 	assert_int_equal(read_status(fd, TVD_OP_ERROR, &st), TEE_ERROR_NOT_SUPPORTED);
 	tvd_hdr_encode(h, TVD_OP_OPEN_SESSION, 3); /* a body far too short */
-	assert_int_equal(send_all(fd, h, sizeof(h)), 0);
+	assert_int_equal(tv_test_send_all(fd, h, sizeof(h)), 0);
 	assert_int_equal(read_status(fd, TVD_OP_OPEN_SESSION, &st), TEE_ERROR_BAD_PARAMETERS);
 	assert_int_equal(st.origin, TEE_ORIGIN_COMMS);
 	tvd_hdr_encode(h, TVD_OP_STORE_INFO, 1);
-	assert_int_equal(send_all(fd, h, TVD_HDR_SIZE + 1), 0);
+	assert_int_equal(tv_test_send_all(fd, h, TVD_HDR_SIZE + 1), 0);
 	assert_int_equal(read_status(fd, TVD_OP_STORE_INFO, &st), TEE_ERROR_BAD_PARAMETERS);
 	/* the connection still works */
 	uint32_t s = 0, origin = 0;
@@ -384,8 +359,8 @@ static void test_partial_frames_time_out(void **state)
 	int a = tvd_connect_raw(&f->d), b = tvd_connect_raw(&f->d);
 	uint8_t h[TVD_HDR_SIZE + 50] = {0};
 	tvd_hdr_encode(h, TVD_OP_INVOKE, 100);
-	assert_int_equal(send_all(a, h, 5), 0);        /* half a header */
-	assert_int_equal(send_all(b, h, sizeof(h)), 0); /* half a body */
+	assert_int_equal(tv_test_send_all(a, h, 5), 0);        /* half a header */
+	assert_int_equal(tv_test_send_all(b, h, sizeof(h)), 0); /* half a body */
 	int64_t t0 = now_ms();
 	others_served(f, PROMPT_MS); /* not held up by the stalled peers */
 	assert_true(at_eof(a));
@@ -526,7 +501,7 @@ static void fuzz_one(struct fix *f, uint64_t *seed, const uint8_t *mm, size_t mm
 			size_t at = TVD_HDR_SIZE + tv_test_rand(seed) % (fr.len - TVD_HDR_SIZE);
 			fr.buf[at] = (uint8_t)tv_test_rand(seed);
 		}
-		send_all(fd, fr.buf, fr.len);
+		tv_test_send_all(fd, fr.buf, fr.len);
 		tvd_frame_free(&fr);
 		n = 0;
 		break;
@@ -542,7 +517,7 @@ static void fuzz_one(struct fix *f, uint64_t *seed, const uint8_t *mm, size_t mm
 		break;
 	}
 	if (n)
-		send_all(fd, buf, n);
+		tv_test_send_all(fd, buf, n);
 	if (tv_test_rand(seed) & 1)
 		(void)!recv(fd, buf, sizeof(buf), 0);
 	close(fd);

@@ -52,18 +52,6 @@ struct fake {
 
 static uint64_t seed = 77;
 
-static int recv_all(int fd, uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = recv(fd, p, n, 0);
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static void send_raw(int fd, const void *p, size_t n)
 {
 	(void)!send(fd, p, n, MSG_NOSIGNAL);
@@ -89,10 +77,10 @@ static void serve_conn(struct fake *f, int fd)
 	for (;;) {
 		uint8_t hb[TVD_HDR_SIZE];
 		struct tvd_hdr h;
-		if (recv_all(fd, hb, sizeof(hb)) != 0 || tvd_hdr_decode(hb, &h) != TV_OK)
+		if (tv_test_recv_all(fd, hb, sizeof(hb)) != 0 || tvd_hdr_decode(hb, &h) != TV_OK)
 			break;
 		uint8_t *body = malloc(h.length + 1);
-		if (recv_all(fd, body, h.length) != 0) {
+		if (tv_test_recv_all(fd, body, h.length) != 0) {
 			free(body);
 			break;
 		}

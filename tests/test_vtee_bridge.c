@@ -1033,40 +1033,15 @@ static struct sockaddr_un unix_addr(const char *path)
 	return sa;
 }
 
-static int fd_write(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	while (n > 0) {
-		ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
-		if (k <= 0)
-			return -1;
-		b += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-static int fd_read(int fd, uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = recv(fd, p, n, 0);
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* One frame from fd; *body malloc'ed (at least 1 byte). 0 or -1. */
 static int frame_read(int fd, struct tvd_hdr *h, uint8_t **body)
 {
 	uint8_t hb[TVD_HDR_SIZE];
 	*body = NULL;
-	if (fd_read(fd, hb, sizeof(hb)) || tvd_hdr_decode(hb, h) != TV_OK)
+	if (tv_test_recv_all(fd, hb, sizeof(hb)) || tvd_hdr_decode(hb, h) != TV_OK)
 		return -1;
 	*body = malloc(h->length + 1);
-	return *body ? fd_read(fd, *body, h->length) : -1;
+	return *body ? tv_test_recv_all(fd, *body, h->length) : -1;
 }
 
 /* The right answer to a request (teevard's shape; INVOKE echoes its data). */
@@ -1137,17 +1112,17 @@ static int misbehave(struct fake *fk, enum bad how, const struct tvd_hdr *h, con
 	int rc = 0;
 	switch (how) {
 	case BAD_JUNK:
-		return fd_write(c, "HTTP/1.0 400 Bad Request\r\n\r\n", 28);
+		return tv_test_send_all(c, "HTTP/1.0 400 Bad Request\r\n\r\n", 28);
 	case BAD_VERSION:
 		tvd_hdr_encode(hb, TVD_RESPONSE | h->op, 8);
 		hb[4] = 2;
-		return fd_write(c, hb, TVD_HDR_SIZE);
+		return tv_test_send_all(c, hb, TVD_HDR_SIZE);
 	case BAD_HUGE:
 		tvd_hdr_encode(hb, TVD_RESPONSE | h->op, TVD_MAX_BODY + 1);
-		return fd_write(c, hb, TVD_HDR_SIZE);
+		return tv_test_send_all(c, hb, TVD_HDR_SIZE);
 	case BAD_TRUNCATED:
 		tvd_hdr_encode(hb, TVD_RESPONSE | h->op, 100);
-		fd_write(c, hb, sizeof(hb));
+		tv_test_send_all(c, hb, sizeof(hb));
 		return -1;
 	case BAD_SILENT:
 		return 0;
@@ -1183,7 +1158,7 @@ static int misbehave(struct fake *fk, enum bad how, const struct tvd_hdr *h, con
 			junk[i] = (uint8_t)tv_test_rand(&fk->seed);
 		if (n >= 4 && tv_test_rand(&fk->seed) % 2) /* now and then a real magic */
 			memcpy(junk, "TVDP\x01\x00", n >= 6 ? 6 : 4);
-		fd_write(c, junk, n);
+		tv_test_send_all(c, junk, n);
 		return -1;
 	}
 	default: /* BAD_TRAILING, BAD_SHORT, BAD_MUTATE: a right answer, changed */
@@ -1207,7 +1182,7 @@ static int misbehave(struct fake *fk, enum bad how, const struct tvd_hdr *h, con
 			fr.buf[TVD_HDR_SIZE + tv_test_rand(&fk->seed) % body_len] ^=
 				(uint8_t)(1u << (tv_test_rand(&fk->seed) % 8));
 	}
-	if (fd_write(c, fr.buf, fr.len))
+	if (tv_test_send_all(c, fr.buf, fr.len))
 		rc = -1;
 	tvd_frame_free(&fr);
 	return rc;
@@ -1231,7 +1206,7 @@ static void fake_serve_conn(struct fake *fk, int c)
 		int rc;
 		if (how == BAD_NONE) {
 			struct tvd_frame fr = {0};
-			rc = good_answer(h.op, body, h.length, &fr) == 0 ? fd_write(c, fr.buf, fr.len) : -1;
+			rc = good_answer(h.op, body, h.length, &fr) == 0 ? tv_test_send_all(c, fr.buf, fr.len) : -1;
 			tvd_frame_free(&fr);
 		} else {
 			rc = misbehave(fk, how, &h, body, c);
@@ -1487,7 +1462,7 @@ static void *relay_main(void *arg)
 		uint8_t hb[TVD_HDR_SIZE], ah[TVD_HDR_SIZE];
 		struct tvd_hdr a;
 		tvd_hdr_encode(hb, h.op, h.length);
-		if (fd_write(r->t, hb, sizeof(hb)) || fd_write(r->t, body, h.length) ||
+		if (tv_test_send_all(r->t, hb, sizeof(hb)) || tv_test_send_all(r->t, body, h.length) ||
 		    frame_read(r->t, &a, &ab)) {
 			free(body);
 			return NULL;
@@ -1496,7 +1471,7 @@ static void *relay_main(void *arg)
 		if (delay)
 			sleep_ms(delay);
 		tvd_hdr_encode(ah, a.op, a.length);
-		int rc = fd_write(r->q, ah, sizeof(ah)) || fd_write(r->q, ab, a.length);
+		int rc = tv_test_send_all(r->q, ah, sizeof(ah)) || tv_test_send_all(r->q, ab, a.length);
 		free(ab);
 		if (rc)
 			return NULL;
@@ -1576,7 +1551,7 @@ static void test_port_stale_and_idle(void **state)
 	struct dev *d = &p->f.dev;
 	/* bytes from an earlier life sit in the port */
 	static const char junk[] = "TVDP\x01\x00\x02\x80 stale bytes of an old connection";
-	assert_int_equal(fd_write(p->r.q, junk, sizeof(junk)), 0);
+	assert_int_equal(tv_test_send_all(p->r.q, junk, sizeof(junk)), 0);
 	relay_run(&p->r);
 	struct bridge *b = new_bridge(d, NULL, p->port, PORT_TIMEOUT_MS);
 	p->f.b = b;
@@ -1589,7 +1564,7 @@ static void test_port_stale_and_idle(void **state)
 	/* input nobody asked for while idle: the watch marks the port down, the
 	 * next request resynchronizes */
 	assert_int_equal(bridge_watch_fd(b), p->port);
-	assert_int_equal(fd_write(p->r.q, "??", 2), 0);
+	assert_int_equal(tv_test_send_all(p->r.q, "??", 2), 0);
 	struct pollfd pl = {.fd = p->port, .events = POLLIN};
 	assert_int_equal(poll(&pl, 1, 5000), 1);
 	bridge_watch_event(b, pl.revents);

@@ -14,5 +14,9 @@ char *tv_test_tmpdir(void);
 void tv_test_rmtree(const char *path);
 /* Deterministic PRNG for tests (xorshift64*). */
 uint64_t tv_test_rand(uint64_t *state);
+/* All n bytes to / from a socket (send with MSG_NOSIGNAL); 0, or -1 on an
+ * error or the end of the stream. */
+int tv_test_send_all(int fd, const void *p, size_t n);
+int tv_test_recv_all(int fd, uint8_t *p, size_t n);
 
 #endif

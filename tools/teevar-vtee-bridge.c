@@ -21,6 +21,7 @@
 #include "bridge.h"
 #include "port.h"
 #include "tv_err.h"
+#include "tv_signals.h"
 
 #ifndef TEEVAR_VERSION
 #define TEEVAR_VERSION "unknown"
@@ -41,13 +42,6 @@ struct opts {
 	unsigned long timeout_ms;
 	bool verbose;
 };
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop(int sig)
-{
-	stop_signal = sig;
-}
 
 static void usage(FILE *f)
 {
@@ -176,29 +170,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* SIGTERM and SIGINT set a flag and are blocked except in ppoll() (wait_mask). */
-static int setup_signals(sigset_t *wait_mask)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) != 0)
-		return -1;
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
-		return -1;
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &stop, wait_mask) != 0)
-		return -1;
-	sigdelset(wait_mask, SIGTERM);
-	sigdelset(wait_mask, SIGINT);
-	return 0;
-}
-
 /* The port's fd (non-blocking), or -1 (logged). */
 static int open_port(const struct opts *o)
 {
@@ -233,19 +204,19 @@ static void pause_ms(int ms, const sigset_t *wait_mask)
 static int wait_for_teevard(struct bridge *b, const sigset_t *wait_mask)
 {
 	int waited = 0;
-	while (!stop_signal && bridge_connect(b) != TV_OK) {
+	while (!tv_stop_signal() && bridge_connect(b) != TV_OK) {
 		if (waited % WAIT_LOG_EVERY_MS == 0)
 			logmsg("waiting for teevard%s", waited ? " (still)" : "");
 		pause_ms(RETRY_MS, wait_mask);
 		waited += RETRY_MS;
 	}
-	return stop_signal ? -1 : 0;
+	return tv_stop_signal() ? -1 : 0;
 }
 
 /* The request loop: 0 on a stop signal, else EXIT_DEVICE. */
 static int serve(struct bridge *b, int dev, const sigset_t *wait_mask)
 {
-	while (!stop_signal) {
+	while (!tv_stop_signal()) {
 		struct pollfd p[2] = {{.fd = dev, .events = POLLIN},
 				      {.fd = bridge_watch_fd(b), .events = POLLIN}};
 		int n = ppoll(p, 2, NULL, wait_mask);
@@ -295,8 +266,8 @@ static int run(const struct opts *o, const sigset_t *wait_mask)
 			rc = serve(b, dev, wait_mask);
 		}
 	}
-	if (stop_signal)
-		logmsg("stopping on %s", stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+	if (tv_stop_signal())
+		logmsg("stopping on %s", tv_stop_signal() == SIGTERM ? "SIGTERM" : "SIGINT");
 	if (dev >= 0)
 		close(dev);
 	bridge_free(b);
@@ -312,7 +283,7 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	sigset_t wait_mask;
-	if (setup_signals(&wait_mask) != 0) {
+	if (tv_signals_setup(&wait_mask) != 0) {
 		logmsg("signals: %s", strerror(errno));
 		return EXIT_START;
 	}

@@ -16,7 +16,7 @@
 #include "log.h"
 #include "route.h"
 #include "server.h"
-#include "signals.h"
+#include "tv_signals.h"
 #include "tv_err.h"
 
 #ifndef TEEVAR_VERSION
@@ -291,7 +291,7 @@ int main(int argc, char **argv)
 	if (cfg.write_latency_us || cfg.read_latency_us)
 		prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	sigset_t mask;
-	if (tvd_signals_setup(&mask) != 0) {
+	if (tv_signals_setup(&mask) != 0) {
 		tvd_log("cannot install signal handlers");
 		return EXIT_START;
 	}

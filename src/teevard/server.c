@@ -13,7 +13,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "notify.h"
-#include "signals.h"
+#include "tv_signals.h"
 
 #define STOP_FLUSH_MS 1000
 
@@ -196,7 +196,7 @@ static void serve_ready(struct server *s, unsigned nconns, int64_t now)
 
 static int loop(struct server *s, const sigset_t *wait_mask)
 {
-	while (!tvd_stop_signal()) {
+	while (!tv_stop_signal()) {
 		struct timespec ts;
 		int64_t now = now_ms();
 		struct timespec *tp = build_poll(s, now, &ts);
@@ -206,7 +206,7 @@ static int loop(struct server *s, const sigset_t *wait_mask)
 			tvd_log("ppoll: %s", strerror(errno));
 			return 2;
 		}
-		if (tvd_stop_signal())
+		if (tv_stop_signal())
 			break; /* requests that arrived meanwhile are not started */
 		if (k > 0)
 			serve_ready(s, nconns, now_ms());
@@ -245,7 +245,7 @@ int tvd_serve(const struct tvd_config *cfg, struct tv_secure *sec, int listen_fd
 		tvd_notify("READY=1");
 		rc = loop(&s, wait_mask);
 		tvd_notify("STOPPING=1");
-		int sig = tvd_stop_signal();
+		int sig = tv_stop_signal();
 		if (sig)
 			tvd_log("stopping on %s (%u clients connected)",
 				sig == SIGTERM ? "SIGTERM" : "SIGINT", s.n);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-#include "signals.h"
+#include "tv_signals.h"
 
 #include <string.h>
 
@@ -10,7 +10,7 @@ static void on_stop(int sig)
 	stop_signal = sig;
 }
 
-int tvd_signals_setup(sigset_t *wait_mask)
+int tv_signals_setup(sigset_t *wait_mask)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
@@ -32,7 +32,7 @@ int tvd_signals_setup(sigset_t *wait_mask)
 	return 0;
 }
 
-int tvd_stop_signal(void)
+int tv_stop_signal(void)
 {
 	return stop_signal;
 }
