@@ -21,7 +21,7 @@ command -v "$cc" >/dev/null || {
 }
 
 cd "$top"
-srcs=(tools/teevar-vtee-bridge.c
+srcs=(tools/teevar-vtee-bridge.c tools/tool_util.c
       src/vtee_bridge/bridge.c src/vtee_bridge/stream.c src/vtee_bridge/vtee_msg.c
       src/vtee_bridge/port.c
       src/common/tvd_wire.c src/common/tv_err.c src/common/tv_signals.c)

@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "tool_util.h"
 #include "rpmb_emu.h"
 #include "rpmb_mmc.h"
 #include "sock_io.h"
@@ -26,6 +27,7 @@
 
 #define PROG "teevar-supplicant"
 #define EXIT_USAGE 2
+#define usage_error(...) tool_usage_error(PROG, EXIT_USAGE, __VA_ARGS__)
 #define MAX_CARDS 16
 
 struct opts {
@@ -63,29 +65,6 @@ static void usage(FILE *f)
 		"SIGTERM or SIGINT stop it after the request in progress.\n");
 }
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, PROG ": ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry '" PROG " --help'.\n");
-	va_end(ap);
-	return EXIT_USAGE;
-}
-
-static bool parse_ulong(const char *s, int base, unsigned long min, unsigned long max,
-			unsigned long *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, base);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 enum { OPT_SOCKET = 256, OPT_MODE, OPT_IMAGE, OPT_SIZE, OPT_REL, OPT_NOCREATE, OPT_NOSYNC, OPT_DEV, OPT_CID,
        OPT_SYSFS, OPT_DEVROOT, OPT_TIMEOUT };
 
@@ -113,18 +92,18 @@ static int parse_number(int opt, const char *arg, struct opts *o)
 	unsigned long mode;
 	switch (opt) {
 	case OPT_MODE:
-		if (!parse_ulong(arg, 8, 0, 0777, &mode))
+		if (!tool_parse_ulong(arg, 8, 0, 0777, &mode))
 			return usage_error("--socket-mode wants an octal mode, not '%s'", arg);
 		o->socket_mode = (mode_t)mode;
 		return 0;
 	case OPT_SIZE:
-		return parse_ulong(arg, 10, 1, 128, &o->size_mult)
+		return tool_parse_ulong(arg, 10, 1, 128, &o->size_mult)
 			       ? 0 : usage_error("--size-mult wants 1..128, not '%s'", arg);
 	case OPT_REL:
-		return parse_ulong(arg, 10, 1, 32, &o->rel_wr)
+		return tool_parse_ulong(arg, 10, 1, 32, &o->rel_wr)
 			       ? 0 : usage_error("--rel-wr wants 1..32, not '%s'", arg);
 	default:
-		return parse_ulong(arg, 10, 1, 3600000, &o->timeout_ms)
+		return tool_parse_ulong(arg, 10, 1, 3600000, &o->timeout_ms)
 			       ? 0 : usage_error("--timeout-ms wants 1..3600000, not '%s'", arg);
 	}
 }

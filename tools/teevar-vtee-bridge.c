@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool_util.h"
 #include "bridge.h"
 #include "port.h"
 #include "tv_err.h"
@@ -29,6 +30,7 @@
 
 #define PROG "teevar-vtee-bridge"
 #define EXIT_USAGE 1
+#define usage_error(...) tool_usage_error(PROG, EXIT_USAGE, __VA_ARGS__)
 #define EXIT_START 2
 #define EXIT_DEVICE 3
 #define DEFAULT_DEVICE "/dev/teevar-vtee"
@@ -89,28 +91,6 @@ static void log_cb(void *ctx, enum bridge_log_level level, const char *msg)
 		logmsg("%s", msg);
 }
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, PROG ": ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry '" PROG " --help'.\n");
-	va_end(ap);
-	return EXIT_USAGE;
-}
-
-static bool parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 enum { O_DEVICE = 256, O_PORT, O_PORT_NAME, O_CONNECT, O_TIMEOUT, O_VERBOSE, O_HELP, O_VERSION };
 
 static const struct option long_opts[] = {
@@ -134,7 +114,7 @@ static int parse_opt(int opt, const char *arg, struct opts *o)
 	case O_CONNECT: o->connect = arg; return 0;
 	case O_VERBOSE: o->verbose = true; return 0;
 	case O_TIMEOUT:
-		return parse_ulong(arg, 1, 600000, &o->timeout_ms)
+		return tool_parse_ulong(arg, 10, 1, 600000, &o->timeout_ms)
 			       ? 0 : usage_error("--timeout-ms wants 1..600000, not '%s'", arg);
 	default: return usage_error("unknown option or missing argument");
 	}
