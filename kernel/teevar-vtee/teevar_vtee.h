@@ -37,9 +37,11 @@ enum tvv_op {
 	TVV_OP_CLOSE_SESSION = 3,      /* session -> (nothing) */
 };
 
-/* One parameter. attr: TEE_IOCTL_PARAM_ATTR_TYPE_* of <linux/tee.h>
+/*
+ * One parameter. attr: TEE_IOCTL_PARAM_ATTR_TYPE_* of <linux/tee.h>
  * (0 NONE, 1-3 VALUE_INPUT/OUTPUT/INOUT, 5-7 MEMREF_INPUT/OUTPUT/INOUT).
- * Values use a, b, c; memrefs use a as their size in bytes (b, c zero). */
+ * Values use a, b, c; memrefs use a as their size in bytes (b, c zero).
+ */
 struct tvv_param {
 	__u32 attr;
 	__u32 reserved;                /* zero */
