@@ -9,7 +9,7 @@ QEMU_BUILD  ?= build-qemu
 FUZZ_SECONDS ?= 60
 MESON       ?= meson
 
-.PHONY: all deps build run check check-qemu bench valgrind fuzz clean
+.PHONY: all deps build run check check-qemu qemu-shell bench valgrind fuzz clean
 
 all: build
 
@@ -37,6 +37,14 @@ check-qemu: build
 	./scripts/install-deps.sh qemu
 	./qemu/prepare.sh $(QEMU_BUILD)
 	./qemu/check.sh $(BUILD) $(QEMU_BUILD)
+
+# The same guest with a shell on its console, efivarfs served by teevard on
+# $(TEEVAR_STATE) (default ./teevar-state).
+TEEVAR_STATE ?= teevar-state
+qemu-shell: build
+	./scripts/install-deps.sh qemu
+	./qemu/prepare.sh $(QEMU_BUILD)
+	./qemu/shell.sh $(BUILD) $(QEMU_BUILD) $(TEEVAR_STATE)
 
 run: build
 	./scripts/run-demo.sh $(BUILD)

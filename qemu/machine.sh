@@ -55,26 +55,35 @@ tvq_secure_stop() {
     TVQ_TEEVARD=
 }
 
-# tvq_boot SCENARIO LOG [KERNEL ARGS...]: boot the guest in the background,
-# console to LOG; TVQ_QEMU is its pid. The guest runs /teevar/SCENARIO.sh
-# and powers off.
+# tvq_args SCENARIO [KERNEL ARGS...]: the machine's qemu-system-aarch64
+# arguments, in the array TVQ_ARGS; the guest runs /teevar/SCENARIO.sh and
+# powers off. The console is stdio.
+tvq_args() {
+    local scenario=$1; shift
+    cp "$TVQ_OUT/AAVMF_VARS.fd" "$TVQ_WORK/vars.fd"
+    # shellcheck disable=SC2054 # the commas are QEMU's
+    TVQ_ARGS=(
+        -M virt,acpi=off -cpu max -smp 1 -m 512
+        -nographic -monitor none -no-reboot -nic none
+        -drive if=pflash,format=raw,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.fd
+        -drive if=pflash,format=raw,file="$TVQ_WORK/vars.fd"
+        -kernel "$TVQ_OUT/linux/arch/arm64/boot/Image"
+        -initrd "$TVQ_OUT/initramfs.cpio"
+        -append "console=ttyAMA0 loglevel=4 rdinit=/init teevar.test=$scenario $*"
+        -chardev socket,id=tvdp,path="$TVQ_WORK/tvdp.sock",reconnect=1
+        -device virtio-serial-pci
+        -device virtserialport,chardev=tvdp,name=org.teevar.tvdp
+        -drive if=none,id=disk,format=raw,file="$TVQ_WORK/disk.img"
+        -device virtio-blk-pci,drive=disk
+    )
+}
+
+# tvq_boot SCENARIO LOG [KERNEL ARGS...]: the machine in the background,
+# console to LOG, at most TVQ_TIMEOUT seconds; TVQ_QEMU is its pid.
 tvq_boot() {
     local scenario=$1 log=$2; shift 2
-    cp "$TVQ_OUT/AAVMF_VARS.fd" "$TVQ_WORK/vars.fd"
-    timeout "$TVQ_TIMEOUT" qemu-system-aarch64 \
-        -M virt,acpi=off -cpu max -smp 1 -m 512 \
-        -nographic -monitor none -no-reboot -nic none \
-        -drive if=pflash,format=raw,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.fd \
-        -drive if=pflash,format=raw,file="$TVQ_WORK/vars.fd" \
-        -kernel "$TVQ_OUT/linux/arch/arm64/boot/Image" \
-        -initrd "$TVQ_OUT/initramfs.cpio" \
-        -append "console=ttyAMA0 loglevel=4 rdinit=/init teevar.test=$scenario $*" \
-        -chardev socket,id=tvdp,path="$TVQ_WORK/tvdp.sock",reconnect=1 \
-        -device virtio-serial-pci \
-        -device virtserialport,chardev=tvdp,name=org.teevar.tvdp \
-        -drive if=none,id=disk,format=raw,file="$TVQ_WORK/disk.img" \
-        -device virtio-blk-pci,drive=disk \
-        </dev/null >"$log" 2>&1 &
+    tvq_args "$scenario" "$@"
+    timeout "$TVQ_TIMEOUT" qemu-system-aarch64 "${TVQ_ARGS[@]}" </dev/null >"$log" 2>&1 &
     TVQ_QEMU=$!
 }
 
