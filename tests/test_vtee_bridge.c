@@ -919,6 +919,37 @@ static void test_e2e_teevard_restart(void **state)
 	finish(f);
 }
 
+/* The module names its sessions: the bridge keeps the name, refuses one in
+ * use, and picks its own only for an OPEN that names none. */
+static void test_e2e_named_sessions(void **state)
+{
+	struct fx *f = *state;
+	struct dev *d = &f->dev;
+	struct vtee_view q = req_new(d, TVV_OP_OPEN_SESSION);
+	memcpy(q.m.uuid, stmm_uuid, 16);
+	q.m.session = 500;
+	struct vtee_view r = call(d, f->b, &q);
+	assert_int_equal(r.m.ret, TEE_SUCCESS);
+	assert_int_equal(r.m.session, 500);
+	assert_int_equal(set_var(d, f->b, 500, "Named", "500", 3), TEE_SUCCESS);
+
+	q = req_new(d, TVV_OP_OPEN_SESSION);
+	memcpy(q.m.uuid, stmm_uuid, 16);
+	q.m.session = 500;
+	r = call(d, f->b, &q);
+	assert_int_equal(r.m.ret, TEE_ERROR_BAD_PARAMETERS);
+	assert_int_equal(r.m.ret_origin, TEE_ORIGIN_COMMS);
+	expect_var(d, f->b, 500, "Named", "500"); /* the first one is untouched */
+
+	uint32_t s = 0;
+	assert_int_equal(open_session(d, f->b, &s, NULL), TEE_SUCCESS);
+	assert_int_not_equal(s, 0);
+	assert_int_not_equal(s, 500);
+	close_session(d, f->b, s);
+	close_session(d, f->b, 500);
+	finish(f);
+}
+
 /* A bridge restarted while the kernel keeps its session: the INVOKE names the
  * session's TA and login, and the new bridge takes the session over. */
 static void test_e2e_bridge_restart(void **state)
@@ -1684,6 +1715,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_e2e_client_library, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_e2e_teevard_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_e2e_teevard_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_e2e_named_sessions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_e2e_bridge_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_teevard, hsetup, hteardown),
 		cmocka_unit_test_setup_teardown(test_hostile_random, hsetup, hteardown),

@@ -91,6 +91,7 @@ static struct {
 	wait_queue_head_t readq;
 	bool bridge_open;
 	u32 next_id;
+	u32 next_session;           /* session ids are the module's */
 } vtee;
 
 /* ---- shared memory: pool buffers (kaddr) and registered pages ---- */
@@ -436,6 +437,15 @@ static int vtee_open_session(struct tee_context *ctx,
 		goto out;
 	memcpy(req.msg->uuid, arg->uuid, sizeof(req.msg->uuid));
 	req.msg->login = arg->clnt_login;
+	/*
+	 * The module names the session, so that ids stay unique whichever
+	 * bridge serves them (a restarted bridge takes sessions over by id).
+	 */
+	mutex_lock(&vtee.lock);
+	if (++vtee.next_session == 0) /* 0 is never a session */
+		vtee.next_session = 1;
+	req.msg->session = vtee.next_session;
+	mutex_unlock(&vtee.lock);
 
 	if (vtee_call(&req)) {
 		set_comms_error(&arg->ret, &arg->ret_origin);
@@ -662,7 +672,8 @@ static bool vtee_resp_ok(const struct tvv_msg *q, const struct tvv_msg *r, size_
 	size_t payload = 0;
 	u32 i;
 
-	if (r->op != (q->op | TVV_RESPONSE) || r->num_params != TVV_NUM_PARAMS)
+	if (r->op != (q->op | TVV_RESPONSE) || r->num_params != TVV_NUM_PARAMS ||
+	    r->session != q->session)
 		return false;
 	for (i = 0; i < TVV_NUM_PARAMS; i++) {
 		const struct tvv_param *rp = &r->params[i], *qp = &q->params[i];

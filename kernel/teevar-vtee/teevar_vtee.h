@@ -17,8 +17,10 @@
  *             (TEEC_ERROR_SHORT_BUFFER: the size it needs).
  * payload_len is the sum of the memref bytes that follow the header.
  *
- * An INVOKE names its session's uuid and login too: a bridge that does not
- * know the session (it was restarted) opens it anew with them.
+ * Session ids are the module's (never 0, unique): OPEN names the new one,
+ * and the answer echoes it. An INVOKE names its session's uuid and login
+ * too: a bridge that does not know the session (it was restarted) opens it
+ * anew with them, under the same id.
  */
 #ifndef TEEVAR_VTEE_H
 #define TEEVAR_VTEE_H
@@ -55,7 +57,8 @@ struct tvv_msg {
 	__u16 version;                 /* TVV_VERSION */
 	__u16 op;                      /* enum tvv_op; | TVV_RESPONSE in a response */
 	__u32 id;                      /* request id, echoed in the response */
-	__u32 session;                 /* INVOKE, CLOSE; OPEN's response: the new one */
+	__u32 session;                 /* OPEN: the id the module gives the new */
+					/*   session; INVOKE, CLOSE: the session */
 	__u32 func;                    /* INVOKE: the command */
 	__u32 ret;                     /* response: TEE result (TEEC_*) */
 	__u32 ret_origin;              /* response: TEEC_ORIGIN_* */

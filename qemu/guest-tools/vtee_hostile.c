@@ -71,7 +71,8 @@ static void open_session(int fd, const struct tvv_msg *q)
 {
 	struct tvv_msg *a = answer_of(q);
 
-	result(memcmp(q->uuid, STMM_UUID, 16) == 0, "the first request opens the StMM session");
+	result(memcmp(q->uuid, STMM_UUID, 16) == 0 && q->session != 0,
+	       "the first request opens the StMM session, named by the module");
 
 	refused(fd, TVV_MSG_SIZE - 1, EINVAL, "a short answer");
 	a->magic = 0x12345678;
@@ -94,7 +95,10 @@ static void open_session(int fd, const struct tvv_msg *q)
 	refused(fd, sizeof(resp), EINVAL, "a message over the size limit");
 
 	a = answer_of(q);
-	a->session = 1;
+	a->session = q->session + 1;
+	refused(fd, TVV_MSG_SIZE, EINVAL, "an answer that renames the session");
+
+	answer_of(q);
 	result(write(fd, resp, TVV_MSG_SIZE) == TVV_MSG_SIZE, "a correct answer is taken");
 }
 

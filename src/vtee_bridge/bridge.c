@@ -399,6 +399,11 @@ static void do_open(struct bridge *b, const struct vtee_view *req, struct answer
 		set_result(ans, TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_COMMS);
 		return;
 	}
+	/* The module names the session; 0 (no name) gets one of ours. */
+	if (req->m.session != 0 && find_session(b, req->m.session)) {
+		set_result(ans, TEE_ERROR_BAD_PARAMETERS, TEE_ORIGIN_COMMS);
+		return;
+	}
 	struct vsess *s = free_slot(b);
 	if (!s) {
 		set_result(ans, TEE_ERROR_BUSY, TEE_ORIGIN_COMMS);
@@ -418,8 +423,8 @@ static void do_open(struct bridge *b, const struct vtee_view *req, struct answer
 	set_result(ans, a.st.result, a.st.origin);
 	if (a.st.result != TEE_SUCCESS)
 		return;
-	*s = (struct vsess){.used = true, .vid = new_vid(b), .login = req->m.login, .open = true,
-			    .tsession = a.session};
+	*s = (struct vsess){.used = true, .vid = req->m.session ? req->m.session : new_vid(b),
+			    .login = req->m.login, .open = true, .tsession = a.session};
 	memcpy(s->uuid, req->m.uuid, sizeof(s->uuid));
 	ans->v.m.session = s->vid;
 }

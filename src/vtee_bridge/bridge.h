@@ -5,10 +5,12 @@
  * stream in teevard's socket protocol (tvd_wire.h), and the answers back.
  * docs/qemu-bridge.md describes the behaviour; in short:
  *
- * - Sessions: the kernel gets the bridge's own (virtual) session ids; each maps
- *   to a teevard session on the current connection. After a reconnect every
- *   live virtual session is re-opened (same UUID and login) before anything is
- *   forwarded, so a long-lived session survives a teevard restart.
+ * - Sessions: the kernel's session ids (named by the module in OPEN; the
+ *   bridge picks one only when OPEN names none) each map to a teevard session
+ *   on the current connection. After a reconnect every live session is
+ *   re-opened (same UUID and login) before anything is forwarded, so a
+ *   long-lived session survives a teevard restart; an INVOKE of a session the
+ *   bridge does not know, naming its UUID, is taken over (a restarted bridge).
  * - Stream down (hang-up, end of stream, refused connect, timeout, anything
  *   that does not decode): the request is answered TEE_ERROR_COMMUNICATION,
  *   origin COMMS, at once, and the stream is marked down. The next request
