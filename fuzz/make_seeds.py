@@ -110,3 +110,21 @@ put('fuzz_mm', 'seq_set_walk', b'\xf0' + msg(3, access) + msg(2, bytes(16) + u64
     msg(3, vguid + u64(0) + u64(len(vname)) + u32(7) + vname))  # set, walk, delete
 put('fuzz_mm', 'seq_runtime', b'\xf4' + msg(3, access) + msg(5, b'') + msg(6, b'') +
     msg(3, access) + msg(1, access))
+
+# --- fuzz_vtee_msg: selector bit 0 = response ---
+def tvv(op, id_, session=0, func=0, ret=0, origin=0, params=(), payload=b'', uuid_=bytes(16), login=0):
+    ps = list(params) + [(0, 0, 0, 0)] * (4 - len(params))
+    hdr = (u32(0x56565654) + u16(1) + u16(op) + u32(id_) + u32(session) + u32(func) +
+           u32(ret) + u32(origin) + u32(len(payload)) + uuid_ + u32(login) + u32(4))
+    for attr, a, b, c in ps:
+        hdr += u32(attr) + u32(0) + u64(a) + u64(b) + u64(c)
+    assert len(hdr) == 184
+    return hdr + payload
+put('fuzz_vtee_msg', 'open_req', b'\x00' + tvv(1, 1, session=1, uuid_=uuid))
+put('fuzz_vtee_msg', 'invoke_req', b'\x00' + tvv(2, 2, session=1, uuid_=uuid,
+    params=[(7, len(mm), 0, 0), (2, 0, 0, 0)], payload=mm))
+put('fuzz_vtee_msg', 'close_req', b'\x00' + tvv(3, 3, session=1))
+put('fuzz_vtee_msg', 'invoke_resp', b'\x01' + tvv(0x8002, 2, session=1, origin=4, uuid_=uuid,
+    params=[(7, len(mm), 0, 0), (2, 0xfffffffe, 0, 0)], payload=mm))
+put('fuzz_vtee_msg', 'invoke_resp_err', b'\x01' + tvv(0x8002, 2, session=1, ret=0xFFFF0010, origin=4,
+    params=[(7, 65536, 0, 0), (2, 0, 0, 0)]))
