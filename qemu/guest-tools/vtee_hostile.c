@@ -120,8 +120,8 @@ static void invoke_no_answer(int fd, const struct tvv_msg *q)
 	refused(fd, TVV_MSG_SIZE + sent - 1, EINVAL, "a payload_len that does not add up");
 
 	/* No answer: the module must give up after timeout_ms (the scenario
-	 * sets 1000). */
-	sleep(2);
+	 * sets 2000). */
+	sleep(3);
 	a = answer_of(q);
 	a->payload_len = (__u32)sent;
 	refused(fd, TVV_MSG_SIZE + sent, ENOENT, "an answer after the caller's timeout");

@@ -9,7 +9,7 @@
 
 STMM_DEV=teevar-vtee-ta-ed32d533-99e6-4209-9cc0-2d72cdd998a7
 check "the module loads" insmod /teevar/teevar_vtee.ko
-echo 1000 > /sys/module/teevar_vtee/parameters/timeout_ms
+echo 2000 > /sys/module/teevar_vtee/parameters/timeout_ms
 /teevar/vtee_hostile
 check "the lying bridge saw every check hold" [ $? -eq 0 ]
 check "tee_stmm_efi's probe failed cleanly" \
