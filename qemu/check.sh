@@ -14,11 +14,10 @@ TVQ_BIN=$(realpath "${1:?usage: check.sh HOST_BUILD QEMU_OUT}")
 TVQ_OUT=$(realpath "${2:?usage: check.sh HOST_BUILD QEMU_OUT}")
 # shellcheck source=machine.sh
 . "$here/machine.sh"
-TVQ_WORK=$(mktemp -d /tmp/teevar-qemu.XXXXXX)
+tvq_workdir qemu
 logs="$TVQ_OUT/logs"
 rm -rf "$logs" && mkdir -p "$logs"
 trap 'tvq_cleanup; cp "$TVQ_WORK"/*.log "$logs"/ 2>/dev/null; rm -rf "$TVQ_WORK"' EXIT
-cp "$TVQ_OUT/disk.img" "$TVQ_WORK/disk.img"
 state="$TVQ_WORK/state"
 G=$TVQ_GUID
 GLOBAL=8be4df61-93ca-11d2-aa0d-00e098032b8c
@@ -87,8 +86,9 @@ cycle() {
     tvq_boot "$scenario" "$log" $args
     [ "$scenario" = outage ] && outage_driver "$log"
     tvq_wait "$log"
+    local ended=$?
     check "[$scenario] the guest ran its scenario to the end ($(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s)" \
-        grep -a -q '^TV-GUEST-END rc=' "$log"
+        test "$ended" -eq 0
     tvq_secure_stop
     relay "$scenario" "$log"
     check "[$scenario] no oops, BUG or warning on the console" kernel_clean "$log"

@@ -10,12 +10,19 @@
 # survive it, its state directory does.
 #
 # Needs: TVQ_OUT (prepared by qemu/prepare.sh), TVQ_BIN (host build dir with
-# tools/teevard and tools/teevar/teevar), TVQ_WORK (a scratch directory).
+# tools/teevard and tools/teevar); tvq_workdir sets TVQ_WORK.
 
 TVQ_GUID=5e0f1d2c-3b4a-4f69-8e7d-6c5b4a392817
 TVQ_TIMEOUT=${TVQ_TIMEOUT:-300}
 
 tvq_teevar() { "$TVQ_BIN/tools/teevar" "$@"; }
+
+# A scratch directory for one run (TVQ_WORK: sockets, logs, the firmware's
+# variable store), with a copy of the GPT disk the guest may write.
+tvq_workdir() {
+    TVQ_WORK=$(mktemp -d "/tmp/teevar-$1.XXXXXX")
+    cp "$TVQ_OUT/disk.img" "$TVQ_WORK/disk.img"
+}
 
 # The firmware stage of a power cycle: start teevard on STATE with a private
 # socket; run "$@" (teevar commands as the firmware, in the boot-services
@@ -91,7 +98,7 @@ tvq_boot() {
 tvq_wait() {
     wait "$TVQ_QEMU" 2>/dev/null || true
     TVQ_QEMU=
-    grep -q "^TV-GUEST-END rc=" "$1"
+    grep -a -q "^TV-GUEST-END rc=" "$1"
 }
 
 # Wait up to SECONDS for a line starting with WORD in LOG.

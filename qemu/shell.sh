@@ -12,9 +12,8 @@ TVQ_OUT=$(realpath "${2:?usage: shell.sh HOST_BUILD QEMU_OUT STATE}")
 state=$(realpath -m "${3:?usage: shell.sh HOST_BUILD QEMU_OUT STATE}")
 # shellcheck source=machine.sh
 . "$here/machine.sh"
-TVQ_WORK=$(mktemp -d /tmp/teevar-qemu-shell.XXXXXX)
+tvq_workdir qemu-shell
 trap 'tvq_secure_stop; rm -rf "$TVQ_WORK"' EXIT
-cp "$TVQ_OUT/disk.img" "$TVQ_WORK/disk.img"
 tvq_secure_start "$state"
 tvq_args shell
 qemu-system-aarch64 "${TVQ_ARGS[@]}" || true

@@ -1576,6 +1576,27 @@ static int pteardown(void **state)
 	return 0;
 }
 
+/* The start of every port test: the relay playing QEMU, a bridge on its port,
+ * a session. */
+static struct bridge *port_bridge(struct pfx *p, int timeout_ms, uint32_t *s)
+{
+	relay_run(&p->r);
+	p->f.b = new_bridge(&p->f.dev, NULL, p->port, timeout_ms);
+	assert_int_equal(open_session(&p->f.dev, p->f.b, s, NULL), TEE_SUCCESS);
+	return p->f.b;
+}
+
+/* No teevard session was leaked on the connection (a new one still fits in
+ * its 2); then both are closed and teevard stops clean. */
+static void port_finish_unleaked(struct pfx *p, uint32_t s)
+{
+	uint32_t s2 = 0;
+	assert_int_equal(open_session(&p->f.dev, p->f.b, &s2, NULL), TEE_SUCCESS);
+	close_session(&p->f.dev, p->f.b, s2);
+	close_session(&p->f.dev, p->f.b, s);
+	finish(&p->f);
+}
+
 static void test_port_stale_and_idle(void **state)
 {
 	struct pfx *p = *state;
@@ -1583,11 +1604,8 @@ static void test_port_stale_and_idle(void **state)
 	/* bytes from an earlier life sit in the port */
 	static const char junk[] = "TVDP\x01\x00\x02\x80 stale bytes of an old connection";
 	assert_int_equal(tv_test_send_all(p->r.q, junk, sizeof(junk)), 0);
-	relay_run(&p->r);
-	struct bridge *b = new_bridge(d, NULL, p->port, PORT_TIMEOUT_MS);
-	p->f.b = b;
 	uint32_t s = 0;
-	assert_int_equal(open_session(d, b, &s, NULL), TEE_SUCCESS);
+	struct bridge *b = port_bridge(p, PORT_TIMEOUT_MS, &s);
 	assert_int_equal(bridge_get_stats(b)->discarded, sizeof(junk));
 	assert_true(logged(&d->log, "discarded"));
 	assert_int_equal(set_var(d, b, s, "PortVar", "p1", 2), TEE_SUCCESS);
@@ -1603,11 +1621,7 @@ static void test_port_stale_and_idle(void **state)
 	expect_var(d, b, s, "PortVar", "p1");
 	assert_int_equal(bridge_get_stats(b)->ups, 2);
 	/* the stale teevard session was closed: two more fit in the connection's 2 */
-	uint32_t s2 = 0;
-	assert_int_equal(open_session(d, b, &s2, NULL), TEE_SUCCESS);
-	close_session(d, b, s2);
-	close_session(d, b, s);
-	finish(&p->f);
+	port_finish_unleaked(p, s);
 }
 
 /* A late answer after a timeout: skipped by the resync, the next request gets
@@ -1616,11 +1630,8 @@ static void test_port_timeout_resync(void **state)
 {
 	struct pfx *p = *state;
 	struct dev *d = &p->f.dev;
-	relay_run(&p->r);
-	struct bridge *b = new_bridge(d, NULL, p->port, PORT_TIMEOUT_MS);
-	p->f.b = b;
 	uint32_t s = 0;
-	assert_int_equal(open_session(d, b, &s, NULL), TEE_SUCCESS);
+	struct bridge *b = port_bridge(p, PORT_TIMEOUT_MS, &s);
 	assert_int_equal(set_var(d, b, s, "Late", "old", 3), TEE_SUCCESS);
 	for (int round = 0; round < 2; round++) {
 		pthread_mutex_lock(&p->r.mu);
@@ -1638,11 +1649,7 @@ static void test_port_timeout_resync(void **state)
 	assert_int_equal(st->ups, 3);
 	assert_int_equal(st->reopens, 2);
 	assert_true(st->discarded > 0);
-	uint32_t s2 = 0;
-	assert_int_equal(open_session(d, b, &s2, NULL), TEE_SUCCESS); /* nothing leaked */
-	close_session(d, b, s2);
-	close_session(d, b, s);
-	finish(&p->f);
+	port_finish_unleaked(p, s);
 }
 
 /* QEMU reconnected (teevard restarted) between two polls of the bridge:
@@ -1651,11 +1658,8 @@ static void test_port_missed_reconnect(void **state)
 {
 	struct pfx *p = *state;
 	struct dev *d = &p->f.dev;
-	relay_run(&p->r);
-	struct bridge *b = new_bridge(d, NULL, p->port, PORT_TIMEOUT_MS);
-	p->f.b = b;
 	uint32_t s = 0;
-	assert_int_equal(open_session(d, b, &s, NULL), TEE_SUCCESS);
+	struct bridge *b = port_bridge(p, PORT_TIMEOUT_MS, &s);
 	assert_int_equal(set_var(d, b, s, "Missed", "m", 1), TEE_SUCCESS);
 	pthread_mutex_lock(&p->r.mu);
 	p->r.reconnect_next = true;
@@ -1674,11 +1678,8 @@ static void test_port_hangup(void **state)
 {
 	struct pfx *p = *state;
 	struct dev *d = &p->f.dev;
-	relay_run(&p->r);
-	struct bridge *b = new_bridge(d, NULL, p->port, BRIDGE_DEFAULT_TIMEOUT_MS);
-	p->f.b = b;
 	uint32_t s = 0;
-	assert_int_equal(open_session(d, b, &s, NULL), TEE_SUCCESS);
+	struct bridge *b = port_bridge(p, BRIDGE_DEFAULT_TIMEOUT_MS, &s);
 	relay_stop(&p->r);
 	p->relay_stopped = true;
 	for (int i = 0; i < 3; i++) {

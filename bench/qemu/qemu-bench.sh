@@ -15,9 +15,8 @@ TVQ_OUT=$(realpath "${2:?usage: qemu-bench.sh HOST_BUILD QEMU_OUT}")
 boots=${BOOTS:-5}
 # shellcheck source=../../qemu/machine.sh
 . "$here/../../qemu/machine.sh"
-TVQ_WORK=$(mktemp -d /tmp/teevar-qemu-bench.XXXXXX)
+tvq_workdir qemu-bench
 trap 'tvq_cleanup; rm -rf "$TVQ_WORK"' EXIT
-cp "$TVQ_OUT/disk.img" "$TVQ_WORK/disk.img"
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 

@@ -312,9 +312,10 @@ static void vtee_fail_all(struct list_head *list)
 	}
 }
 
-static void set_comms_error(u32 *ret, u32 *origin)
+/* A result the module gives itself (origin COMMS): the TEE was not reached. */
+static void comms_result(u32 *ret, u32 *origin, u32 code)
 {
-	*ret = TEEC_ERROR_COMMUNICATION;
+	*ret = code;
 	*origin = TEEC_ORIGIN_COMMS;
 }
 
@@ -427,9 +428,8 @@ static int vtee_open_session(struct tee_context *ctx,
 	if (!s)
 		return -ENOMEM;
 	rc = vtee_req_build(&req, TVV_OP_OPEN_SESSION, arg->num_params, param);
-	if (rc == -EINVAL || rc == -E2BIG) {
-		arg->ret = TEEC_ERROR_BAD_PARAMETERS;
-		arg->ret_origin = TEEC_ORIGIN_COMMS;
+	if (rc == -EINVAL || rc == -E2BIG) { /* params this TEE cannot carry */
+		comms_result(&arg->ret, &arg->ret_origin, TEEC_ERROR_BAD_PARAMETERS);
 		rc = 0;
 		goto out;
 	}
@@ -448,7 +448,7 @@ static int vtee_open_session(struct tee_context *ctx,
 	mutex_unlock(&vtee.lock);
 
 	if (vtee_call(&req)) {
-		set_comms_error(&arg->ret, &arg->ret_origin);
+		comms_result(&arg->ret, &arg->ret_origin, TEEC_ERROR_COMMUNICATION);
 		goto out;
 	}
 	rc = vtee_apply(&req, arg->num_params, param);
@@ -507,9 +507,8 @@ static int vtee_invoke_func(struct tee_context *ctx,
 		return -EINVAL;
 
 	rc = vtee_req_build(&req, TVV_OP_INVOKE, arg->num_params, param);
-	if (rc == -EINVAL || rc == -E2BIG) {
-		arg->ret = TEEC_ERROR_BAD_PARAMETERS;
-		arg->ret_origin = TEEC_ORIGIN_COMMS;
+	if (rc == -EINVAL || rc == -E2BIG) { /* params this TEE cannot carry */
+		comms_result(&arg->ret, &arg->ret_origin, TEEC_ERROR_BAD_PARAMETERS);
 		rc = 0;
 		goto out;
 	}
@@ -522,7 +521,7 @@ static int vtee_invoke_func(struct tee_context *ctx,
 	req.msg->login = sess.login;
 
 	if (vtee_call(&req)) {
-		set_comms_error(&arg->ret, &arg->ret_origin);
+		comms_result(&arg->ret, &arg->ret_origin, TEEC_ERROR_COMMUNICATION);
 		goto out;
 	}
 	rc = vtee_apply(&req, arg->num_params, param);

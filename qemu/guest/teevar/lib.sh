@@ -59,6 +59,7 @@ mount_efivarfs() { mount -t efivarfs efivarfs "$EV"; }
 
 mount_opts() { awk -v m="$EV" '$2 == m { print $4 }' /proc/mounts; }
 mounted_rw() { mount_opts | grep -q '^rw'; }
+mount_rw() { mount_efivarfs && mounted_rw; }
 
 # has VAR / lacks VAR: in the efivarfs listing
 has() { [ -e "$EV/$1" ]; }

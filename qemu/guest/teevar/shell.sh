@@ -5,6 +5,6 @@
 
 BRIDGE_OPTS=
 check "tee_stmm_efi binds to the virtual TEE" start_tee
-check "efivarfs mounts read-write" sh -c '. /teevar/lib.sh; mount_efivarfs && mounted_rw'
+check "efivarfs mounts read-write" mount_rw
 echo "efivarfs is on $EV, served by teevard on the host. Try: efibootmgr -v; efivar -l"
 setsid cttyhack sh -l
