@@ -1,6 +1,29 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "tv_err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
+static _Thread_local char detail[512];
+
+void tv_err_set_detail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+}
+
+const char *tv_err_detail(void)
+{
+	return detail;
+}
+
+void tv_err_clear_detail(void)
+{
+	detail[0] = '\0';
+}
+
 const char *tv_strerror(int err)
 {
 	switch (err) {
@@ -17,6 +40,7 @@ const char *tv_strerror(int err)
 	case TV_EDEVICE: return "RPMB device reported a failure";
 	case TV_EBUSY: return "resource busy";
 	case TV_ERANGE: return "address or size out of range";
+	case TV_EDAMAGED: return "the variable store is damaged: writes are refused until it is recovered";
 	default: return "unknown error";
 	}
 }

@@ -44,6 +44,8 @@ struct tv_store {
 	uint64_t next_seq;
 	uint64_t used;         /* cost of live variables */
 	bool unsynced;         /* an uncertain write is not settled yet */
+	/* damage found on the media (store.h: tv_store_stats.damaged) */
+	uint32_t damage_count, first_damage_block;
 	uint8_t *wbuf;         /* one segment */
 	uint64_t gc_segments, gc_bytes, reused_segments;
 };
@@ -179,6 +181,15 @@ static int write_span(struct tv_store *st, uint32_t pos, size_t len)
 
 static int load(struct tv_store *st);
 static void unload(struct tv_store *st);
+
+/* Damage at RPMB block `block`: remembered, logged through the error detail. */
+static void note_damage(struct tv_store *st, uint32_t block, const char *what)
+{
+	if (st->damage_count++ == 0) {
+		st->first_damage_block = block;
+		tv_err_set_detail("variable store damaged at RPMB block %u: %s", block, what);
+	}
+}
 
 /* After a write whose outcome is unknown, the media is the truth: reload. */
 static int resync(struct tv_store *st)
@@ -358,6 +369,8 @@ static int clean(struct tv_store *st, uint32_t victim)
 
 static int writable(struct tv_store *st)
 {
+	if (st->damage_count)
+		return TV_EDAMAGED;
 	if (st->unsynced) {
 		int rc = resync(st);
 		if (rc != TV_OK)
@@ -491,10 +504,90 @@ void tv_store_get_stats(const struct tv_store *st, struct tv_store_stats *out)
 	out->reused_segments = st->reused_segments;
 	out->write_counter = st->rpmb->counter;
 	out->expired = st->rpmb->expired;
-	out->read_only = st->unsynced || st->rpmb->expired;
+	out->read_only = st->unsynced || st->rpmb->expired || st->damage_count;
+	out->format_version = TV_SB_VERSION;
+	out->damaged = st->damage_count != 0;
+	out->damage_count = st->damage_count;
+	out->first_damage_block = st->first_damage_block;
+}
+
+/* ---- verification and recovery ---- */
+
+/* Do two stores serve the same variables (names, attributes, data)? */
+static bool same_content(const struct tv_store *a, const struct tv_store *b)
+{
+	if (a->idx.live_count != b->idx.live_count)
+		return false;
+	for (const struct tv_store_var *v = tv_store_first(a); v; v = tv_store_next(a, v)) {
+		const struct tv_store_var *w = tv_store_get(b, v->guid, v->name, v->name_size);
+		if (!w || w->attrs != v->attrs || w->data_size != v->data_size ||
+		    w->has_ext != v->has_ext ||
+		    (v->data_size && memcmp(w->data, v->data, v->data_size) != 0))
+			return false;
+	}
+	return true;
+}
+
+int tv_store_check(struct tv_store *st, struct tv_store_check *out)
+{
+	if (!st || !out)
+		return TV_EINVAL;
+	memset(out, 0, sizeof(*out));
+	uint64_t blocks0 = st->rpmb->stats.blocks_read;
+	struct tv_store fresh = *st;
+	fresh.segs = NULL;
+	fresh.damage_count = 0;
+	memset(&fresh.idx, 0, sizeof(fresh.idx));
+	int rc = load(&fresh);
+	if (rc == TV_OK) {
+		out->format_version = TV_SB_VERSION;
+		out->blocks_read = st->rpmb->stats.blocks_read - blocks0;
+		for (uint32_t i = 0; i < fresh.seg_count; i++)
+			out->records += fresh.segs[i].nrecs;
+		out->live_vars = fresh.idx.live_count;
+		out->damage_count = fresh.damage_count;
+		out->first_damage_block = fresh.first_damage_block;
+		out->damaged = fresh.damage_count != 0;
+		out->matches_ram = same_content(st, &fresh);
+		if (fresh.damage_count && !st->damage_count) {
+			st->damage_count = fresh.damage_count;
+			st->first_damage_block = fresh.first_damage_block;
+		}
+	}
+	unload(&fresh);
+	return rc;
+}
+
+int tv_store_recover(struct tv_store *st)
+{
+	if (!st)
+		return TV_EINVAL;
+	if (!st->damage_count)
+		return TV_EINVAL;
+	st->damage_count = 0;
+	st->first_damage_block = 0;
+	return TV_OK;
 }
 
 /* ---- mounting ---- */
+
+/* A chain ends at block boundary `pos`. A torn write can only damage the last
+ * write of a chain: a valid record with a larger sequence number at a later
+ * block boundary proves that the record at `pos` was damaged, not cut. */
+static void check_chain_end(struct tv_store *st, uint32_t seg, const uint8_t *buf, uint32_t pos,
+			    uint64_t prev)
+{
+	uint32_t size = seg_size(st, seg);
+	for (uint32_t p = pos + BLK; p < size; p += BLK) {
+		struct tv_rec r;
+		size_t len;
+		if (tv_rec_decode(st->key, buf + p, size - p, &r, &len) == TV_OK && r.seq > prev) {
+			note_damage(st, st->segs[seg].first_block + pos / BLK,
+				    "a record fails verification before a newer valid one");
+			return;
+		}
+	}
+}
 
 /* Parses one segment's chain from its bytes. */
 static int parse_segment(struct tv_store *st, uint32_t seg, const uint8_t *buf, uint64_t *max_seq,
@@ -507,8 +600,11 @@ static int parse_segment(struct tv_store *st, uint32_t seg, const uint8_t *buf, 
 		struct tv_rec r;
 		size_t len;
 		if (tv_rec_decode(st->key, buf + pos, size - pos, &r, &len) != TV_OK || r.seq <= prev) {
-			if (pos % BLK == 0)
+			if (pos % BLK == 0) {
+				if (prev) /* an empty chain may be a torn first write */
+					check_chain_end(st, seg, buf, pos, prev);
 				break;
+			}
 			pos = (pos + BLK - 1) / BLK * BLK; /* the next write started there */
 			continue;
 		}
@@ -594,9 +690,16 @@ static int superblock(struct tv_store *st)
 		return rc;
 	struct tv_superblock sb;
 	uint32_t blocks = tv_rpmb_blocks(st->rpmb);
-	if (memcmp(blk, zero, BLK) == 0) {
-		if (!st->cfg.format_blank)
+	if (memcmp(blk, zero, BLK) == 0 || st->cfg.force_format) {
+		if (!st->cfg.format_blank && !st->cfg.force_format)
 			return TV_ECORRUPT;
+		if (!st->cfg.force_format && st->rpmb->counter != 0) {
+			tv_err_set_detail("RPMB block 0 (the store's superblock) is blank, but the "
+					  "device's write counter is %u: the store was lost, this is "
+					  "not a new device; format it on purpose to start over",
+					  st->rpmb->counter);
+			return TV_ECORRUPT;
+		}
 		uint32_t seg = st->cfg.seg_blocks ? st->cfg.seg_blocks
 						  : (blocks / 16 < 256 ? blocks / 16 : 256);
 		sb = (struct tv_superblock){.version = TV_SB_VERSION, .seg_blocks = seg,
@@ -610,6 +713,7 @@ static int superblock(struct tv_store *st)
 		if (rc != TV_OK)
 			return rc;
 	} else if (tv_sb_decode(st->key, blk, &sb) != TV_OK) {
+		tv_err_set_detail("RPMB block 0 is not a teevar store superblock under this key");
 		return TV_ECORRUPT;
 	}
 	if (sb.seg_blocks < 4 || sb.seg_count < 4 || sb.seg_blocks > blocks ||

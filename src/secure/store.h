@@ -27,7 +27,13 @@ struct tv_store;
 struct tv_store_config {
 	uint32_t seg_blocks; /* segment size in blocks; 0 means 256 (64 KiB) */
 	uint64_t capacity;   /* reported NV capacity in bytes; 0 means default (docs) */
-	bool format_blank;   /* format a blank device (block 0 all zero) */
+	/* Format a blank device: block 0 all zero and the RPMB write counter still
+	 * where a never-written device has it (0). Block 0 all zero on a device that
+	 * has been written is a lost store, refused (TV_ECORRUPT, with a detail). */
+	bool format_blank;
+	/* Start over on purpose: format whatever block 0 holds. Every variable of
+	 * an earlier store on the device is given up. */
+	bool force_format;
 };
 
 /* A stored variable, as reads see it. Valid until the next change to the store. */
@@ -57,7 +63,17 @@ struct tv_store_stats {
 	uint64_t reused_segments; /* segments written again after their records died */
 	uint32_t write_counter;  /* RPMB write counter */
 	bool expired;            /* RPMB write counter expired: read-only */
-	bool read_only;          /* no writes until a resync succeeds */
+	bool read_only;          /* no writes (expired, damaged, or a resync pending) */
+	uint32_t format_version; /* of the store on the device */
+	/* Damage a power cut cannot explain was found (a record that fails
+	 * verification where the device proves a complete write, a bad record
+	 * before good newer ones...). What verifies is still served; writes are
+	 * refused (TV_EDAMAGED) until tv_store_recover(). */
+	bool damaged;
+	uint32_t damage_count;       /* damaged places found */
+	uint32_t first_damage_block; /* RPMB block of the first one */
+	uint64_t mount_blocks_read;  /* RPMB blocks the last mount (or reload) read */
+	uint64_t mount_read_ops;     /* authenticated read operations it took */
 };
 
 /* Mounts the store on an opened tv_rpmb (not owned; close it after the store).
@@ -82,6 +98,27 @@ const struct tv_store_var *tv_store_first(const struct tv_store *st);
 const struct tv_store_var *tv_store_next(const struct tv_store *st, const struct tv_store_var *v);
 
 void tv_store_get_stats(const struct tv_store *st, struct tv_store_stats *out);
+
+/* The result of tv_store_check(). */
+struct tv_store_check {
+	uint32_t format_version;
+	uint64_t blocks_read;     /* RPMB blocks the check read */
+	uint32_t records;         /* records that verified */
+	uint32_t live_vars;       /* variables the media holds */
+	bool damaged;             /* damage found (see tv_store_stats.damaged) */
+	uint32_t damage_count;
+	uint32_t first_damage_block;
+	bool matches_ram;         /* the media holds exactly what the store serves */
+};
+/* Verifies the store on the device again, read-only ("fsck" for RPMB): mounts it
+ * afresh with every check and compares the result with what this store serves.
+ * TV_OK when the check ran (out says what it found), else the error that stopped
+ * it. A store found damaged here is marked damaged, as at mount. */
+int tv_store_check(struct tv_store *st, struct tv_store_check *out);
+/* Explicit recovery of a damaged store: the variables that verify (what is
+ * served now) are kept, the damaged records are given up for good, and writes
+ * are allowed again. TV_EINVAL if the store is not damaged. */
+int tv_store_recover(struct tv_store *st);
 /* The reported capacity alone (cheap: SetVariable's accounting needs it). */
 uint64_t tv_store_capacity(const struct tv_store *st);
 /* The bytes a variable takes in the store (header included). */
