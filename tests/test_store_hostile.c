@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "store_harness.h"
+#include "var_service.h"
 #include "tv_bytes.h"
 #include "tv_err.h"
 
@@ -238,6 +239,187 @@ static void test_write_withheld_then_substituted(void **state)
 	h_fini(&h);
 }
 
+/* Remounts the store through the same hostile route: a restart of the secure core. */
+static void restart(struct harness *h, struct evil *e)
+{
+	h_unmount(h);
+	assert_int_equal(h_mount_dev(h, (struct rpmb_dev){.ops = &evil_ops, .ctx = e}), TV_OK);
+}
+
+/* Every acknowledged value is there: var n holds `data[0]` x size bytes. */
+static void assert_var(struct harness *h, uint32_t n, uint8_t fill, uint32_t size)
+{
+	const struct tv_store_var *v = h_get(h->st, n);
+	assert_non_null(v);
+	assert_int_equal(v->data_size, size);
+	for (uint32_t i = 0; i < size; i++)
+		assert_int_equal(v->data[i], fill);
+}
+
+/* The route withholds W1 (refused to the caller), the secure core restarts, and
+ * the route delivers W1 in place of the first write after the restart (same
+ * counter, same address): that write must not be acknowledged. */
+static void test_restart_substitution(void **state)
+{
+	(void)state;
+	struct harness h;
+	struct evil e;
+	setup(&h, &e);
+	e.attack = WITHHOLD;
+	e.target = RPMB_REQ_WRITE;
+	uint8_t a[40], b[40];
+	memset(a, 0xAA, sizeof(a));
+	memset(b, 0xBB, sizeof(b));
+	assert_int_not_equal(h_set(h.st, 6, a, sizeof(a)), TV_OK); /* W1, withheld */
+	restart(&h, &e);
+	assert_var(&h, 6, 6, 300);
+	int rc = h_set(h.st, 7, b, sizeof(b)); /* W2: the route lands W1 instead */
+	assert_int_equal(e.attack, NONE);
+	assert_int_not_equal(rc, TV_OK);
+	assert_var(&h, 7, 7, 300);  /* W2 was not acknowledged, and is not there */
+	assert_var(&h, 6, 0xAA, 40); /* W1 landed after all: served as the media has it */
+	assert_consistent(&h);
+	assert_int_equal(h_set(h.st, 7, b, sizeof(b)), TV_OK);
+	restart(&h, &e);
+	assert_var(&h, 7, 0xBB, 40);
+	assert_consistent(&h);
+	h_fini(&h);
+}
+
+/* A replayed success answer for the first write after a restart proves nothing. */
+static void test_restart_replayed_answer(void **state)
+{
+	(void)state;
+	struct harness h;
+	struct evil e;
+	setup(&h, &e);
+	restart(&h, &e);
+	e.attack = REPLAY; /* the saved answer of setup()'s last write */
+	e.target = RPMB_REQ_WRITE;
+	uint8_t b[40];
+	memset(b, 0xBB, sizeof(b));
+	assert_int_not_equal(h_set(h.st, 7, b, sizeof(b)), TV_OK);
+	e.attack = NONE;
+	assert_var(&h, 7, 7, 300);
+	assert_consistent(&h);
+	assert_int_equal(h_set(h.st, 7, b, sizeof(b)), TV_OK);
+	assert_consistent(&h);
+	h_fini(&h);
+}
+
+/* The route withholds W1, the store reloads and sees W1 did not land; the route
+ * delivers W1 just before the next write's counter read. RAM must learn of W1
+ * before writing: a counter that moved since the last reload means something
+ * landed. */
+static void late_delivery(bool with_restart)
+{
+	struct harness h;
+	struct evil e;
+	setup(&h, &e);
+	e.attack = WITHHOLD;
+	e.target = RPMB_REQ_WRITE;
+	uint8_t a[40], b[40], resp[RPMB_FRAME_SIZE];
+	memset(a, 0xAA, sizeof(a));
+	memset(b, 0xBB, sizeof(b));
+	assert_int_not_equal(h_set(h.st, 6, a, sizeof(a)), TV_OK); /* W1, withheld */
+	assert_var(&h, 6, 6, 300);
+	if (with_restart)
+		restart(&h, &e);
+	e.attack = NONE;
+	assert_int_equal(rpmb_dev_route(&e.inner, e.held, e.held_n, resp, 1), TV_OK); /* lands */
+	int rc = h_set(h.st, 7, b, sizeof(b));
+	if (with_restart && rc != TV_OK) {
+		/* The counter read at mount came before the delivery: the write is
+		 * refused by the device, and the store reloads instead of guessing. */
+		assert_var(&h, 7, 7, 300);
+		assert_consistent(&h);
+		rc = h_set(h.st, 7, b, sizeof(b));
+	}
+	assert_int_equal(rc, TV_OK);
+	assert_var(&h, 6, 0xAA, 40); /* learned before writing */
+	assert_var(&h, 7, 0xBB, 40);
+	assert_consistent(&h);
+	restart(&h, &e);
+	assert_var(&h, 6, 0xAA, 40);
+	assert_var(&h, 7, 0xBB, 40);
+	h_fini(&h);
+}
+
+static void test_late_delivery(void **s) { (void)s; late_delivery(false); }
+static void test_late_delivery_after_restart(void **s) { (void)s; late_delivery(true); }
+
+/* QueryVariableInfo's remaining NV space, and what the store really holds. */
+static void assert_accounting(struct tv_varsvc *svc, struct tv_store *st)
+{
+	uint64_t max, remaining, largest, held = 0;
+	for (const struct tv_store_var *v = tv_store_first(st); v; v = tv_store_next(st, v))
+		held += tv_store_var_cost(v->name_size, v->data_size, v->has_ext);
+	assert_int_equal(tv_varsvc_query(svc, 7, &max, &remaining, &largest), EFI_SUCCESS);
+	assert_int_equal(remaining, max - held);
+}
+
+static efi_status_t svc_set(struct tv_varsvc *svc, uint32_t n, uint32_t attrs, uint8_t fill,
+			    uint32_t size)
+{
+	uint8_t name[32], data[64];
+	efi_guid_t guid;
+	h_guid((uint8_t)(n % 3), guid.b);
+	memset(data, fill, sizeof(data));
+	return tv_varsvc_set(svc, name, h_name(n, name), &guid, attrs, size, data);
+}
+
+/* The variable service's use counts come from the store, so a reload that
+ * reveals another state (a write that was refused, landed late) leaves them
+ * right: deleting the variable the service never saw created must not wrap. */
+static void test_accounting_after_reload(void **state)
+{
+	(void)state;
+	struct harness h;
+	struct evil e;
+	setup(&h, &e);
+	struct tv_varsvc *svc;
+	assert_int_equal(tv_varsvc_create(h.st, NULL, &svc), TV_OK);
+	e.attack = WITHHOLD;
+	e.target = RPMB_REQ_WRITE;
+	assert_int_not_equal(svc_set(svc, 30, 7, 0xAA, 40), EFI_SUCCESS); /* withheld */
+	assert_accounting(svc, h.st);
+	e.attack = NONE;
+	uint8_t resp[RPMB_FRAME_SIZE];
+	assert_int_equal(rpmb_dev_route(&e.inner, e.held, e.held_n, resp, 1), TV_OK); /* lands */
+	assert_int_equal(svc_set(svc, 30, 0, 0, 0), EFI_SUCCESS); /* the delete finds it */
+	assert_null(h_get(h.st, 30));
+	assert_accounting(svc, h.st);
+	assert_int_equal(svc_set(svc, 31, 7, 0x31, 60), EFI_SUCCESS);
+	assert_accounting(svc, h.st);
+	assert_consistent(&h);
+	tv_varsvc_destroy(svc);
+	h_fini(&h);
+}
+
+/* RAM cannot take a record the device verified (out of memory): the value is
+ * stored, so SetVariable succeeds, and RAM is rebuilt from the media. */
+static void test_nomem_after_verified_write(void **state)
+{
+	(void)state;
+	struct harness h;
+	struct evil e;
+	setup(&h, &e);
+	struct tv_varsvc *svc;
+	assert_int_equal(tv_varsvc_create(h.st, NULL, &svc), TV_OK);
+	tv_store_test_fail_next_apply(h.st);
+	assert_int_equal(svc_set(svc, 32, 7, 0x32, 50), EFI_SUCCESS);
+	assert_var(&h, 32, 0x32, 50);
+	assert_accounting(svc, h.st);
+	assert_consistent(&h);
+	tv_store_test_fail_next_apply(h.st);
+	assert_int_equal(svc_set(svc, 32, 0, 0, 0), EFI_SUCCESS); /* a delete, likewise */
+	assert_null(h_get(h.st, 32));
+	assert_accounting(svc, h.st);
+	assert_consistent(&h);
+	tv_varsvc_destroy(svc);
+	h_fini(&h);
+}
+
 /* A stale counter: the route replays an old counter response. */
 static void test_stale_counter(void **state)
 {
@@ -320,6 +502,12 @@ int main(void)
 		cmocka_unit_test(test_write_landed_then_failure_replayed),
 		cmocka_unit_test(test_write_withheld_then_substituted),
 		cmocka_unit_test(test_stale_counter),
+		cmocka_unit_test(test_restart_substitution),
+		cmocka_unit_test(test_restart_replayed_answer),
+		cmocka_unit_test(test_late_delivery),
+		cmocka_unit_test(test_late_delivery_after_restart),
+		cmocka_unit_test(test_accounting_after_reload),
+		cmocka_unit_test(test_nomem_after_verified_write),
 		cmocka_unit_test(test_read_flipped_bit),
 		cmocka_unit_test(test_read_replayed),
 		cmocka_unit_test(test_read_wrong_address),

@@ -108,7 +108,8 @@ static void mount_attack(struct fx *fx, const char *mode, const char *target, bo
 	static struct fx_model m;
 	pid_t pid = start(fx, &m);
 	fx_core_close(fx);
-	pid = go_hostile(fx, pid, mode, target, prime ? "1" : "0");
+	/* a mount reads the counter twice: before and after it loads the store */
+	pid = go_hostile(fx, pid, mode, target, !prime ? "0" : strcmp(target, "counter") == 0 ? "2" : "1");
 	if (prime) {
 		assert_int_equal(fx_core_open(fx, TIMEOUT_MS), TV_OK);
 		fx_core_close(fx);
@@ -138,7 +139,7 @@ static void test_counter_attacks(void **state)
 	static const char *const modes[] = {"flip", "short", "long", "errdata", "stall"};
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		mount_attack(*state, modes[i], "counter", false);
-	mount_attack(*state, "replay", "counter", true); /* one counter read per mount */
+	mount_attack(*state, "replay", "counter", true); /* the first mount's are remembered */
 }
 
 static void test_dev_info_lies(void **state)

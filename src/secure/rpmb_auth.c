@@ -141,6 +141,10 @@ int tv_rpmb_open(struct tv_rpmb *r, struct rpmb_dev dev, const uint8_t huk[TV_HU
 		else
 			rc = verify_counter(r, resp);
 	}
+	/* Before this open the route may have kept frames signed for the current
+	 * counter (a write withheld before a restart): the first write must be
+	 * read back like any write after an unsettled one. */
+	r->unsettled = true;
 	if (rc != TV_OK)
 		tv_rpmb_close(r);
 	return rc;

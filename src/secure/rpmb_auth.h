@@ -14,7 +14,9 @@
  *
  * After such an unsettled write, the next successful write is read back before
  * it counts: the route may hold the earlier signed frames and deliver them in
- * place of a later request signed with the same counter value.
+ * place of a later request signed with the same counter value. The first write
+ * after tv_rpmb_open() counts as one after an unsettled write: frames withheld
+ * before a restart are just as deliverable.
  */
 #ifndef TV_RPMB_AUTH_H
 #define TV_RPMB_AUTH_H

@@ -41,9 +41,11 @@ struct tv_store {
 	struct tv_index idx;
 	uint32_t head;         /* segment taking writes */
 	bool head_fresh;       /* head's old chain is still on the media */
-	uint64_t next_seq;
 	uint64_t used;         /* cost of live variables */
+	uint64_t used_hwerr;   /* of which variables with attribute bit 3 (HwErrRec) */
+	uint32_t sync_counter; /* the RPMB write counter that RAM is in step with */
 	bool unsynced;         /* an uncertain write is not settled yet */
+	bool fault_apply;      /* test hook: the next apply after a write fails */
 	/* damage found on the media (store.h: tv_store_stats.damaged) */
 	uint32_t damage_count, first_damage_block;
 	uint8_t *wbuf;         /* one segment */
@@ -111,6 +113,18 @@ static int seg_push(struct segment *s, struct tv_key *k, const struct tv_rec *r,
 	return TV_OK;
 }
 
+#define ATTR_HWERR 0x8u /* EFI_VARIABLE_HARDWARE_ERROR_RECORD: counted apart */
+
+static void account(struct tv_store *st, const struct tv_key *k, int sign)
+{
+	if (!tv_key_is_var(k))
+		return;
+	uint64_t c = tv_store_var_cost(k->v.name_size, k->v.data_size, k->v.has_ext);
+	st->used += sign > 0 ? c : -c;
+	if (k->v.attrs & ATTR_HWERR)
+		st->used_hwerr += sign > 0 ? c : -c;
+}
+
 /* The media now holds record r of key k at segment `seg`. */
 static int apply_record(struct tv_store *st, struct tv_key *k, const struct tv_rec *r,
 			uint32_t seg, uint32_t size)
@@ -123,12 +137,9 @@ static int apply_record(struct tv_store *st, struct tv_key *k, const struct tv_r
 	if (r->type != TV_REC_DEL)
 		k->media_vars++;
 	if (r->seq > k->seq) {
-		bool was_var = tv_key_is_var(k);
-		if (was_var)
-			st->used -= tv_store_var_cost(k->v.name_size, k->v.data_size, k->v.has_ext);
+		account(st, k, -1);
 		rc = tv_key_set_winner(&st->idx, k, r, seg, size);
-		if (tv_key_is_var(k))
-			st->used += tv_store_var_cost(k->v.name_size, k->v.data_size, k->v.has_ext);
+		account(st, k, +1);
 	}
 	live_add(st, k);
 	return rc;
@@ -171,6 +182,7 @@ static int write_span(struct tv_store *st, uint32_t pos, size_t len)
 				       st->wbuf + (size_t)done * BLK);
 		if (rc != TV_OK)
 			return rc;
+		st->sync_counter = st->rpmb->counter;
 		if (st->head_fresh) {
 			reclaim(st, st->head);
 			st->head_fresh = false;
@@ -191,25 +203,70 @@ static void note_damage(struct tv_store *st, uint32_t block, const char *what)
 	}
 }
 
-/* After a write whose outcome is unknown, the media is the truth: reload. */
+/* Loads the media's state in step with the write counter: the counter is read
+ * (fresh nonce) before and after; if it moved, something landed meanwhile (a
+ * write the route had withheld) and the load is done again. */
+#define LOAD_TRIES 4
+static int load_synced(struct tv_store *st)
+{
+	uint32_t before = st->rpmb->counter, after;
+	int rc = st->rpmb->counter_known ? TV_OK : tv_rpmb_read_counter(st->rpmb, &before);
+	for (int i = 0; rc == TV_OK && i < LOAD_TRIES; i++) {
+		unload(st);
+		rc = load(st);
+		if (rc == TV_OK)
+			rc = tv_rpmb_read_counter(st->rpmb, &after);
+		if (rc == TV_OK && after == before) {
+			st->sync_counter = after;
+			return TV_OK;
+		}
+		before = after;
+	}
+	return rc == TV_OK ? TV_EIO : rc; /* the counter keeps moving: a hostile route */
+}
+
+/* After a write whose outcome is unknown, or when the counter moved since the
+ * last load, the media is the truth: reload. */
 static int resync(struct tv_store *st)
 {
 	struct tv_store fresh = *st;
 	fresh.segs = NULL;
 	memset(&fresh.idx, 0, sizeof(fresh.idx));
-	int rc = load(&fresh);
+	int rc = load_synced(&fresh);
 	if (rc != TV_OK) {
 		unload(&fresh);
 		st->unsynced = true;
 		return rc;
 	}
-	/* Never reuse a sequence number, even one whose record did not land. */
-	if (fresh.next_seq < st->next_seq)
-		fresh.next_seq = st->next_seq;
 	unload(st);
 	*st = fresh;
 	st->unsynced = false;
 	return TV_OK;
+}
+
+/* Before a write: RAM must be in step with the device. A counter that moved
+ * since the last load means that something landed (a write withheld by the
+ * route, delivered late): learn it before writing. */
+static int ensure_synced(struct tv_store *st)
+{
+	if (!st->rpmb->counter_known) {
+		int rc = tv_rpmb_read_counter(st->rpmb, NULL);
+		if (rc != TV_OK)
+			return rc;
+	}
+	if (st->unsynced || st->rpmb->counter != st->sync_counter)
+		return resync(st);
+	return TV_OK;
+}
+
+/* A record's sequence number says when it was written: the RPMB write counter
+ * of the first write operation of its batch, the batch's size in blocks, and
+ * the record's place in it. Two batches can never land with the same counter,
+ * so a sequence number is never used twice on the media, across reloads and
+ * restarts alike. */
+static uint64_t make_seq(uint32_t counter, uint32_t batch_blocks, uint32_t index)
+{
+	return (uint64_t)counter << 32 | (uint64_t)(batch_blocks & 0xFFFFu) << 16 | (index & 0xFFFFu);
 }
 
 /* Writes records that all fit in the head, contiguously, then applies them. */
@@ -217,9 +274,15 @@ static int commit(struct tv_store *st, struct wrec *w, size_t n)
 {
 	struct segment *s = &st->segs[st->head];
 	uint32_t pos = write_pos(s);
+	if (!st->rpmb->counter_known || st->rpmb->counter != st->sync_counter)
+		return TV_EIO; /* ensure_synced() was not called, or a write failed */
 	size_t len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += w[i].size;
+	uint32_t blocks = (uint32_t)((len + BLK - 1) / BLK);
+	len = 0;
 	for (size_t i = 0; i < n; i++) {
-		w[i].rec.seq = st->next_seq++;
+		w[i].rec.seq = make_seq(st->rpmb->counter, blocks, (uint32_t)i);
 		int rc = tv_rec_encode(st->key, &w[i].rec, st->wbuf + len);
 		if (rc != TV_OK)
 			return rc;
@@ -228,11 +291,18 @@ static int commit(struct tv_store *st, struct wrec *w, size_t n)
 	int rc = write_span(st, pos, len);
 	if (rc != TV_OK && st->rpmb->last_write_sent) { /* it may have landed */
 		int rs = resync(st);
+		/* The route may still hold the frames and deliver them after this
+		 * reload: read the counter again before the next write. */
+		st->rpmb->counter_known = false;
 		return rs == TV_OK ? rc : rs;
 	}
 	if (rc != TV_OK)
 		return rc;
 	s->used = pos + (uint32_t)len;
+	if (st->fault_apply) { /* test hook: as if an allocation failed now */
+		st->fault_apply = false;
+		rc = TV_ENOMEM;
+	}
 	for (size_t i = 0; i < n && rc == TV_OK; i++) {
 		/* Reusing a segment may have dropped a deleted key's entry: look again. */
 		w[i].k = tv_index_find(&st->idx, w[i].rec.guid, w[i].rec.name, w[i].rec.name_size);
@@ -241,10 +311,9 @@ static int commit(struct tv_store *st, struct wrec *w, size_t n)
 		if (rc == TV_OK)
 			rc = apply_record(st, w[i].k, &w[i].rec, st->head, w[i].size);
 	}
-	if (rc != TV_OK) { /* out of memory after a good write: rebuild from the media */
-		int rs = resync(st);
-		return rs == TV_OK ? rc : rs;
-	}
+	if (rc != TV_OK) /* out of memory after a verified write: the records are on the
+			  * media, so rebuilding RAM from it completes the write */
+		return resync(st);
 	return TV_OK;
 }
 
@@ -371,11 +440,11 @@ static int writable(struct tv_store *st)
 {
 	if (st->damage_count)
 		return TV_EDAMAGED;
-	if (st->unsynced) {
-		int rc = resync(st);
-		if (rc != TV_OK)
-			return rc;
-	}
+	if (st->rpmb->expired)
+		return TV_EEXPIRED;
+	int rc = ensure_synced(st);
+	if (rc != TV_OK)
+		return rc;
 	return st->rpmb->expired ? TV_EEXPIRED : TV_OK;
 }
 
@@ -484,6 +553,25 @@ const struct tv_store_var *tv_store_next(const struct tv_store *st, const struct
 uint64_t tv_store_capacity(const struct tv_store *st)
 {
 	return st->capacity;
+}
+
+int tv_store_sync(struct tv_store *st)
+{
+	if (!st)
+		return TV_EINVAL;
+	if (st->damage_count || st->rpmb->expired)
+		return TV_OK; /* no write will follow: nothing to learn for it */
+	return ensure_synced(st);
+}
+
+uint64_t tv_store_used(const struct tv_store *st, bool hwerr)
+{
+	return hwerr ? st->used_hwerr : st->used - st->used_hwerr;
+}
+
+void tv_store_test_fail_next_apply(struct tv_store *st)
+{
+	st->fault_apply = true;
 }
 
 void tv_store_get_stats(const struct tv_store *st, struct tv_store_stats *out)
@@ -668,14 +756,12 @@ static int load(struct tv_store *st)
 	}
 	if (rc != TV_OK)
 		return rc;
-	st->used = 0;
+	st->used = st->used_hwerr = 0;
 	for (struct tv_key *k = tv_index_iter(&st->idx, NULL); k; k = tv_index_iter(&st->idx, k)) {
 		live_add(st, k);
-		if (tv_key_is_var(k))
-			st->used += tv_store_var_cost(k->v.name_size, k->v.data_size, k->v.has_ext);
+		account(st, k, +1);
 	}
 	tv_index_sort_live(&st->idx);
-	st->next_seq = max_seq + 1;
 	st->head = max_seg;
 	st->head_fresh = false;
 	return TV_OK;
@@ -752,7 +838,7 @@ int tv_store_open(struct tv_rpmb *rpmb, const uint8_t store_key[32],
 		rc = set_capacity(st);
 	if (rc == TV_OK) {
 		st->wbuf = malloc((size_t)st->seg_blocks * BLK);
-		rc = st->wbuf ? load(st) : TV_ENOMEM;
+		rc = st->wbuf ? load_synced(st) : TV_ENOMEM;
 	}
 	if (rc != TV_OK) {
 		tv_store_close(st);

@@ -121,6 +121,18 @@ int tv_store_check(struct tv_store *st, struct tv_store_check *out);
 int tv_store_recover(struct tv_store *st);
 /* The reported capacity alone (cheap: SetVariable's accounting needs it). */
 uint64_t tv_store_capacity(const struct tv_store *st);
+/* Brings RAM in step with the device before a decision that leads to a write:
+ * if a write's outcome is still open, or the write counter moved since the last
+ * load (a withheld write landed late), the store reloads. Cheap otherwise (no
+ * RPMB operation). On failure RAM stays as it was and writes will be refused. */
+int tv_store_sync(struct tv_store *st);
+/* The bytes the live variables take: those with attribute bit 3
+ * (EFI_VARIABLE_HARDWARE_ERROR_RECORD) when hwerr, else all the others. Always
+ * derived from what the store holds, so it is right after any reload. */
+uint64_t tv_store_used(const struct tv_store *st, bool hwerr);
+/* Test hook: the RAM update after the next verified write fails as if out of
+ * memory (the store must then rebuild RAM from the media). */
+void tv_store_test_fail_next_apply(struct tv_store *st);
 /* The bytes a variable takes in the store (header included). */
 uint64_t tv_store_var_cost(size_t name_size, size_t data_size, bool has_ext);
 

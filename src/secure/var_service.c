@@ -22,9 +22,7 @@ struct tv_varsvc {
 	enum tv_phase phase;
 	struct tv_index vol;      /* volatile variables */
 	uint64_t vol_used;
-	uint64_t vol_seq;
-	uint64_t nv_used;         /* NV variables other than HwErrRec */
-	uint64_t hr_used;         /* HwErrRec variables */
+	uint64_t vol_seq;         /* NV use is the store's own count (tv_store_used) */
 	struct tv_var_policy policy;
 };
 
@@ -233,17 +231,17 @@ static efi_status_t from_tv(int rc)
 	}
 }
 
-/* The class a variable's bytes are counted in, and its room. */
-static uint64_t *class_used(struct tv_varsvc *svc, uint32_t attrs, uint64_t *room)
+/* The bytes a variable's class uses now, and its room. */
+static uint64_t class_used(const struct tv_varsvc *svc, uint32_t attrs, uint64_t *room)
 {
 	if (!(attrs & NV)) {
 		*room = svc->cfg.volatile_storage;
-		return &svc->vol_used;
+		return svc->vol_used;
 	}
 	uint64_t capacity = tv_store_capacity(svc->nv);
 	uint64_t hr_room = svc->cfg.hwerr_storage < capacity ? svc->cfg.hwerr_storage : 0;
 	*room = (attrs & HR) ? hr_room : capacity - hr_room;
-	return (attrs & HR) ? &svc->hr_used : &svc->nv_used;
+	return tv_store_used(svc->nv, (attrs & HR) != 0);
 }
 
 static efi_status_t vol_put(struct tv_varsvc *svc, struct tv_store_var *nv)
@@ -271,10 +269,10 @@ static efi_status_t commit(struct tv_varsvc *svc, struct found old, struct tv_st
 			   bool del)
 {
 	uint32_t attrs = del ? old.v->attrs : nv->attrs;
-	uint64_t room, *used = class_used(svc, attrs, &room);
+	uint64_t room, used = class_used(svc, attrs, &room);
 	uint64_t old_cost = old.v ? cost(old.v->name_size, old.v->data_size, old.v->attrs) : 0;
 	uint64_t new_cost = del ? 0 : cost(nv->name_size, nv->data_size, nv->attrs);
-	if (new_cost > old_cost && *used - old_cost + new_cost > room)
+	if (new_cost > old_cost && used - old_cost + new_cost > room)
 		return EFI_OUT_OF_RESOURCES;
 	efi_status_t s;
 	if (attrs & NV)
@@ -284,8 +282,8 @@ static efi_status_t commit(struct tv_varsvc *svc, struct found old, struct tv_st
 		vol_del(svc, nv->name, nv->name_size, (const efi_guid_t *)nv->guid), s = EFI_SUCCESS;
 	else
 		s = vol_put(svc, nv);
-	if (s == EFI_SUCCESS)
-		*used = *used - old_cost + new_cost;
+	if (s == EFI_SUCCESS && !(attrs & NV))
+		svc->vol_used = svc->vol_used - old_cost + new_cost;
 	return s;
 }
 
@@ -366,6 +364,9 @@ efi_status_t tv_varsvc_set(struct tv_varsvc *svc, const uint8_t *name, size_t na
 		return EFI_INVALID_PARAMETER; /* 7, overflow-safe */
 	if ((attrs & NV) && !svc->nv)
 		return EFI_OUT_OF_RESOURCES;
+	if (svc->nv)
+		(void)tv_store_sync(svc->nv); /* decide on what the media holds; a
+					       * failure shows in the store's write */
 	return do_set(svc, name, size, guid, attrs, data_size, data);
 }
 
@@ -385,9 +386,9 @@ efi_status_t tv_varsvc_query(struct tv_varsvc *svc, uint32_t attrs, uint64_t *ma
 		*max_storage = *remaining = *max_var_size = 0;
 		return EFI_SUCCESS;
 	}
-	uint64_t room, *used = class_used(svc, attrs, &room);
+	uint64_t room, used = class_used(svc, attrs, &room);
 	*max_storage = room;
-	*remaining = room > *used ? room - *used : 0;
+	*remaining = room > used ? room - used : 0;
 	uint64_t largest = class_max(svc, attrs);
 	uint64_t overhead = cost(0, 0, attrs);
 	uint64_t fits = *remaining > overhead ? *remaining - overhead : 0;
@@ -459,17 +460,6 @@ efi_status_t tv_varsvc_property_get(struct tv_varsvc *svc, const uint8_t *name,
 
 /* ---- life cycle ---- */
 
-static void count_nv(struct tv_varsvc *svc)
-{
-	for (const struct tv_store_var *v = tv_store_first(svc->nv); v; v = tv_store_next(svc->nv, v)) {
-		uint64_t c = cost(v->name_size, v->data_size, v->attrs);
-		if (v->attrs & HR)
-			svc->hr_used += c;
-		else
-			svc->nv_used += c;
-	}
-}
-
 int tv_varsvc_create(struct tv_store *nv, const struct tv_varsvc_config *cfg,
 		     struct tv_varsvc **out)
 {
@@ -486,8 +476,6 @@ int tv_varsvc_create(struct tv_store *nv, const struct tv_varsvc_config *cfg,
 		return TV_ENOMEM;
 	}
 	tv_var_policy_init(&svc->policy);
-	if (nv)
-		count_nv(svc);
 	*out = svc;
 	return TV_OK;
 }
