@@ -141,10 +141,11 @@ static double write_ratio(struct bench *b)
 	struct tv_store_stats s;
 	tv_store_get_stats(b->st, &s);
 	fprintf(stderr, "bench: %llu write operations for a minimum of %llu; %llu segments "
-		"reused, %llu cleaned (%llu bytes copied)\n",
+		"reused, %llu cleaned (%llu bytes copied), %llu checkpoints, %llu compactions\n",
 		(unsigned long long)b->rpmb.stats.write_ops, (unsigned long long)b->min_ops,
 		(unsigned long long)s.reused_segments, (unsigned long long)s.gc_segments,
-		(unsigned long long)s.gc_bytes);
+		(unsigned long long)s.gc_bytes, (unsigned long long)s.ckpt_writes,
+		(unsigned long long)s.compactions);
 	return (double)b->rpmb.stats.write_ops / (double)b->min_ops;
 }
 
@@ -258,6 +259,50 @@ static void bench_mount(void)
 	bench_fini(&b);
 }
 
+/* Mount cost on a 16 MiB RPMB (the largest): 100 variables of 16..4096 bytes,
+ * 20,000 updates of random ones to random sizes, then a mount with the latency
+ * model at 1 ms per read operation (counter reads included) plus 20 us per
+ * block read. Also the write cost of keeping the mount small there. */
+static void bench_mount_live(void)
+{
+	struct bench b;
+	memset(&b, 0, sizeof(b));
+	memset(b.huk, 0x5A, sizeof(b.huk));
+	struct rpmb_emu_config ec;
+	rpmb_emu_config_default(&ec);
+	ec.size_mult = 128;
+	if (rpmb_emu_new_mem(&ec, &b.emu) != TV_OK)
+		die("emulator", TV_ENOMEM);
+	b.bpw = 2;
+	b.rng = 0x5EEDull;
+	mount(&b);
+	uint64_t ops0 = b.rpmb.stats.write_ops;
+	for (uint32_t n = 0; n < 100; n++)
+		if (set_var(&b, 'M', n, rnd_range(&b, 16, 4096)) != TV_OK)
+			die("mount bench create", TV_EIO);
+	for (uint32_t i = 0; i < 20000; i++)
+		if (set_var(&b, 'M', (uint32_t)(rnd(&b) % 100), rnd_range(&b, 16, 4096)) != TV_OK)
+			die("mount bench update", TV_EIO);
+	b.rpmb.stats.write_ops -= ops0;
+	double wr = write_ratio(&b);
+	uint64_t live = tv_store_live_blocks(b.st);
+	unmount(&b);
+	rpmb_emu_set_latency(b.emu, 0, 1000);
+	rpmb_emu_set_read_block_latency(b.emu, 20);
+	rpmb_emu_stats_reset(b.emu);
+	mount(&b);
+	struct rpmb_emu_stats es;
+	rpmb_emu_stats(b.emu, &es);
+	fprintf(stderr, "bench: mount read %llu blocks in %llu operations (+%llu counter "
+		"reads) for %llu blocks of live records\n", (unsigned long long)es.blocks_read,
+		(unsigned long long)es.read_ops, (unsigned long long)es.counter_reads,
+		(unsigned long long)live);
+	printf("BENCH store_mount_read_ratio %.3f ratio\n", (double)es.blocks_read / (double)live);
+	printf("BENCH store_mount_modelled_ms %.1f ms\n", (double)es.modelled_us / 1e3);
+	printf("BENCH rpmb_write_ops_ratio_mount_bench %.3f ratio\n", wr);
+	bench_fini(&b);
+}
+
 int main(void)
 {
 	bench_hotcold(1, "");
@@ -267,5 +312,6 @@ int main(void)
 	bench_uniform_full(1, "");
 	bench_gets();
 	bench_mount();
+	bench_mount_live();
 	return 0;
 }

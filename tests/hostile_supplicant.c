@@ -9,7 +9,8 @@
  *   TARGET: info (GET_DEV_INFO), key, counter, write, read
  *   MODE:   honest    serve faithfully
  *           flip      flip one bit of the answer (for info: of the CID)
- *           replay    answer with an earlier answer to the same kind of request;
+ *           replay    answer with an earlier answer of the same size to the same
+ *                     kind of request;
  *                     the request itself is dropped
  *           reorder   swap the first and last frames of a multi-frame answer
  *           stall     carry the request to the device, never answer
@@ -48,8 +49,10 @@ struct hostile {
 	long seen, hits;
 	struct rpmb_dev dev;
 	uint8_t *in, *out;
-	uint8_t *saved[5];
-	size_t saved_len[5];
+	/* answers served, for replays: per kind, the last one of each size */
+#define SAVED_SIZES 8
+	uint8_t *saved[5][SAVED_SIZES];
+	size_t saved_len[5][SAVED_SIZES];
 };
 
 static int parse_target(const char *t)
@@ -97,10 +100,17 @@ static int serve(struct hostile *h, const struct rpmb_rpc_req *r)
 
 static void remember(struct hostile *h, int kind, size_t len)
 {
-	free(h->saved[kind]);
-	h->saved[kind] = malloc(len);
-	memcpy(h->saved[kind], h->out, len);
-	h->saved_len[kind] = len;
+	int slot = SAVED_SIZES - 1; /* all sizes taken: the last one gives way */
+	for (int i = SAVED_SIZES - 1; i >= 0; i--)
+		if (h->saved_len[kind][i] == len || !h->saved[kind][i])
+			slot = i;
+	for (int i = 0; i < SAVED_SIZES; i++)
+		if (h->saved_len[kind][i] == len)
+			slot = i;
+	free(h->saved[kind][slot]);
+	h->saved[kind][slot] = malloc(len);
+	memcpy(h->saved[kind][slot], h->out, len);
+	h->saved_len[kind][slot] = len;
 }
 
 static void lie(struct hostile *h)
@@ -128,9 +138,10 @@ static void stall(int fd)
 static int attack(struct hostile *h, int fd, const struct rpmb_rpc_req *r, int kind, size_t len)
 {
 	if (mode_is(h, "replay")) {
-		if (h->saved_len[kind] != len)
-			return -2; /* nothing to replay yet: serve faithfully */
-		return send_answer(fd, TEE_SUCCESS, h->saved[kind], len, len);
+		for (int i = 0; i < SAVED_SIZES; i++)
+			if (h->saved_len[kind][i] == len)
+				return send_answer(fd, TEE_SUCCESS, h->saved[kind][i], len, len);
+		return -2; /* nothing of that size to replay yet: serve faithfully */
 	}
 	if (mode_is(h, "reorder") && len < 2 * RPMB_FRAME_SIZE)
 		return -2;

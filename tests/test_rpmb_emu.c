@@ -1019,6 +1019,12 @@ static void test_latency_model(void **state)
 	assert_int_equal(write_blocks(emu, 0, 2, 5, 1), RPMB_RES_COUNTER_FAILURE);
 	rpmb_emu_stats(emu, &st);
 	assert_int_equal(st.modelled_us, 680); /* every write operation costs */
+	rpmb_emu_set_read_block_latency(emu, 7); /* and a data read, per block */
+	assert_int_equal(read_blocks(emu, 0, 0, resp, 2), RPMB_RES_OK);
+	assert_int_equal(read_counter(emu, NULL), RPMB_RES_OK);
+	rpmb_emu_stats(emu, &st);
+	assert_int_equal(st.modelled_us, 680 + 40 + 2 * 7 + 40);
+	rpmb_emu_set_read_block_latency(emu, 0);
 
 	rpmb_emu_stats_reset(emu);
 	rpmb_emu_stats(emu, &st);

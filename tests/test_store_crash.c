@@ -187,6 +187,8 @@ static void test_power_cuts(void **state)
 		if (rc == TV_OK) {
 			model_apply(&c->m, &c->op);
 		} else if (rc != TV_ENOSPC) {
+			if (rpmb_emu_powered(h.emu))
+				printf("# op %u: %s (%s)\n", i, tv_strerror(rc), tv_err_detail());
 			assert_false(rpmb_emu_powered(h.emu));
 			cuts++;
 			rpmb_emu_power_on(h.emu);

@@ -80,6 +80,7 @@ struct rpmb_emu {
 	bool sync;
 	uint32_t write_us;
 	uint32_t read_us;
+	uint32_t read_block_us; /* per block of a data read, on top of read_us */
 	bool powered;
 	uint64_t cut_countdown; /* 0: no power cut armed */
 	uint32_t cut_keep;
@@ -684,7 +685,7 @@ static int read_respond(struct rpmb_emu *e, uint8_t *frames, size_t n)
 	r.block_count = (uint16_t)n;
 	r.result = with_status(e, res);
 	r.type = RESP_READ;
-	charge_latency(e, e->read_us);
+	charge_latency(e, e->read_us + (uint32_t)n * e->read_block_us);
 	for (size_t i = 0; i < n; i++) {
 		if (res == RPMB_RES_OK)
 			memcpy(r.data, e->blocks + (r.address + i) * RPMB_BLOCK_SIZE, RPMB_BLOCK_SIZE);
@@ -845,6 +846,11 @@ void rpmb_emu_set_counter(struct rpmb_emu *emu, uint32_t counter)
 uint32_t rpmb_emu_counter(const struct rpmb_emu *emu)
 {
 	return emu ? emu->meta.counter : 0;
+}
+
+void rpmb_emu_set_read_block_latency(struct rpmb_emu *emu, uint32_t us)
+{
+	emu->read_block_us = us;
 }
 
 void rpmb_emu_set_latency(struct rpmb_emu *emu, uint32_t write_us, uint32_t read_us)

@@ -75,6 +75,8 @@ bool rpmb_emu_powered(const struct rpmb_emu *emu);
 void rpmb_emu_set_counter(struct rpmb_emu *emu, uint32_t counter);
 uint32_t rpmb_emu_counter(const struct rpmb_emu *emu);
 void rpmb_emu_set_latency(struct rpmb_emu *emu, uint32_t write_us, uint32_t read_us);
+/* Latency model: time per block of a data read, on top of the per-operation time. */
+void rpmb_emu_set_read_block_latency(struct rpmb_emu *emu, uint32_t us);
 
 /* Called before an authenticated write that passed every check is applied. */
 typedef void (*rpmb_emu_write_hook)(void *arg, const struct rpmb_emu *emu, uint16_t address,

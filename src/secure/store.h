@@ -61,6 +61,8 @@ struct tv_store_stats {
 	uint64_t gc_segments;    /* segments cleaned */
 	uint64_t gc_bytes;       /* bytes of live records copied by the cleaner */
 	uint64_t reused_segments; /* segments written again after their records died */
+	uint64_t ckpt_writes;    /* checkpoints written */
+	uint64_t compactions;    /* times scattered live records were packed together */
 	uint32_t write_counter;  /* RPMB write counter */
 	bool expired;            /* RPMB write counter expired: read-only */
 	bool read_only;          /* no writes (expired, damaged, or a resync pending) */
@@ -133,6 +135,8 @@ uint64_t tv_store_used(const struct tv_store *st, bool hwerr);
 /* Test hook: the RAM update after the next verified write fails as if out of
  * memory (the store must then rebuild RAM from the media). */
 void tv_store_test_fail_next_apply(struct tv_store *st);
+/* RPMB blocks that hold bytes of live records (what a mount must read at least). */
+uint64_t tv_store_live_blocks(const struct tv_store *st);
 /* The bytes a variable takes in the store (header included). */
 uint64_t tv_store_var_cost(size_t name_size, size_t data_size, bool has_ext);
 
