@@ -235,6 +235,54 @@ test_full_disk_logged() {
 		log_has "stopped" && clean_log
 }
 
+# The socket path is never followed: a symlink planted there is refused, one
+# swapped in while teevard runs is left alone at shutdown, and the mode comes
+# from the umask at bind(), not from a chmod() by name.
+test_socket_symlinks() {
+	rm -rf "$TMP/state"
+	: >"$TMP/target"
+	chmod 600 "$TMP/target"
+	ln -s "$TMP/target" "$SOCK"
+	d --state "$TMP/state" --socket "$SOCK" && rc_is 2 && err_has "not a socket" &&
+		[ -L "$SOCK" ] && [ -f "$TMP/target" ] &&
+		[ "$(stat -c %a "$TMP/target")" = 600 ] || return 1
+	rm "$SOCK"
+	local um
+	um=$(umask)
+	umask 077
+	start || { umask "$um"; return 1; }
+	umask "$um"
+	[ "$(stat -c %a "$SOCK")" = 666 ] || { echo "# socket mode $(stat -c %a "$SOCK")"; return 1; }
+	mv "$SOCK" "$SOCK.moved"
+	ln -s "$SOCK.moved" "$SOCK"
+	stop && rc_is 0 || return 1
+	# neither the symlink nor what it points at was removed
+	[ -L "$SOCK" ] && [ -S "$SOCK.moved" ] && log_has "left in place" || return 1
+	rm "$SOCK" "$SOCK.moved"
+	command -v strace >/dev/null || { echo "# strace check skipped: no strace"; return 0; }
+	RC=0
+	# LeakSanitizer cannot run under ptrace
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=chmod,fchmodat -o "$TMP/strace.out" \
+		"$TEEVARD" --state "$TMP/state" --socket "$SOCK" --no-sync 2>"$LOG" </dev/null &
+	DPID=$!
+	PIDS+=("$DPID")
+	local i child
+	for ((i = 0; i < 300; i++)); do
+		"$TEEVAR" --tee "unix:$SOCK" info >/dev/null 2>&1 && break
+		sleep 0.05
+	done
+	child=$(pgrep -P "$DPID" | head -n 1)
+	[ -n "$child" ] || { echo "# strace: no teevard under strace"; return 1; }
+	PIDS+=("$child")
+	kill -TERM "$child"
+	RC=0
+	wait "$DPID" || RC=$?
+	rc_is 0 || return 1
+	! grep -q "chmod.*$SOCK" "$TMP/strace.out" ||
+		{ sed 's/^/# strace: /' "$TMP/strace.out"; return 1; }
+}
+
 # scripts/run-demo.sh (what `make run` runs), stopped like Ctrl-C does: SIGINT
 # to its whole process group. Twice: the second run finds the store.
 test_make_run() {
@@ -261,7 +309,7 @@ test_make_run() {
 	done
 }
 
-echo "1..10"
+echo "1..11"
 t "teevard --help and --version" test_help
 t "usage errors exit 1 and touch nothing" test_usage_errors
 t "the teevar CLI through the socket; SIGTERM stops cleanly" test_cli_through_socket
@@ -272,4 +320,5 @@ t "make run's script: CLI demo, serving until Ctrl-C, twice" test_make_run
 t "a missing rpmb.img or huk is refused; --format starts over" test_missing_pieces
 t "loose permissions on the state directory and rpmb.img are logged" test_loose_permissions
 t "a full disk under rpmb.img: the failed write's cause is logged" test_full_disk_logged
+t "the socket path is never followed (planted, swapped, no chmod)" test_socket_symlinks
 exit "$FAILED"
