@@ -171,6 +171,9 @@ test_stale_socket() {
 # A missing piece of an existing store is refused with what is missing and
 # how to start over; --format starts over; nothing is recreated without it.
 test_missing_pieces() {
+	d --state "$TMP/no/such/state" --socket "$SOCK" && rc_is 2 &&
+		err_has "creating the state directory $TMP/no/such/state: No such file or directory" &&
+		! grep -q "I/O error" "$ERR" || return 1
 	rm -rf "$TMP/state"
 	start || return 1
 	v set Kept-$G --string "kept" && rc_is 0 || return 1
@@ -317,7 +320,7 @@ t "refused uids get teevard's reason from the CLI; nothing changes" test_refusal
 t "start-up failures are clear (state in use, socket in use, no supplicant)" test_start_failures
 t "a stale socket of a killed teevard is replaced" test_stale_socket
 t "make run's script: CLI demo, serving until Ctrl-C, twice" test_make_run
-t "a missing rpmb.img or huk is refused; --format starts over" test_missing_pieces
+t "a missing parent, rpmb.img or huk is refused and named; --format starts over" test_missing_pieces
 t "loose permissions on the state directory and rpmb.img are logged" test_loose_permissions
 t "a full disk under rpmb.img: the failed write's cause is logged" test_full_disk_logged
 t "the socket path is never followed (planted, swapped, no chmod)" test_socket_symlinks

@@ -52,8 +52,8 @@ static int open_inproc(const struct tvd_config *cfg, struct tv_secure **out)
 		tvd_log("cannot open the secure core: the state directory %s is in use by another "
 			"teevard or teevar", cfg->state_dir);
 	else if (rc != TV_OK)
-		tvd_log("cannot open the secure core on %s/rpmb.img: %s: %s", cfg->state_dir,
-			tv_strerror(rc), reason(rc));
+		tvd_log("cannot open the secure core on %s (rpmb.img in process): %s",
+			cfg->state_dir, reason(rc));
 	return rc;
 }
 
