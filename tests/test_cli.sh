@@ -306,6 +306,53 @@ t_env_tee() { TEEVAR_TEE="inproc:$ST" run_env set Foo-$V --hex 01; rc_is 0
 t_env_state() { TEEVAR_STATE="$ST" run_env set Foo-$V --hex 01; rc_is 0
 	run get Foo-$V --raw; rc_is 0; bytes '\x01'; out_is_file "$TMP/expect"; }
 t_default_state() { (cd "$ST" && "$TEEVAR" set Foo-$V --hex 01) && [ -f "$ST/teevar-state/rpmb.img" ]; }
+# ---- the state directory: missing pieces, --format, permissions, causes ----
+
+no_file() { [ ! -e "$1" ] || { echo "# $1 was created" >&2; return 1; }; }
+t_missing_image() { run set Foo-$V --hex 01; rc_is 0; rm "$ST/rpmb.img"
+	run list; rc_is 4; one_err_line; err_has "rpmb.img is missing, but"
+	err_has "rpmb-provisioned"; err_has "teevar --format"; no_file "$ST/rpmb.img"
+	run --format list; rc_is 0; not_in_out "Foo-$V"; [ -f "$ST/rpmb.img" ]
+	run set Foo-$V --hex 02; rc_is 0; run list; rc_is 0; out_has "Foo-$V"; }
+t_missing_huk() { run set Foo-$V --hex 01; rc_is 0; rm "$ST/huk"
+	run list; rc_is 4; one_err_line; err_has "huk is missing, but"
+	err_has "restore huk from its backup"; err_has "--format"; no_file "$ST/huk"
+	run --format list; rc_is 0; not_in_out "Foo-$V"; [ -f "$ST/huk" ]; }
+t_format_starts_over() { run set Foo-$V --hex 01; rc_is 0
+	run --format set Bar-$V --hex 02; rc_is 0; run list; rc_is 0; out_has "Bar-$V"
+	not_in_out "Foo-$V"; }
+t_format_inproc_only() { run_env --tee unix:/nonexistent --format list; rc_is 1
+	err_has "in-process"; one_err_line; }
+t_loose_permissions_warn() { run set Foo-$V --hex 01; rc_is 0; chmod 755 "$ST"
+	run list; rc_is 0; out_has "Foo-$V"; one_err_line
+	err_has "warning: the state directory $ST is mode 0755"; chmod 700 "$ST"
+	chmod 640 "$ST/rpmb.img"; run list; rc_is 0; one_err_line
+	err_has "warning: the RPMB image $ST/rpmb.img is mode 0640"; err_has "in clear"
+	chmod 600 "$ST/rpmb.img"; run list; rc_is 0; [ ! -s "$ERR" ]; }
+t_missing_parent() { run_env --state "$ST/no/such/state" list; rc_is 4; one_err_line
+	err_has "creating the state directory $ST/no/such/state: No such file or directory"
+	! grep -q "Input/output error" "$ERR"; }
+# A full file system under the image: a small tmpfs in a private mount
+# namespace (root and unshare only; else skipped).
+t_full_disk() {
+	if [ "$(id -u)" -ne 0 ] || ! unshare -m true 2>/dev/null; then
+		echo "# skipped: needs root and unshare -m" >&2
+		return 0
+	fi
+	head -c 30000 /dev/urandom >"$TMP/blob"
+	RC=0
+	unshare -m bash -c 'set -e
+		mount -t tmpfs -o size=256k tmpfs "$1"
+		"$2" --state "$1/s" set Small-$3 --hex 01
+		dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null || true
+		rc=0; "$2" --state "$1/s" set Big-$3 --file "$4" 2>"$5" || rc=$?
+		rm "$1/fill"
+		"$2" --state "$1/s" list >"$6"
+		exit $rc' full "$ST" "$TEEVAR" "$V" "$TMP/blob" "$ERR" "$OUT" || RC=$?
+	rc_is 3; one_err_line; err_has "EFI_DEVICE_ERROR"
+	err_has "writing blocks to $ST/s/rpmb.img: No space left on device"
+	out_has "Small-$V"; not_in_out "Big-$V"; }
+
 t_missing_file() { run set Foo-$V --file "$TMP/nope"; rc_is 5; err_has "cannot read"; one_err_line; }
 t_dir_file() { run set Foo-$V --file "$TMP"; rc_is 5; }
 t_write_error() { run set Foo-$V --hex 01
@@ -400,6 +447,13 @@ tests=(
 	"TEEVAR_TEE selects the transport:t_env_tee"
 	"TEEVAR_STATE selects the state directory:t_env_state"
 	"default state directory ./teevar-state:t_default_state"
+	"a missing rpmb.img of a keyed store: refused, --format starts over:t_missing_image"
+	"a missing huk beside a store: refused, --format starts over:t_missing_huk"
+	"--format gives up the store:t_format_starts_over"
+	"--format with a unix: transport: exit 1:t_format_inproc_only"
+	"loose permissions on the state directory or rpmb.img: one warning:t_loose_permissions_warn"
+	"a missing parent directory is named with its errno:t_missing_parent"
+	"a full disk under rpmb.img is named with its errno:t_full_disk"
 	"--file of a missing file: exit 5:t_missing_file"
 	"--file of a directory: exit 5:t_dir_file"
 	"write error on stdout: exit 5:t_write_error"

@@ -73,8 +73,9 @@ static void test_provisioning_once(void **state)
 	free(dir2);
 }
 
-/* With the in-process emulator, a new image (the old one deleted) is a new
- * device on a trusted route: it is keyed even though the directory keyed one. */
+/* With the in-process emulator, a new image made on purpose (the old one
+ * deleted, then --format) is a new device on a trusted route: it is keyed even
+ * though the directory keyed one. (Without format: test_state_dir.c.) */
 static void test_new_image_is_keyed(void **state)
 {
 	(void)state;
@@ -88,6 +89,7 @@ static void test_new_image_is_keyed(void **state)
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/rpmb.img", dir);
 	assert_int_equal(unlink(path), 0);
+	cfg.format = true;
 	assert_int_equal(tv_secure_open(dir, &cfg, &sec), TV_OK);
 	tv_secure_close(sec);
 	tv_test_rmtree(dir);

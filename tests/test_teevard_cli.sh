@@ -168,6 +168,124 @@ test_stale_socket() {
 	stop && rc_is 0
 }
 
+# A missing piece of an existing store is refused with what is missing and
+# how to start over; --format starts over; nothing is recreated without it.
+test_missing_pieces() {
+	d --state "$TMP/no/such/state" --socket "$SOCK" && rc_is 2 &&
+		err_has "creating the state directory $TMP/no/such/state: No such file or directory" &&
+		! grep -q "I/O error" "$ERR" || return 1
+	rm -rf "$TMP/state"
+	start || return 1
+	v set Kept-$G --string "kept" && rc_is 0 || return 1
+	stop && rc_is 0 || return 1
+	mv "$TMP/state/huk" "$TMP/huk.saved"
+	d --state "$TMP/state" --socket "$SOCK" && rc_is 2 && err_has "huk is missing, but" &&
+		err_has "restore huk from its backup" && [ ! -e "$TMP/state/huk" ] || return 1
+	mv "$TMP/huk.saved" "$TMP/state/huk"
+	rm "$TMP/state/rpmb.img"
+	d --state "$TMP/state" --socket "$SOCK" && rc_is 2 &&
+		err_has "rpmb.img is missing, but" && err_has "teevard --format" &&
+		[ ! -e "$TMP/state/rpmb.img" ] || return 1
+	start --format || return 1
+	v list && rc_is 0 && ! grep -q "Kept-$G" "$OUT" && v set New-$G --string "new" &&
+		rc_is 0 || return 1
+	stop && rc_is 0 || return 1
+	start || return 1 # without --format: the new store is kept
+	v get New-$G && rc_is 0 && out_has "new" || return 1
+	stop && rc_is 0 && clean_log
+}
+
+test_loose_permissions() {
+	rm -rf "$TMP/state"
+	start || return 1
+	stop && rc_is 0 || return 1
+	chmod 750 "$TMP/state"
+	chmod 604 "$TMP/state/rpmb.img"
+	start || return 1
+	v list && rc_is 0 || return 1 # warned, not refused
+	stop && rc_is 0 || return 1
+	chmod 700 "$TMP/state"
+	chmod 600 "$TMP/state/rpmb.img"
+	log_has "warning: the state directory $TMP/state is mode 0750" &&
+		log_has "warning: the RPMB image $TMP/state/rpmb.img is mode 0604" &&
+		clean_log
+}
+
+# A full file system under the image: the write fails, teevard logs why. A
+# small tmpfs in a private mount namespace (root and unshare only).
+test_full_disk_logged() {
+	if [ "$(id -u)" -ne 0 ] || ! unshare -m true 2>/dev/null; then
+		echo "# skipped: needs root and unshare -m"
+		return 0
+	fi
+	mkdir -p "$TMP/full"
+	head -c 30000 /dev/urandom >"$TMP/blob"
+	rm -f "$LOG"
+	RC=0
+	unshare -m bash -c 'mount -t tmpfs -o size=256k tmpfs "$1" || exit 9
+		"$2" --state "$1/state" --socket "$1/s.sock" --no-sync 2>"$4" </dev/null &
+		pid=$!
+		for ((i = 0; i < 300; i++)); do
+			"$3" --tee "unix:$1/s.sock" info >/dev/null 2>&1 && break
+			sleep 0.05
+		done
+		dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null
+		rc=0; "$3" --tee "unix:$1/s.sock" set Big-$5 --file "$6" 2>"$7" || rc=$?
+		kill -TERM $pid; wait $pid
+		exit $rc' full "$TMP/full" "$TEEVARD" "$TEEVAR" "$LOG" "$G" "$TMP/blob" "$ERR" || RC=$?
+	rc_is 3 && err_has "EFI_DEVICE_ERROR" &&
+		log_has "writing blocks to $TMP/full/state/rpmb.img: No space left on device" &&
+		log_has "stopped" && clean_log
+}
+
+# The socket path is never followed: a symlink planted there is refused, one
+# swapped in while teevard runs is left alone at shutdown, and the mode comes
+# from the umask at bind(), not from a chmod() by name.
+test_socket_symlinks() {
+	rm -rf "$TMP/state"
+	: >"$TMP/target"
+	chmod 600 "$TMP/target"
+	ln -s "$TMP/target" "$SOCK"
+	d --state "$TMP/state" --socket "$SOCK" && rc_is 2 && err_has "not a socket" &&
+		[ -L "$SOCK" ] && [ -f "$TMP/target" ] &&
+		[ "$(stat -c %a "$TMP/target")" = 600 ] || return 1
+	rm "$SOCK"
+	local um
+	um=$(umask)
+	umask 077
+	start || { umask "$um"; return 1; }
+	umask "$um"
+	[ "$(stat -c %a "$SOCK")" = 666 ] || { echo "# socket mode $(stat -c %a "$SOCK")"; return 1; }
+	mv "$SOCK" "$SOCK.moved"
+	ln -s "$SOCK.moved" "$SOCK"
+	stop && rc_is 0 || return 1
+	# neither the symlink nor what it points at was removed
+	[ -L "$SOCK" ] && [ -S "$SOCK.moved" ] && log_has "left in place" || return 1
+	rm "$SOCK" "$SOCK.moved"
+	command -v strace >/dev/null || { echo "# strace check skipped: no strace"; return 0; }
+	RC=0
+	# LeakSanitizer cannot run under ptrace
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		strace -f -qq -e trace=chmod,fchmodat -o "$TMP/strace.out" \
+		"$TEEVARD" --state "$TMP/state" --socket "$SOCK" --no-sync 2>"$LOG" </dev/null &
+	DPID=$!
+	PIDS+=("$DPID")
+	local i child
+	for ((i = 0; i < 300; i++)); do
+		"$TEEVAR" --tee "unix:$SOCK" info >/dev/null 2>&1 && break
+		sleep 0.05
+	done
+	child=$(pgrep -P "$DPID" | head -n 1)
+	[ -n "$child" ] || { echo "# strace: no teevard under strace"; return 1; }
+	PIDS+=("$child")
+	kill -TERM "$child"
+	RC=0
+	wait "$DPID" || RC=$?
+	rc_is 0 || return 1
+	! grep -q "chmod.*$SOCK" "$TMP/strace.out" ||
+		{ sed 's/^/# strace: /' "$TMP/strace.out"; return 1; }
+}
+
 # scripts/run-demo.sh (what `make run` runs), stopped like Ctrl-C does: SIGINT
 # to its whole process group. Twice: the second run finds the store.
 test_make_run() {
@@ -194,7 +312,7 @@ test_make_run() {
 	done
 }
 
-echo "1..7"
+echo "1..11"
 t "teevard --help and --version" test_help
 t "usage errors exit 1 and touch nothing" test_usage_errors
 t "the teevar CLI through the socket; SIGTERM stops cleanly" test_cli_through_socket
@@ -202,4 +320,8 @@ t "refused uids get teevard's reason from the CLI; nothing changes" test_refusal
 t "start-up failures are clear (state in use, socket in use, no supplicant)" test_start_failures
 t "a stale socket of a killed teevard is replaced" test_stale_socket
 t "make run's script: CLI demo, serving until Ctrl-C, twice" test_make_run
+t "a missing parent, rpmb.img or huk is refused and named; --format starts over" test_missing_pieces
+t "loose permissions on the state directory and rpmb.img are logged" test_loose_permissions
+t "a full disk under rpmb.img: the failed write's cause is logged" test_full_disk_logged
+t "the socket path is never followed (planted, swapped, no chmod)" test_socket_symlinks
 exit "$FAILED"

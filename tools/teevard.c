@@ -36,6 +36,9 @@ static const char usage_text[] =
 	"                         $TEEVAR_STATE, else ./teevar-state)\n"
 	"  --socket PATH          socket (default: DIR/teevard.sock; as a system\n"
 	"                         service: /run/teevar/teevard.sock)\n"
+	"  --format               start over on purpose: give up the store and format\n"
+	"                         it; a missing rpmb.img or huk is then created anew\n"
+	"                         (never without this option)\n"
 	"RPMB route:\n"
 	"  --rpmb MODE            inproc: the emulated image DIR/rpmb.img in this process\n"
 	"                         (the model of Linux's in-kernel RPMB routing);\n"
@@ -68,7 +71,7 @@ static const char usage_text[] =
 enum {
 	O_STATE = 256, O_SOCKET, O_RPMB, O_SUPPLICANT, O_NO_SYNC, O_WLAT, O_RLAT, O_SIZE,
 	O_OWNER, O_GROUP, O_READ, O_WRITE, O_TIMEOUT, O_MAX_CLIENTS, O_HELP, O_VERSION,
-	O_PROVISION,
+	O_PROVISION, O_FORMAT,
 };
 
 static const struct option long_opts[] = {
@@ -77,6 +80,7 @@ static const struct option long_opts[] = {
 	{"rpmb", required_argument, NULL, O_RPMB},
 	{"supplicant", required_argument, NULL, O_SUPPLICANT},
 	{"provision-rpmb-key", no_argument, NULL, O_PROVISION},
+	{"format", no_argument, NULL, O_FORMAT},
 	{"no-sync", no_argument, NULL, O_NO_SYNC},
 	{"emu-write-latency-us", required_argument, NULL, O_WLAT},
 	{"emu-read-latency-us", required_argument, NULL, O_RLAT},
@@ -205,6 +209,7 @@ static int one_option(int c, const char *arg, struct tvd_config *cfg)
 	case O_RPMB: return set_route(arg, cfg);
 	case O_SUPPLICANT: cfg->supplicant = arg; return 0;
 	case O_PROVISION: cfg->provision_key = true; return 0;
+	case O_FORMAT: cfg->format = true; return 0;
 	case O_NO_SYNC: cfg->sync = false; return 0;
 	case O_OWNER: return set_owner(arg, cfg);
 	case O_GROUP: return set_group(arg, cfg);

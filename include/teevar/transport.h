@@ -16,7 +16,10 @@
  *   -EKEYREJECTED (RPMB programmed with another key, or an existing device
  *   without a key while the state directory has keyed one before), -EROFS
  *   (write counter expired), -ENOSPC (store full), -EUCLEAN (not a usable
- *   teevar store), -ERANGE (out of range).
+ *   teevar store: a damaged one, or a state directory that lacks a piece of
+ *   its store), -ERANGE (out of range). -EIO also covers a file-system failure
+ *   in the state directory; tv_last_error_detail() then names the path and
+ *   its errno.
  * The unix: and optee: opens have their own codes (below).
  * tv_transport_store_info (store_info.h) answers for inproc: and unix: only:
  * -ENOTSUP for optee: and for a tv_transport_inproc_wrap transport; over unix:
@@ -35,6 +38,28 @@
  * configuration.
  * Destroying the transport closes the secure core. */
 int tv_transport_inproc_open(const char *state_dir, struct tv_transport *out);
+
+/* Options of the in-process secure core (NULL: the defaults, as above). */
+struct tv_inproc_options {
+	/* Start over on purpose: give up the store and format it; a missing
+	 * rpmb.img or huk is then created anew (an image keyed with a lost huk is
+	 * replaced). Without it a missing piece of an existing store is refused
+	 * (-EUCLEAN, with tv_last_error_detail() saying what is missing). */
+	bool format;
+	/* Called (during the open) for a state directory or rpmb.img that group or
+	 * others may read or write; msg starts with "warning: ". May be NULL. */
+	void (*warn)(void *arg, const char *msg);
+	void *warn_arg;
+};
+int tv_transport_inproc_open_opts(const char *state_dir, const struct tv_inproc_options *opts,
+				  struct tv_transport *out);
+
+/* A sentence on what made this thread's last in-process open or call fail, with
+ * the path and cause where a file was involved ("creating DIR/rpmb.img: No space
+ * left on device", "DIR/huk is missing, but ..."), or "" when there is none. The
+ * codes above cannot carry that. Not set by the unix: and optee: transports
+ * (teevard logs its own). */
+const char *tv_last_error_detail(void);
 
 /* Wraps an existing StMM entry of the secure core (src/secure/stmm.h); the
  * transport does not own it. */

@@ -43,6 +43,7 @@ static uint32_t core_open(void *ctx, const uint8_t uuid[16], uint32_t *session, 
 static uint32_t core_invoke(void *ctx, uint32_t session, uint32_t cmd,
 			    struct tv_tee_param params[TV_TEE_NUM_PARAMS], uint32_t *origin)
 {
+	tv_err_clear_detail(); /* tv_last_error_detail() is about this call */
 	return tv_stmm_invoke(tv_secure_stmm(ctx), session, cmd, params, origin);
 }
 
@@ -85,13 +86,15 @@ static int errno_of(int tv_err)
 	case TV_ENOSPC: return -ENOSPC;
 	case TV_ENOENT: return -ENOENT;
 	case TV_ECORRUPT: return -EUCLEAN;
+	case TV_EDAMAGED: return -EUCLEAN; /* "structure needs cleaning": recover it */
 	case TV_EBUSY: return -EBUSY;
 	case TV_ERANGE: return -ERANGE;
 	default: return -EIO; /* TV_EIO, TV_EDEVICE */
 	}
 }
 
-int tv_transport_inproc_open(const char *state_dir, struct tv_transport *out)
+int tv_transport_inproc_open_opts(const char *state_dir, const struct tv_inproc_options *opts,
+				  struct tv_transport *out)
 {
 	if (!out)
 		return -EINVAL;
@@ -100,12 +103,28 @@ int tv_transport_inproc_open(const char *state_dir, struct tv_transport *out)
 		return -EINVAL;
 	struct tv_secure_config cfg;
 	tv_secure_config_default(&cfg);
+	if (opts) {
+		cfg.format = opts->format;
+		cfg.warn = opts->warn;
+		cfg.warn_arg = opts->warn_arg;
+	}
 	struct tv_secure *sec;
+	tv_err_clear_detail();
 	int rc = tv_secure_open(state_dir, &cfg, &sec);
 	if (rc != TV_OK)
 		return errno_of(rc);
 	init_inproc(out, &core_ops, sec);
 	return 0;
+}
+
+int tv_transport_inproc_open(const char *state_dir, struct tv_transport *out)
+{
+	return tv_transport_inproc_open_opts(state_dir, NULL, out);
+}
+
+const char *tv_last_error_detail(void)
+{
+	return tv_err_detail();
 }
 
 void tv_transport_inproc_wrap(struct tv_stmm *stmm, struct tv_transport *out)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -77,6 +78,7 @@ struct rpmb_emu {
 	uint8_t *blocks;
 	struct emu_meta meta;
 	int fd; /* image file, -1 when RAM-only */
+	char *path; /* the image's path, for error details; NULL when RAM-only */
 	bool sync;
 	uint32_t write_us;
 	uint32_t read_us;
@@ -200,6 +202,7 @@ void rpmb_emu_free(struct rpmb_emu *emu)
 		return;
 	if (emu->fd >= 0)
 		close(emu->fd); /* also releases the flock */
+	free(emu->path);
 	OPENSSL_cleanse(&emu->meta, sizeof(emu->meta));
 	free(emu->blocks);
 	free(emu);
@@ -230,6 +233,8 @@ static int pwrite_all(int fd, const uint8_t *buf, size_t len, off_t off)
 		ssize_t r = pwrite(fd, buf, len, off);
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r == 0)
+			errno = ENOSPC; /* a write that makes no progress */
 		if (r <= 0)
 			return TV_EIO;
 		buf += r;
@@ -335,10 +340,18 @@ static int image_load(int fd, struct rpmb_emu **out)
 	return TV_OK;
 }
 
+/* The image file failed (errno says why): tell what and where (tv_err.h). */
+static int image_error(const struct rpmb_emu *e, const char *what)
+{
+	tv_err_set_detail("%s %s: %s", what, e->path ? e->path : "the RPMB image",
+			  strerror(errno));
+	return TV_EIO;
+}
+
 static int sync_fd(const struct rpmb_emu *e)
 {
 	if (e->sync && fdatasync(e->fd) != 0)
-		return TV_EIO;
+		return image_error(e, "fdatasync of");
 	return TV_OK;
 }
 
@@ -346,8 +359,8 @@ static int write_header(const struct rpmb_emu *e, const struct emu_meta *m)
 {
 	uint8_t h[IMG_HDR_SIZE];
 	int rc = header_encode(e, m, h);
-	if (rc == TV_OK)
-		rc = pwrite_all(e->fd, h, IMG_HDR_SIZE, 0);
+	if (rc == TV_OK && pwrite_all(e->fd, h, IMG_HDR_SIZE, 0) != TV_OK)
+		rc = image_error(e, "writing the header of");
 	OPENSSL_cleanse(h, sizeof(h));
 	return rc == TV_OK ? sync_fd(e) : rc;
 }
@@ -362,7 +375,9 @@ static int persist(const struct rpmb_emu *e, const struct emu_meta *m, uint32_t 
 	int rc = TV_OK;
 	if (n > 0) {
 		rc = pwrite_all(e->fd, data, (size_t)n * RPMB_BLOCK_SIZE, block_offset(address));
-		if (rc == TV_OK)
+		if (rc != TV_OK)
+			rc = image_error(e, "writing blocks to");
+		else
 			rc = sync_fd(e);
 	}
 	if (rc == TV_OK && m)
@@ -370,10 +385,12 @@ static int persist(const struct rpmb_emu *e, const struct emu_meta *m, uint32_t 
 	return rc;
 }
 
-static int lock_image(int fd)
+static int lock_image(int fd, const char *path)
 {
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 		return TV_OK;
+	tv_err_set_detail("locking %s: %s", path,
+			  errno == EWOULDBLOCK ? "in use by another process" : strerror(errno));
 	return errno == EWOULDBLOCK ? TV_EBUSY : TV_EIO;
 }
 
@@ -394,21 +411,22 @@ static int sync_parent_dir(const char *path)
 	if (!dir)
 		return TV_ENOMEM;
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = fd >= 0 && fsync(fd) == 0 ? TV_OK : TV_EIO;
+	if (rc != TV_OK)
+		tv_err_set_detail("syncing the directory %s: %s", dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
 	free(dir);
-	if (fd < 0)
-		return TV_EIO;
-	int rc = fsync(fd) == 0 ? TV_OK : TV_EIO;
-	close(fd);
 	return rc;
 }
 
 static int image_init(struct rpmb_emu *e, const char *path)
 {
 	if (ftruncate(e->fd, block_offset(e->nblocks)) != 0)
-		return TV_EIO;
+		return image_error(e, "sizing the new image");
 	int rc = write_header(e, &e->meta);
 	if (rc == TV_OK && e->sync)
-		rc = fsync(e->fd) == 0 ? sync_parent_dir(path) : TV_EIO;
+		rc = fsync(e->fd) == 0 ? sync_parent_dir(path) : image_error(e, "fsync of");
 	return rc;
 }
 
@@ -421,15 +439,18 @@ int rpmb_emu_create(const char *path, const struct rpmb_emu_config *cfg, struct 
 	if (resolve_config(cfg, &c) != TV_OK)
 		return TV_EINVAL;
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (fd < 0) {
+		tv_err_set_detail("creating %s: %s", path, strerror(errno));
 		return open_errno(errno);
+	}
 	struct rpmb_emu *e = NULL;
-	int rc = lock_image(fd);
+	int rc = lock_image(fd, path);
 	if (rc == TV_OK)
 		rc = rpmb_emu_new_mem(&c, &e);
 	if (rc == TV_OK) {
 		e->fd = fd;
-		rc = image_init(e, path);
+		e->path = strdup(path);
+		rc = e->path ? image_init(e, path) : TV_ENOMEM;
 	}
 	if (rc != TV_OK) {
 		unlink(path); /* ours: O_EXCL created it */
@@ -449,17 +470,30 @@ int rpmb_emu_open(const char *path, const struct rpmb_emu_config *cfg, struct rp
 		return TV_EINVAL;
 	*out = NULL;
 	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		tv_err_set_detail("opening %s: %s", path, strerror(errno));
 		return open_errno(errno);
+	}
 	struct rpmb_emu *e = NULL;
-	int rc = lock_image(fd);
-	if (rc == TV_OK)
+	int rc = lock_image(fd, path);
+	if (rc == TV_OK) {
 		rc = image_load(fd, &e);
+		if (rc == TV_EIO)
+			tv_err_set_detail("reading %s: %s", path, strerror(errno));
+		else if (rc == TV_ECORRUPT)
+			tv_err_set_detail("%s is not a valid RPMB image (damaged header or "
+					  "wrong size)", path);
+	}
 	if (rc != TV_OK) {
 		close(fd);
 		return rc;
 	}
 	e->fd = fd;
+	e->path = strdup(path);
+	if (!e->path) {
+		rpmb_emu_free(e);
+		return TV_ENOMEM;
+	}
 	apply_runtime_config(e, cfg);
 	*out = e;
 	return TV_OK;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,55 +14,96 @@
 #include "tv_err.h"
 #include "tv_hmac.h"
 
-static int huk_read(int fd, uint8_t huk[TV_HUK_SIZE])
+static int huk_read(int fd, const char *path, uint8_t huk[TV_HUK_SIZE])
 {
 	struct stat st;
-	if (fstat(fd, &st) != 0)
+	if (fstat(fd, &st) != 0) {
+		tv_err_set_detail("reading the HUK %s: %s", path, strerror(errno));
 		return TV_EIO;
-	if (!S_ISREG(st.st_mode) || st.st_size != TV_HUK_SIZE)
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size != TV_HUK_SIZE) {
+		tv_err_set_detail("the HUK %s is not a regular file of %u bytes", path,
+				  TV_HUK_SIZE);
 		return TV_ECORRUPT;
-	if (st.st_mode & (S_IRWXG | S_IRWXO))
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		tv_err_set_detail("the HUK %s is mode %04o: group or others may use it (chmod "
+				  "600 it, if nobody else has read it)", path,
+				  (unsigned)(st.st_mode & 07777));
 		return TV_EINVAL; /* a secret others can read is no secret */
+	}
 	ssize_t n = pread(fd, huk, TV_HUK_SIZE, 0);
-	return n == TV_HUK_SIZE ? TV_OK : TV_EIO;
+	if (n == TV_HUK_SIZE)
+		return TV_OK;
+	tv_err_set_detail("reading the HUK %s: %s", path, n < 0 ? strerror(errno) : "short read");
+	return TV_EIO;
 }
 
 static int huk_create(const char *path, uint8_t huk[TV_HUK_SIZE])
 {
-	if (RAND_priv_bytes(huk, TV_HUK_SIZE) != 1)
+	if (RAND_priv_bytes(huk, TV_HUK_SIZE) != 1) {
+		tv_err_set_detail("no random bytes for a new HUK");
 		return TV_EIO;
+	}
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return errno == EEXIST ? TV_EBUSY : TV_EIO;
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return TV_EBUSY;
+		tv_err_set_detail("creating the HUK %s: %s", path, strerror(errno));
+		return TV_EIO;
+	}
 	int rc = TV_OK;
-	if (write(fd, huk, TV_HUK_SIZE) != TV_HUK_SIZE || fsync(fd) != 0)
+	ssize_t n = write(fd, huk, TV_HUK_SIZE);
+	if (n != TV_HUK_SIZE || fsync(fd) != 0) {
+		if (n >= 0 && n != TV_HUK_SIZE)
+			errno = ENOSPC; /* a short write: the file system is full */
+		tv_err_set_detail("writing the HUK %s: %s", path, strerror(errno));
 		rc = TV_EIO;
+	}
 	close(fd);
 	if (rc != TV_OK)
 		unlink(path);
 	return rc;
 }
 
-int tv_huk_load_or_create(const char *path, uint8_t huk[TV_HUK_SIZE])
+static int huk_open(const char *path, bool create, uint8_t huk[TV_HUK_SIZE])
 {
 	if (!path || !huk)
 		return TV_EINVAL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT && !create) {
+		tv_err_set_detail("the HUK %s is missing", path);
+		return TV_ENOENT;
+	}
 	if (fd < 0) {
-		if (errno != ENOENT)
+		if (errno != ENOENT) {
+			tv_err_set_detail("opening the HUK %s: %s", path, strerror(errno));
 			return TV_EIO;
+		}
 		int rc = huk_create(path, huk);
 		if (rc != TV_EBUSY)
 			return rc;
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW); /* lost a creation race */
-		if (fd < 0)
+		if (fd < 0) {
+			tv_err_set_detail("opening the HUK %s: %s", path, strerror(errno));
 			return TV_EIO;
+		}
 	}
-	int rc = huk_read(fd, huk);
+	int rc = huk_read(fd, path, huk);
 	close(fd);
 	if (rc != TV_OK)
 		OPENSSL_cleanse(huk, TV_HUK_SIZE);
 	return rc;
+}
+
+int tv_huk_load_or_create(const char *path, uint8_t huk[TV_HUK_SIZE])
+{
+	return huk_open(path, true, huk);
+}
+
+int tv_huk_load(const char *path, uint8_t huk[TV_HUK_SIZE])
+{
+	return huk_open(path, false, huk);
 }
 
 /* The CID without the fields an eMMC firmware update may change. */

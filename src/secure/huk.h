@@ -21,6 +21,9 @@
  * does not exist. An existing file of another size, or readable by group/others,
  * is refused with TV_ECORRUPT / TV_EINVAL. */
 int tv_huk_load_or_create(const char *path, uint8_t huk[TV_HUK_SIZE]);
+/* The same without creating: TV_ENOENT if the file does not exist. Every
+ * failure sets an error detail (tv_err.h) naming the file. */
+int tv_huk_load(const char *path, uint8_t huk[TV_HUK_SIZE]);
 
 int tv_rpmb_key_derive(const uint8_t huk[TV_HUK_SIZE], const uint8_t cid[16],
 		       uint8_t key[TV_KEY_SIZE]);

@@ -14,6 +14,7 @@
 
 #include "huk.h"
 #include "rpmb_auth.h"
+#include "state_dir.h"
 #include "tv_err.h"
 
 struct tv_secure {
@@ -38,38 +39,41 @@ void tv_secure_config_default(struct tv_secure_config *cfg)
 	cfg->allow_key_program = true;
 }
 
-static int path_in(char *out, size_t size, const char *dir, const char *name)
-{
-	int n = snprintf(out, size, "%s/%s", dir, name);
-	return n < 0 || (size_t)n >= size ? TV_EINVAL : TV_OK;
-}
-
 static int take_lock(struct tv_secure *sec, const char *dir)
 {
 	char path[4096];
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		tv_err_set_detail("creating the state directory %s: %s", dir, strerror(errno));
 		return TV_EIO;
-	int rc = path_in(path, sizeof(path), dir, "lock");
+	}
+	int rc = tv_state_path(path, sizeof(path), dir, TV_STATE_LOCK);
 	if (rc != TV_OK)
 		return rc;
 	sec->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (sec->lock_fd < 0)
+	if (sec->lock_fd < 0) {
+		tv_err_set_detail("opening %s: %s", path, strerror(errno));
 		return TV_EIO;
-	if (flock(sec->lock_fd, LOCK_EX | LOCK_NB) != 0)
-		return errno == EWOULDBLOCK ? TV_EBUSY : TV_EIO;
-	return TV_OK;
+	}
+	if (flock(sec->lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return TV_OK;
+	if (errno == EWOULDBLOCK) {
+		tv_err_set_detail("the state directory %s is in use by another process", dir);
+		return TV_EBUSY;
+	}
+	tv_err_set_detail("locking %s: %s", path, strerror(errno));
+	return TV_EIO;
 }
 
 static int open_device(struct tv_secure *sec, const char *dir, const struct tv_secure_config *cfg)
 {
 	char path[4096];
-	int rc = path_in(path, sizeof(path), dir, "rpmb.img");
+	int rc = tv_state_path(path, sizeof(path), dir, TV_STATE_IMAGE);
 	if (rc != TV_OK)
 		return rc;
 	struct rpmb_emu_config ec = cfg->emu;
 	ec.sync = cfg->sync;
 	rc = rpmb_emu_open(path, &ec, &sec->emu);
-	if (rc == TV_ENOENT) {
+	if (rc == TV_ENOENT) { /* tv_state_check allowed a new image */
 		rc = rpmb_emu_create(path, &ec, &sec->emu);
 		sec->new_image = rc == TV_OK;
 	}
@@ -78,44 +82,18 @@ static int open_device(struct tv_secure *sec, const char *dir, const struct tv_s
 	return rc;
 }
 
-/* Has this state directory keyed a device before? */
-static bool provisioned(const char *dir)
-{
-	char path[4096];
-	struct stat st;
-	return path_in(path, sizeof(path), dir, "rpmb-provisioned") == TV_OK &&
-	       lstat(path, &st) == 0;
-}
-
-static int mark_provisioned(const char *dir, const uint8_t cid[16])
-{
-	char path[4096], hex[34];
-	int rc = path_in(path, sizeof(path), dir, "rpmb-provisioned");
-	if (rc != TV_OK)
-		return rc;
-	for (int i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", cid[i]);
-	hex[32] = '\n';
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return TV_EIO;
-	bool ok = write(fd, hex, 33) == 33 && fsync(fd) == 0;
-	close(fd);
-	return ok ? TV_OK : TV_EIO;
-}
-
 static int open_rpmb(struct tv_secure *sec, const char *dir, const struct tv_secure_config *cfg,
 		     const uint8_t huk[TV_HUK_SIZE])
 {
 	/* An image this open just created is a new device on a trusted route. */
-	bool was_provisioned = provisioned(dir) && !sec->new_image;
+	bool was_provisioned = tv_state_provisioned(dir) && !sec->new_image;
 	struct tv_rpmb_config rcfg = {.allow_key_program = cfg->allow_key_program &&
 							    !was_provisioned};
 	int rc = tv_rpmb_open(&sec->rpmb, sec->dev, huk, &rcfg);
 	sec->rpmb_open = rc == TV_OK;
 	sec->dev.ops = NULL; /* tv_rpmb_open owns (or has closed) the route */
 	if (rc == TV_OK && !was_provisioned)
-		rc = mark_provisioned(dir, sec->rpmb.info.cid);
+		rc = tv_state_mark_provisioned(dir, sec->rpmb.info.cid);
 	return rc;
 }
 
@@ -123,15 +101,18 @@ static int open_store(struct tv_secure *sec, const char *dir, const struct tv_se
 {
 	char path[4096];
 	uint8_t huk[TV_HUK_SIZE], key[TV_KEY_SIZE];
-	int rc = path_in(path, sizeof(path), dir, "huk");
+	/* tv_state_check has refused a missing HUK where a store exists. */
+	int rc = tv_state_path(path, sizeof(path), dir, TV_STATE_HUK);
 	if (rc == TV_OK)
 		rc = tv_huk_load_or_create(path, huk);
 	if (rc == TV_OK)
 		rc = open_rpmb(sec, dir, cfg, huk);
 	if (rc == TV_OK)
 		rc = tv_store_key_derive(huk, sec->rpmb.info.cid, key);
+	struct tv_store_config store = cfg->store;
+	store.force_format = store.force_format || cfg->format;
 	if (rc == TV_OK)
-		rc = tv_store_open(&sec->rpmb, key, &cfg->store, &sec->store);
+		rc = tv_store_open(&sec->rpmb, key, &store, &sec->store);
 	OPENSSL_cleanse(huk, sizeof(huk));
 	OPENSSL_cleanse(key, sizeof(key));
 	return rc;
@@ -155,6 +136,10 @@ static int secure_open(const char *state_dir, const struct tv_secure_config *cfg
 	if (dev)
 		sec->dev = *dev;
 	int rc = take_lock(sec, state_dir);
+	if (rc == TV_OK)
+		rc = tv_state_check(state_dir, !dev, cfg->format);
+	if (rc == TV_OK)
+		tv_state_warn_perms(state_dir, !dev, cfg->warn, cfg->warn_arg);
 	if (rc == TV_OK && !dev)
 		rc = open_device(sec, state_dir, cfg);
 	if (rc == TV_OK)

@@ -7,6 +7,8 @@
  *
  *   <state>/huk       32-byte HUK, mode 0600
  *   <state>/rpmb.img  emulated eMMC RPMB (docs/rpmb-image.md), created if missing
+ *                     in a new state directory (state_dir.h: a missing image or
+ *                     HUK of an existing store is refused unless `format`)
  *   <state>/lock      flock()ed while open
  *   <state>/rpmb-provisioned  the CID of the device this HUK has keyed: once it
  *                     exists, a device that answers "no key" is refused instead of
@@ -34,6 +36,16 @@ struct tv_secure_config {
 	 * allow it only over a trusted route. Default: true (tv_secure_open's
 	 * in-process emulator); teevard clears it for a supplicant route unless told. */
 	bool allow_key_program;
+	/* Start over on purpose: give up the store. The emulated image is
+	 * replaced by a new one (keyed, formatted; a missing HUK is created);
+	 * through a route the store on the device is formatted whatever block 0
+	 * holds (store.force_format). Without it, nothing of an existing store is
+	 * ever recreated: a missing piece is TV_ECORRUPT with an error detail. */
+	bool format;
+	/* Told about a state directory or image that group or others may read or
+	 * write (nothing is refused for it); NULL: not told. */
+	void (*warn)(void *arg, const char *msg);
+	void *warn_arg;
 };
 void tv_secure_config_default(struct tv_secure_config *cfg);
 

@@ -24,6 +24,7 @@ struct tvd_config {
 	enum tvd_route route;
 	const char *supplicant;       /* supplicant socket, or NULL */
 	bool provision_key;           /* may program the RPMB key through the supplicant */
+	bool format;                  /* start over: give up the old store (--format) */
 	bool sync;                    /* fdatasync the emulated image on every write */
 	uint32_t write_latency_us;    /* emulator latency model */
 	uint32_t read_latency_us;

@@ -141,8 +141,14 @@ static void call_core(struct tvd_service *s, const struct tvd_invoke_req *r,
 	struct tvd_invoke_resp a = {.st = comms(TEE_ERROR_OUT_OF_MEMORY)};
 	uint8_t *scratch = to_tee_params(r, p);
 	if (scratch) {
+		tv_err_clear_detail();
 		a.st.result = tv_stmm_invoke(tv_secure_stmm(s->sec), r->session, r->cmd, p,
 					     &a.st.origin);
+		/* The client gets an EFI status only: the cause (a full disk under
+		 * the image, a damaged store) goes to the log. */
+		if (*tv_err_detail())
+			tvd_log("uid %u pid %d: %s", (unsigned)c->peer.uid, (int)c->peer.pid,
+				tv_err_detail());
 		if (a.st.origin == TEE_ORIGIN_COMMS)
 			a.st.origin = TEE_ORIGIN_TEE; /* COMMS is teevard's own voice */
 		if (!from_tee_params(r, p, a.st.result == TEE_SUCCESS, a.params))

@@ -56,6 +56,19 @@ static int clear_stale(const struct sockaddr_un *sa)
 	return unlink(sa->sun_path);
 }
 
+/* bind() with the socket file created 0666 through the umask: a chmod() by name
+ * after bind() would follow a symlink swapped in at the path. teevard is still
+ * single-threaded here, so the process-wide umask change is safe. */
+static int bind_0666(int fd, const struct sockaddr_un *sa)
+{
+	mode_t old = umask(0111); /* bind() creates the file 0777 & ~umask */
+	int rc = bind(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	int err = errno;
+	umask(old);
+	errno = err;
+	return rc;
+}
+
 int tvd_listen(const char *path, int backlog, struct tvd_listener *l)
 {
 	struct sockaddr_un sa;
@@ -67,8 +80,8 @@ int tvd_listen(const char *path, int backlog, struct tvd_listener *l)
 	if (clear_stale(&sa) != 0)
 		return -1;
 	l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (l->fd < 0 || bind(l->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    chmod(path, 0666) != 0 || listen(l->fd, backlog) != 0 || stat(path, &st) != 0) {
+	if (l->fd < 0 || bind_0666(l->fd, &sa) != 0 || listen(l->fd, backlog) != 0 ||
+	    lstat(path, &st) != 0) {
 		tvd_log("cannot listen on %s: %s", path, strerror(errno));
 		if (l->fd >= 0)
 			close(l->fd);
@@ -88,6 +101,10 @@ void tvd_unlisten(struct tvd_listener *l)
 		return;
 	close(l->fd);
 	l->fd = -1;
-	if (stat(l->path, &st) == 0 && st.st_dev == l->dev && st.st_ino == l->ino)
+	/* lstat: a symlink (or anything else) put in the socket's place is not ours. */
+	if (lstat(l->path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == l->dev &&
+	    st.st_ino == l->ino)
 		unlink(l->path);
+	else
+		tvd_log("%s is no longer the socket teevard bound: left in place", l->path);
 }

@@ -7,9 +7,17 @@
 #include "log.h"
 #include "tv_err.h"
 
+static void log_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	tvd_log("%s", msg);
+}
+
 static void secure_config(const struct tvd_config *cfg, struct tv_secure_config *sc)
 {
 	tv_secure_config_default(sc);
+	sc->format = cfg->format;
+	sc->warn = log_warning;
 	sc->sync = cfg->sync;
 	sc->emu.write_latency_us = cfg->write_latency_us;
 	sc->emu.read_latency_us = cfg->read_latency_us;
@@ -26,17 +34,26 @@ static bool image_exists(const char *state_dir)
 	return n > 0 && (size_t)n < sizeof(path) && stat(path, &st) == 0;
 }
 
+/* What failed, where: the error detail the secure core left (a path and its
+ * errno, what is missing), else the code's own text. */
+static const char *reason(int rc)
+{
+	const char *d = tv_err_detail();
+	return *d ? d : tv_strerror(rc);
+}
+
 static int open_inproc(const struct tvd_config *cfg, struct tv_secure **out)
 {
 	struct tv_secure_config sc;
 	secure_config(cfg, &sc);
+	tv_err_clear_detail();
 	int rc = tv_secure_open(cfg->state_dir, &sc, out);
 	if (rc == TV_EBUSY)
 		tvd_log("cannot open the secure core: the state directory %s is in use by another "
 			"teevard or teevar", cfg->state_dir);
 	else if (rc != TV_OK)
-		tvd_log("cannot open the secure core on %s/rpmb.img: %s", cfg->state_dir,
-			tv_strerror(rc));
+		tvd_log("cannot open the secure core on %s (rpmb.img in process): %s",
+			cfg->state_dir, reason(rc));
 	return rc;
 }
 
@@ -49,6 +66,7 @@ static int open_supplicant(const struct tvd_config *cfg, struct tv_secure **out)
 	struct tv_secure_config sc;
 	secure_config(cfg, &sc);
 	sc.allow_key_program = cfg->provision_key; /* the route could fake "no key" */
+	tv_err_clear_detail();
 	rc = tv_secure_open_dev(cfg->state_dir, &sc, dev, out);
 	if (rc == TV_EBUSY)
 		tvd_log("cannot open the secure core: the state directory %s is in use by another "
@@ -59,7 +77,7 @@ static int open_supplicant(const struct tvd_config *cfg, struct tv_secure **out)
 			tv_strerror(rc));
 	else if (rc != TV_OK)
 		tvd_log("cannot open the secure core through the supplicant at %s: %s",
-			cfg->supplicant, tv_strerror(rc));
+			cfg->supplicant, reason(rc));
 	return rc;
 }
 

@@ -32,6 +32,7 @@ static const struct opt_def opt_defs[] = {
 	{"read-only", OPT_READ_ONLY, false},
 	{"min", OPT_MIN, true},
 	{"max", OPT_MAX, true},
+	{"format", OPT_FORMAT, false},
 };
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 

@@ -30,12 +30,12 @@ enum {
 enum opt_id {
 	OPT_HELP, OPT_VERSION, OPT_STATE, OPT_TEE, OPT_RUNTIME, OPT_JSON, OPT_RAW,
 	OPT_NAME, OPT_GUID, OPT_ATTRS, OPT_APPEND, OPT_FILE, OPT_STDIN, OPT_HEX,
-	OPT_STRING, OPT_STRING16, OPT_EMPTY, OPT_READ_ONLY, OPT_MIN, OPT_MAX,
+	OPT_STRING, OPT_STRING16, OPT_EMPTY, OPT_READ_ONLY, OPT_MIN, OPT_MAX, OPT_FORMAT,
 	OPT_COUNT
 };
 #define OPT_BIT(id) (1u << (id))
 #define OPTS_GLOBAL (OPT_BIT(OPT_HELP) | OPT_BIT(OPT_VERSION) | OPT_BIT(OPT_STATE) | \
-		     OPT_BIT(OPT_TEE) | OPT_BIT(OPT_RUNTIME))
+		     OPT_BIT(OPT_TEE) | OPT_BIT(OPT_RUNTIME) | OPT_BIT(OPT_FORMAT))
 #define OPTS_VAR (OPT_BIT(OPT_NAME) | OPT_BIT(OPT_GUID))
 #define OPTS_DATA (OPT_BIT(OPT_FILE) | OPT_BIT(OPT_STDIN) | OPT_BIT(OPT_HEX) | \
 		   OPT_BIT(OPT_STRING) | OPT_BIT(OPT_STRING16) | OPT_BIT(OPT_EMPTY))
@@ -117,6 +117,7 @@ struct session {
 	struct tv_transport transport;  /* a copy of what the client owns, for store info */
 	char *spec;
 	bool runtime;
+	bool inproc;                    /* the secure core runs in this process */
 };
 
 /* Opens the transport and client (and applies --runtime). Returns 0 or an exit

@@ -100,9 +100,15 @@ static void print_global_help(void)
 	       "                so the command sees what an OS sees. The in-process secure\n"
 	       "                core starts afresh with every command, in the boot-services\n"
 	       "                phase (a reset): without --runtime, commands run as firmware.\n"
+	       "  --format      start over on purpose (in-process secure core only): give\n"
+	       "                up the store in the state directory and format it; a\n"
+	       "                missing rpmb.img or huk is then created anew. Without it a\n"
+	       "                missing piece of an existing store is refused (exit 4).\n"
 	       "  --help, -h    help;  --version  the version\n\n"
 	       "The in-process secure core locks its state directory: a second teevar on\n"
-	       "the same directory fails with \"state directory in use\".\n\n"
+	       "the same directory fails with \"state directory in use\". A state directory\n"
+	       "or rpmb.img that group or others may read or write gets a warning on stderr\n"
+	       "(rpmb.img holds the emulated device's key in clear).\n\n"
 	       "GUID aliases (for --guid):\n");
 	print_guid_aliases(stdout);
 	printf("\nexit codes:\n"

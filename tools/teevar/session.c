@@ -70,13 +70,43 @@ static const char *unix_hint(int err)
 	}
 }
 
+static bool is_inproc(const char *spec)
+{
+	return strncmp(spec, "inproc:", 7) == 0;
+}
+
+/* What the in-process secure core said about its last failure, or NULL. */
+static const char *inproc_detail(const char *spec)
+{
+	const char *d = is_inproc(spec) ? tv_last_error_detail() : "";
+	return *d ? d : NULL;
+}
+
 static int transport_error(const char *spec, int err)
 {
 	const char *hint = strncmp(spec, "unix:", 5) == 0    ? unix_hint(err)
 			   : strncmp(spec, "optee:", 6) == 0 ? tv_transport_optee_strerror(err)
 							     : open_hint(err);
+	/* The path and its errno (or what is missing) say more than "I/O error". */
+	const char *detail = inproc_detail(spec);
+	if (detail && err != -EBUSY)
+		hint = detail;
 	fprintf(stderr, "teevar: cannot open the secure core at '%s': %s\n", spec, hint);
 	return EXIT_TRANSPORT;
+}
+
+static void print_warning(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "teevar: %s\n", msg);
+}
+
+static int open_transport(const struct opts *o, const char *spec, struct tv_transport *t)
+{
+	if (!is_inproc(spec))
+		return tv_transport_open(spec, t);
+	struct tv_inproc_options io = {.format = opt_has(o, OPT_FORMAT), .warn = print_warning};
+	return tv_transport_inproc_open_opts(spec + 7, &io, t);
 }
 
 /* teevard's own refusal (TEE_ERROR_ACCESS_DENIED from origin COMMS), with its
@@ -128,10 +158,16 @@ int session_open(const struct opts *o, struct session *s)
 {
 	memset(s, 0, sizeof(*s));
 	int rc = make_spec(o, &s->spec);
-	if (rc != 0)
+	if (rc == 0 && opt_has(o, OPT_FORMAT) && !is_inproc(s->spec))
+		rc = usage_error("--format applies to the in-process secure core (--state DIR or "
+				 "--tee inproc:DIR); teevard takes its own --format");
+	if (rc != 0) {
+		session_close(s);
 		return rc;
+	}
+	s->inproc = is_inproc(s->spec);
 	struct tv_transport t;
-	int err = tv_transport_open(s->spec, &t);
+	int err = open_transport(o, s->spec, &t);
 	if (err != 0) {
 		rc = transport_error(s->spec, err);
 		session_close(s);
@@ -227,7 +263,9 @@ int report_status(const struct session *s, enum op op, const char *what, const c
 			tv_tee_result_name(res), origin);
 		return EXIT_TRANSPORT;
 	}
-	fprintf(stderr, "teevar: %s%s%s: %s: %s\n", what, sep, label, tv_status_name(st),
-		status_hint(op, st, s->runtime));
+	/* The secure core in this process may know the cause (a full disk...). */
+	const char *detail = s->inproc && st != EFI_NOT_FOUND ? inproc_detail(s->spec) : NULL;
+	fprintf(stderr, "teevar: %s%s%s: %s: %s%s%s\n", what, sep, label, tv_status_name(st),
+		status_hint(op, st, s->runtime), detail ? ": " : "", detail ? detail : "");
 	return st == EFI_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_EFI;
 }
