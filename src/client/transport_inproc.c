@@ -87,6 +87,7 @@ static int errno_of(int tv_err)
 	case TV_ECORRUPT: return -EUCLEAN;
 	case TV_EBUSY: return -EBUSY;
 	case TV_ERANGE: return -ERANGE;
+	case TV_EDAMAGED: return -EUCLEAN;
 	default: return -EIO; /* TV_EIO, TV_EDEVICE */
 	}
 }
@@ -125,4 +126,26 @@ int tv_transport_store_info(const struct tv_transport *t, struct tv_store_info *
 		return -ENOTSUP;
 	tv_secure_store_info(t->ctx, out);
 	return 0;
+}
+
+int tv_transport_store_check(const struct tv_transport *t, struct tv_store_check_report *out)
+{
+	if (!t || !out)
+		return -EINVAL;
+	if (tv_transport_is_unix(t))
+		return tv_transport_unix_store_check(t, out);
+	if (t->ops != &core_ops)
+		return -ENOTSUP;
+	return errno_of(tv_secure_store_check(t->ctx, out));
+}
+
+int tv_transport_store_recover(const struct tv_transport *t, struct tv_store_recovery *out)
+{
+	if (!t || !out)
+		return -EINVAL;
+	if (tv_transport_is_unix(t))
+		return tv_transport_unix_store_recover(t, out);
+	if (t->ops != &core_ops)
+		return -ENOTSUP;
+	return errno_of(tv_secure_store_recover(t->ctx, out));
 }
