@@ -140,6 +140,7 @@ test_damage_through_socket() {
 	done
 	python3 "$HERE/flip_bit.py" "$st/rpmb.img" "$DAMAGE" >/dev/null || return 1
 	STATE=$st start --read-access all || return 1
+	log_has "the variable store is damaged (" && log_has "writes are refused until" || return 1
 	v info --json && rc_is 0 || return 1
 	blk=$(json_store first_damage_block) && fmt=$(json_store format_version) || return 1
 	v info && rc_is 0 && out_has "health:             DAMAGED" && out_has "read-only:          yes" &&
