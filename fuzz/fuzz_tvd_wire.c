@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tvd_frame f = {0};
 	int rc;
 
-	switch (sel % 9) {
+	switch (sel % 11) {
 	case 0: {
 		if (len < TVD_HDR_SIZE)
 			break;
@@ -83,12 +83,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	}
-	case 4:
-		if (tvd_dec_info_req(body, len) == TV_OK) {
-			rc = tvd_enc_info_req(&f);
+	case 4: {
+		struct tvd_info_req r;
+		if (tvd_dec_info_req(body, len, &r) == TV_OK) {
+			rc = tvd_enc_info_req(&r, &f);
 			check_same(rc, &f, TVD_OP_STORE_INFO, body, len);
 		}
 		break;
+	}
 	case 5: {
 		struct tvd_status st;
 		if (tvd_dec_status(body, len, &st) == TV_OK) {
@@ -119,6 +121,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (tvd_dec_info_resp(body, len, &r) == TV_OK) {
 			rc = tvd_enc_info_resp(&r, &f);
 			check_same(rc, &f, TVD_RESPONSE | TVD_OP_STORE_INFO, body, len);
+		}
+		break;
+	}
+	case 9: {
+		struct tvd_check_resp r;
+		if (tvd_dec_check_resp(body, len, &r) == TV_OK) {
+			rc = tvd_enc_check_resp(&r, &f);
+			check_same(rc, &f, TVD_RESPONSE | TVD_OP_STORE_CHECK, body, len);
+		}
+		break;
+	}
+	case 10: {
+		struct tvd_recover_resp r;
+		if (tvd_dec_recover_resp(body, len, &r) == TV_OK) {
+			rc = tvd_enc_recover_resp(&r, &f);
+			check_same(rc, &f, TVD_RESPONSE | TVD_OP_STORE_RECOVER, body, len);
 		}
 		break;
 	}

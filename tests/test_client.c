@@ -827,11 +827,21 @@ static void test_transport_specs(void **state)
 	tv_transport_destroy(NULL);
 
 	struct tv_store_info info;
+	struct tv_store_check_report report;
+	struct tv_store_recovery rec;
 	t = fake_transport(false, false);
 	assert_int_equal(tv_transport_store_info(&t, &info), -ENOTSUP);
+	assert_int_equal(tv_transport_store_check(&t, &report), -ENOTSUP);
+	assert_int_equal(tv_transport_store_recover(&t, &rec), -ENOTSUP);
 	tv_transport_inproc_wrap(NULL, &t);
 	assert_int_equal(tv_transport_store_info(&t, &info), -ENOTSUP);
+	assert_int_equal(tv_transport_store_check(&t, &report), -ENOTSUP);
+	assert_int_equal(tv_transport_store_recover(&t, &rec), -ENOTSUP);
 	assert_int_equal(tv_transport_store_info(NULL, &info), -EINVAL);
+	assert_int_equal(tv_transport_store_check(NULL, &report), -EINVAL);
+	assert_int_equal(tv_transport_store_check(&t, NULL), -EINVAL);
+	assert_int_equal(tv_transport_store_recover(NULL, &rec), -EINVAL);
+	assert_int_equal(tv_transport_store_recover(&t, NULL), -EINVAL);
 }
 
 /* ---- end to end through the in-process secure core --------------------- */
@@ -950,6 +960,21 @@ static void test_inproc_end_to_end(void **state)
 	assert_true(info.capacity > 0 && info.used > 0 && info.remaining < info.capacity);
 	assert_true(info.rpmb_blocks > 0 && info.blocks_per_write > 0);
 	assert_int_equal(info.phase, 0);
+	assert_true(info.format_version >= 1);
+	assert_false(info.damaged);
+	assert_false(info.read_only);
+	assert_int_equal(info.damage_count, 0);
+	/* a healthy store verifies, and there is nothing to recover */
+	struct tv_store_check_report report;
+	assert_int_equal(tv_transport_store_check(&t, &report), 0);
+	assert_int_equal(report.format_version, info.format_version);
+	assert_false(report.damaged);
+	assert_true(report.matches_ram);
+	assert_int_equal(report.live_vars, 1);
+	assert_true(report.records >= 1 && report.blocks_read > 0);
+	assert_string_equal(report.detail, "");
+	struct tv_store_recovery rec;
+	assert_int_equal(tv_transport_store_recover(&t, &rec), -ENOENT);
 	uint8_t buf[16];
 	size_t size = sizeof(buf);
 	assert_int_equal(get_bytes(c, name_one, buf, &size, NULL), EFI_SUCCESS);

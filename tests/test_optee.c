@@ -24,6 +24,8 @@
 #include <teevar/transport.h>
 #include <teevar/util.h>
 
+#include <teevar/store_info.h>
+
 #include "fake_tee.h"
 #include "secure_core.h"
 #include "tv_test_util.h"
@@ -115,6 +117,13 @@ static void test_open(void **state)
 	assert_string_equal(t.name, "optee");
 	assert_true(t.foreign_stmm);
 	assert_false(t.ffa_codes);
+	/* a board's StMM keeps its store to itself: teevar's own store requests */
+	struct tv_store_info info;
+	struct tv_store_check_report report;
+	struct tv_store_recovery rec;
+	assert_int_equal(tv_transport_store_info(&t, &info), -ENOTSUP);
+	assert_int_equal(tv_transport_store_check(&t, &report), -ENOTSUP);
+	assert_int_equal(tv_transport_store_recover(&t, &rec), -ENOTSUP);
 	assert_int_equal(fake_tee_held(f), 3); /* device, shared memory, its mapping */
 	assert_int_equal(fake_tee_fds(f), 1);  /* the shared memory's fd is closed once mapped */
 	tv_transport_destroy(&t);

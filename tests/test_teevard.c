@@ -230,7 +230,38 @@ static void test_store_info(void **state)
 	assert_int_equal(tv_transport_store_info(&copy, &b), 0);
 	assert_int_equal(b.write_counter, a.write_counter + 1);
 	assert_int_equal(b.var_count, a.var_count + 1);
+	assert_true(b.format_version >= 1);
+	assert_false(b.damaged);
+	assert_false(b.read_only);
+	/* the whole store verifies and holds what is served */
+	struct tv_store_check_report r;
+	assert_int_equal(tv_transport_store_check(&copy, &r), 0);
+	assert_int_equal(r.format_version, b.format_version);
+	assert_int_equal(r.live_vars, b.var_count);
+	assert_true(r.records >= b.var_count && r.blocks_read > 0);
+	assert_false(r.damaged);
+	assert_true(r.matches_ram);
+	struct tv_store_recovery rec;
+	assert_int_equal(tv_transport_store_recover(&copy, &rec), -ENOENT);
 	tv_client_close(c);
+
+	/* an older client's STORE_INFO (empty body) gets the layout it knows */
+	int fd = tvd_connect_raw(&f->d);
+	struct tvd_frame fr;
+	struct tvd_info_req q = {.layout = TVD_INFO_BASIC};
+	assert_int_equal(tvd_enc_info_req(&q, &fr), TV_OK);
+	assert_int_equal(send_frame(fd, &fr), 0);
+	struct tvd_hdr h;
+	uint8_t *body;
+	assert_int_equal(read_frame(fd, &h, &body), 0);
+	assert_int_equal(h.op, TVD_RESPONSE | TVD_OP_STORE_INFO);
+	assert_int_equal(h.length, 8 + 60);
+	struct tvd_info_resp old;
+	assert_int_equal(tvd_dec_info_resp(body, h.length, &old), TV_OK);
+	assert_int_equal(old.layout, TVD_INFO_BASIC);
+	assert_int_equal(old.info.var_count, b.var_count);
+	free(body);
+	close(fd);
 	finish(f);
 }
 
@@ -284,6 +315,14 @@ static void test_unknown_op_and_bad_bodies(void **state)
 	tvd_hdr_encode(h, TVD_OP_STORE_INFO, 1);
 	assert_int_equal(tv_test_send_all(fd, h, TVD_HDR_SIZE + 1), 0);
 	assert_int_equal(read_status(fd, TVD_OP_STORE_INFO, &st), TEE_ERROR_BAD_PARAMETERS);
+	tvd_hdr_encode(h, TVD_OP_STORE_CHECK, 1);
+	assert_int_equal(tv_test_send_all(fd, h, TVD_HDR_SIZE + 1), 0);
+	assert_int_equal(read_status(fd, TVD_OP_STORE_CHECK, &st), TEE_ERROR_BAD_PARAMETERS);
+	assert_int_equal(st.origin, TEE_ORIGIN_COMMS);
+	tvd_hdr_encode(h, TVD_OP_STORE_RECOVER, 1);
+	assert_int_equal(tv_test_send_all(fd, h, TVD_HDR_SIZE + 1), 0);
+	assert_int_equal(read_status(fd, TVD_OP_STORE_RECOVER, &st), TEE_ERROR_BAD_PARAMETERS);
+	assert_int_equal(st.origin, TEE_ORIGIN_COMMS);
 	/* the connection still works */
 	uint32_t s = 0, origin = 0;
 	assert_int_equal(raw_open(fd, &s, &origin), TEE_SUCCESS);

@@ -140,6 +140,36 @@ static bool refused(struct tv_client *c, bool write, const char *allowed)
 	       d.uid == geteuid() && d.write == write && strcmp(d.allowed, allowed) == 0;
 }
 
+/* The last refusal told by teevard, without a client call behind it. */
+static bool denial_is(bool write, const char *allowed)
+{
+	struct tv_access_denial d;
+	return tv_transport_last_denial(&d) == 0 && d.uid == geteuid() && d.write == write &&
+	       strcmp(d.allowed, allowed) == 0;
+}
+
+/* teevar's own store requests: a check needs read access, a recovery write. */
+static bool store_ops_refused(const struct fix *f, bool check_allowed)
+{
+	struct tv_transport t;
+	if (tv_transport_unix_open(f->d.sock, &t) != 0)
+		return false;
+	struct tv_store_check_report report;
+	struct tv_store_recovery rec;
+	bool ok = true;
+	if (check_allowed) {
+		ok = tv_transport_store_check(&t, &report) == 0 && !report.damaged &&
+		     report.matches_ram;
+	} else {
+		ok = tv_transport_store_check(&t, &report) == -EACCES && denial_is(false, "owner");
+	}
+	ok = ok && tv_transport_store_recover(&t, &rec) == -EACCES && denial_is(true, "owner");
+	/* a refusal is an answer: the connection goes on */
+	ok = ok && tv_transport_store_recover(&t, &rec) == -EACCES;
+	tv_transport_destroy(&t);
+	return ok;
+}
+
 static void root_set(struct fix *f, const char *name, const char *value)
 {
 	struct tv_client *c = tvd_client(&f->d);
@@ -165,6 +195,7 @@ static int child_no_session(const struct fix *f)
 	struct tv_client *c;
 	CHECK(tv_client_open(t, &c) == EFI_DEVICE_ERROR);
 	CHECK(refused(NULL, false, "owner"));
+	CHECK(store_ops_refused(f, false));
 	/* an idle connection without access is dropped after the I/O timeout */
 	int fd = tvd_connect_raw(&f->d);
 	char b;
@@ -183,6 +214,17 @@ static void test_default_refuses_others(void **state)
 	root_expect(f, "Var", "old");
 	assert_true(tvd_log_contains(&f->d, "refused a session for uid 65534"));
 	assert_true(tvd_log_contains(&f->d, "no access, idle past the I/O timeout"));
+	/* the owner (root here) may do both: nothing to recover on a healthy store */
+	struct tv_transport t;
+	assert_int_equal(tv_transport_unix_open(f->d.sock, &t), 0);
+	struct tv_store_check_report report;
+	struct tv_store_recovery rec;
+	assert_int_equal(tv_transport_store_check(&t, &report), 0);
+	assert_false(report.damaged);
+	assert_true(report.matches_ram);
+	assert_int_equal(report.live_vars, 1);
+	assert_int_equal(tv_transport_store_recover(&t, &rec), -ENOENT);
+	tv_transport_destroy(&t);
 	finish(f);
 }
 
@@ -200,6 +242,7 @@ static int child_reader(const struct fix *f)
 	CHECK(tv_query_variable_info(c, NV_BS_RT, &m, &r, &s) == EFI_SUCCESS);
 	struct tv_store_info info;
 	CHECK(tv_transport_store_info(&copy, &info) == 0);
+	CHECK(store_ops_refused(f, true));
 	CHECK(set_str(c, "Var", "new") == EFI_DEVICE_ERROR);
 	CHECK(refused(c, true, "owner"));
 	CHECK(set_str(c, "Var", "") == EFI_DEVICE_ERROR); /* delete */

@@ -429,6 +429,73 @@ static void test_bad_store_info(void **state)
 	assert_broken(f);
 }
 
+/* A valid layout-1 answer to the layout-2 request the library sends. */
+static bool r_basic_info(int fd, const struct tvd_hdr *h, const uint8_t *body)
+{
+	(void)body;
+	if (h->op == TVD_OP_STORE_INFO)
+		send_hex(fd, "54564450 0100 0480 44000000 00000000 03000000"
+			     "0010000000000000 1000000000000000 f00f000000000000"
+			     "01000000 40000000 00000100 3f000000 05000000 00000000"
+			     "00400000 02000000 02000000");
+	return h->op == TVD_OP_STORE_INFO || open_ok(fd, h);
+}
+
+static void test_store_info_wrong_layout(void **state)
+{
+	struct fake *f = *state;
+	begin(f, r_basic_info);
+	struct tv_store_info info;
+	memset(&info, 0x5a, sizeof(info));
+	assert_int_equal(tv_transport_store_info(&f->t, &info), -EIO);
+	assert_int_equal(info.capacity, 0x5a5a5a5a5a5a5a5aull);
+	assert_broken(f);
+	struct tv_store_check_report r;
+	assert_int_equal(tv_transport_store_check(&f->t, &r), -ECONNRESET);
+}
+
+/* STORE_CHECK: a detail with an escape sequence for the user's terminal. */
+static bool r_bad_check(int fd, const struct tvd_hdr *h, const uint8_t *body)
+{
+	(void)body;
+	if (h->op == TVD_OP_STORE_CHECK)
+		send_hex(fd, "54564450 0100 0580 0f000000 010010f0 03000000 03000000 1b5b32");
+	return h->op == TVD_OP_STORE_CHECK || open_ok(fd, h);
+}
+
+static void test_bad_store_check(void **state)
+{
+	struct fake *f = *state;
+	begin(f, r_bad_check);
+	struct tv_store_check_report r;
+	assert_int_equal(tv_transport_store_check(&f->t, &r), -EIO);
+	assert_broken(f);
+}
+
+/* STORE_CHECK and STORE_RECOVER answers a library takes: the store's results. */
+static bool r_store_results(int fd, const struct tvd_hdr *h, const uint8_t *body)
+{
+	(void)body;
+	if (h->op == TVD_OP_STORE_CHECK) /* could not run: no teevar store, and why */
+		send_hex(fd, "54564450 0100 0580 0d000000 010010f0 03000000 01000000 78");
+	else if (h->op == TVD_OP_STORE_RECOVER) /* not damaged */
+		send_hex(fd, "54564450 0100 0680 08000000 0800ffff 03000000");
+	return h->op == TVD_OP_STORE_CHECK || h->op == TVD_OP_STORE_RECOVER || open_ok(fd, h);
+}
+
+static void test_store_results(void **state)
+{
+	struct fake *f = *state;
+	begin(f, r_store_results);
+	struct tv_store_check_report r;
+	assert_int_equal(tv_transport_store_check(&f->t, &r), -EUCLEAN);
+	assert_string_equal(r.detail, "x");
+	struct tv_store_recovery rec;
+	assert_int_equal(tv_transport_store_recover(&f->t, &rec), -ENOENT);
+	/* answers, not failures: the connection goes on */
+	assert_int_equal(tv_transport_store_recover(&f->t, &rec), -ENOENT);
+}
+
 /* Random answers (and random answers behind a valid header). */
 static bool r_garbage(int fd, const struct tvd_hdr *h, const uint8_t *body)
 {
@@ -497,6 +564,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_error_frame, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_store_info, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_info_wrong_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_store_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_results, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_errors, setup, teardown),
 	};

@@ -298,10 +298,12 @@ static void test_close_info_error(void **state)
 	assert_int_equal(tvd_dec_close_req(f.buf + TVD_HDR_SIZE, 3, &s), TV_EINVAL);
 	tvd_frame_free(&f);
 
-	assert_int_equal(tvd_enc_info_req(&f), TV_OK);
+	struct tvd_info_req q = {.layout = TVD_INFO_BASIC};
+	assert_int_equal(tvd_enc_info_req(&q, &f), TV_OK);
 	assert_frame(&f, "54564450 0100 0400 00000000");
-	assert_int_equal(tvd_dec_info_req(NULL, 0), TV_OK);
-	assert_int_equal(tvd_dec_info_req(f.buf, 1), TV_EINVAL);
+	assert_int_equal(tvd_dec_info_req(NULL, 0, &q), TV_OK);
+	assert_int_equal(q.layout, TVD_INFO_BASIC);
+	assert_int_equal(tvd_dec_info_req(f.buf, 1, &q), TV_EINVAL);
 	tvd_frame_free(&f);
 
 	struct tvd_status st = {.result = TVD_TEE_ERROR_BAD_FORMAT, .origin = TEE_ORIGIN_COMMS};
@@ -314,6 +316,7 @@ static void test_close_info_error(void **state)
 		.var_count = 1, .seg_count = 64, .seg_bytes = 65536, .free_segs = 63,
 		.write_counter = 5, .counter_expired = true, .rpmb_blocks = 16384,
 		.blocks_per_write = 2, .phase = 2};
+	a.layout = TVD_INFO_BASIC;
 	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_OK);
 	assert_frame(&f, "54564450 0100 0480 44000000 00000000 03000000"
 			 "0010000000000000 1000000000000000 f00f000000000000"
@@ -321,6 +324,7 @@ static void test_close_info_error(void **state)
 			 "00400000 02000000 02000000");
 	struct tvd_info_resp d;
 	assert_int_equal(tvd_dec_info_resp(f.buf + TVD_HDR_SIZE, 0x44, &d), TV_OK);
+	assert_int_equal(d.layout, TVD_INFO_BASIC);
 	assert_memory_equal(&d.info, &a.info, sizeof(a.info));
 	f.buf[TVD_HDR_SIZE + 8 + 24 + 20] = 3; /* flags: an unknown bit */
 	assert_int_equal(tvd_dec_info_resp(f.buf + TVD_HDR_SIZE, 0x44, &d), TV_EINVAL);
@@ -332,6 +336,216 @@ static void test_close_info_error(void **state)
 	uint8_t b[16];
 	size_t n = hex("0100ffff 02000000", b, sizeof(b)); /* a denial without its reason */
 	assert_int_equal(tvd_dec_info_resp(b, n, &d), TV_EINVAL);
+}
+
+/* ---- STORE_INFO, layout HEALTH ---- */
+
+#define INFO_HEALTH_HEX \
+	"54564450 0100 0480 60000000 00000000 03000000" \
+	"0010000000000000 1000000000000000 f00f000000000000" \
+	"01000000 40000000 00000100 3f000000 05000000 03000000" \
+	"00400000 02000000 02000000" \
+	"01000000 02000000 2c010000 0040000000000000 8000000000000000"
+
+static void test_info_health(void **state)
+{
+	(void)state;
+	struct tvd_frame f;
+	struct tvd_info_req q = {.layout = TVD_INFO_HEALTH};
+	assert_int_equal(tvd_enc_info_req(&q, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0400 04000000 02000000");
+	q.layout = 0;
+	assert_int_equal(tvd_dec_info_req(f.buf + TVD_HDR_SIZE, 4, &q), TV_OK);
+	assert_int_equal(q.layout, TVD_INFO_HEALTH);
+	tvd_frame_free(&f);
+	uint8_t b[128];
+	size_t n = hex("01000000", b, sizeof(b)); /* BASIC is never spelled out */
+	assert_int_equal(tvd_dec_info_req(b, n, &q), TV_EINVAL);
+	n = hex("03000000", b, sizeof(b));
+	assert_int_equal(tvd_dec_info_req(b, n, &q), TV_EINVAL);
+	n = hex("02000000 00", b, sizeof(b));
+	assert_int_equal(tvd_dec_info_req(b, n, &q), TV_EINVAL);
+	q.layout = 3;
+	assert_int_equal(tvd_enc_info_req(&q, &f), TV_EINVAL);
+
+	struct tvd_info_resp a = {.st = {.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE},
+				  .layout = TVD_INFO_HEALTH};
+	a.info = (struct tv_store_info){.capacity = 0x1000, .used = 0x10, .remaining = 0xff0,
+		.var_count = 1, .seg_count = 64, .seg_bytes = 65536, .free_segs = 63,
+		.write_counter = 5, .counter_expired = true, .rpmb_blocks = 16384,
+		.blocks_per_write = 2, .phase = 2, .format_version = 1, .read_only = true,
+		.damaged = true, .damage_count = 2, .first_damage_block = 300,
+		.mount_blocks_read = 0x4000, .mount_read_ops = 0x80};
+	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_OK);
+	assert_frame(&f, INFO_HEALTH_HEX);
+	struct tvd_info_resp d;
+	assert_int_equal(tvd_dec_info_resp(f.buf + TVD_HDR_SIZE, 0x60, &d), TV_OK);
+	assert_int_equal(d.layout, TVD_INFO_HEALTH);
+	assert_memory_equal(&d.info, &a.info, sizeof(a.info));
+	tvd_frame_free(&f);
+
+	n = hex(INFO_HEALTH_HEX, b, sizeof(b)) - TVD_HDR_SIZE;
+	uint8_t *body = b + TVD_HDR_SIZE;
+	assert_int_equal(tvd_dec_info_resp(body, n - 1, &d), TV_EINVAL); /* short */
+	body[52] = 1; /* damaged but not read-only */
+	assert_int_equal(tvd_dec_info_resp(body, n, &d), TV_EINVAL);
+	body[52] = 0xb; /* an unknown flag bit */
+	assert_int_equal(tvd_dec_info_resp(body, n, &d), TV_EINVAL);
+	body[52] = 2;
+	body[72] = 0; /* no damage, yet a first damaged block */
+	assert_int_equal(tvd_dec_info_resp(body, n, &d), TV_EINVAL);
+	body[76] = 0;
+	body[77] = 0;
+	assert_int_equal(tvd_dec_info_resp(body, n, &d), TV_OK);
+	assert_false(d.info.damaged);
+	assert_true(d.info.read_only);
+
+	/* the encoder says the same thing however the struct is filled */
+	a.info.damage_count = 0; /* damaged: counts one at least */
+	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_OK);
+	assert_int_equal(tvd_dec_info_resp(f.buf + TVD_HDR_SIZE, 0x60, &d), TV_OK);
+	assert_int_equal(d.info.damage_count, 1);
+	tvd_frame_free(&f);
+	a.info.damaged = false; /* not damaged: no block */
+	a.info.read_only = false;
+	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_OK);
+	assert_int_equal(tvd_dec_info_resp(f.buf + TVD_HDR_SIZE, 0x60, &d), TV_OK);
+	assert_int_equal(d.info.first_damage_block, 0);
+	assert_false(d.info.read_only);
+	tvd_frame_free(&f);
+	a.layout = 0; /* a success needs a layout */
+	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_EINVAL);
+}
+
+/* ---- STORE_CHECK and STORE_RECOVER ---- */
+
+static void test_store_check(void **state)
+{
+	(void)state;
+	struct tvd_frame f;
+	assert_int_equal(tvd_enc_empty_req(TVD_OP_STORE_CHECK, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0500 00000000");
+	tvd_frame_free(&f);
+	assert_int_equal(tvd_enc_empty_req(TVD_OP_STORE_RECOVER, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0600 00000000");
+	assert_int_equal(tvd_dec_empty_req(NULL, 0), TV_OK);
+	assert_int_equal(tvd_dec_empty_req(f.buf, 1), TV_EINVAL);
+	tvd_frame_free(&f);
+
+	/* damaged, not what is served, with its detail */
+	struct tvd_check_resp a = {.st = {.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE}};
+	a.report = (struct tv_store_check_report){.format_version = 1, .blocks_read = 0x4000,
+		.records = 7, .live_vars = 5, .damaged = true, .damage_count = 1,
+		.first_damage_block = 300, .matches_ram = false, .detail = "bad at 300"};
+	assert_int_equal(tvd_enc_check_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0580 36000000 00000000 03000000"
+			 "01000000 00000000 07000000 05000000 01000000 2c010000"
+			 "0040000000000000 0a000000 62616420617420333030");
+	struct tvd_check_resp d;
+	assert_int_equal(tvd_dec_check_resp(f.buf + TVD_HDR_SIZE, 0x36, &d), TV_OK);
+	assert_memory_equal(&d.report, &a.report, sizeof(a.report));
+	tvd_frame_free(&f);
+
+	/* clean and matching: no detail */
+	a.report = (struct tv_store_check_report){.format_version = 1, .blocks_read = 2,
+		.records = 3, .live_vars = 3, .matches_ram = true, .first_damage_block = 9};
+	assert_int_equal(tvd_enc_check_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0580 2c000000 00000000 03000000"
+			 "01000000 01000000 03000000 03000000 00000000 00000000"
+			 "0200000000000000 00000000");
+	assert_int_equal(tvd_dec_check_resp(f.buf + TVD_HDR_SIZE, 0x2c, &d), TV_OK);
+	assert_true(d.report.matches_ram);
+	assert_false(d.report.damaged);
+	assert_int_equal(d.report.first_damage_block, 0);
+	assert_string_equal(d.report.detail, "");
+	tvd_frame_free(&f);
+
+	/* the check could not run: the store's result and why */
+	a = (struct tvd_check_resp){.st = {.result = TVD_TEE_ERROR_CORRUPT_OBJECT,
+					   .origin = TEE_ORIGIN_TEE}};
+	strcpy(a.report.detail, "x");
+	assert_int_equal(tvd_enc_check_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0580 0d000000 010010f0 03000000 01000000 78");
+	assert_int_equal(tvd_dec_check_resp(f.buf + TVD_HDR_SIZE, 0x0d, &d), TV_OK);
+	assert_int_equal(d.st.result, TVD_TEE_ERROR_CORRUPT_OBJECT);
+	assert_string_equal(d.report.detail, "x");
+	tvd_frame_free(&f);
+
+	/* refused: the reason only */
+	a = (struct tvd_check_resp){.st = {.result = TEE_ERROR_ACCESS_DENIED,
+		.origin = TEE_ORIGIN_COMMS, .denied = true,
+		.denial = {.uid = 1000, .access = TVD_ACCESS_READ, .level = TVD_LEVEL_OWNER}}};
+	assert_int_equal(tvd_enc_check_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0580 14000000 0100ffff 02000000 e8030000 01000000 00000000");
+	assert_int_equal(tvd_dec_check_resp(f.buf + TVD_HDR_SIZE, 0x14, &d), TV_OK);
+	assert_true(d.st.denied);
+	tvd_frame_free(&f);
+
+	/* a detail that is not printable text is not sent, nor taken */
+	a = (struct tvd_check_resp){.st = {.result = TVD_TEE_ERROR_CORRUPT_OBJECT,
+					   .origin = TEE_ORIGIN_TEE}};
+	strcpy(a.report.detail, "line\nbreak");
+	assert_int_equal(tvd_enc_check_resp(&a, &f), TV_EINVAL);
+	memset(a.report.detail, 'a', sizeof(a.report.detail)); /* no NUL */
+	assert_int_equal(tvd_enc_check_resp(&a, &f), TV_EINVAL);
+	uint8_t b[320];
+	size_t n = hex("010010f0 03000000 01000000 1b", b, sizeof(b)); /* ESC */
+	assert_int_equal(tvd_dec_check_resp(b, n, &d), TV_EINVAL);
+	n = hex("010010f0 03000000 01000000 7f", b, sizeof(b)); /* DEL */
+	assert_int_equal(tvd_dec_check_resp(b, n, &d), TV_EINVAL);
+	n = hex("010010f0 03000000 00010000", b, sizeof(b)); /* 256 bytes: one too many */
+	memset(b + n, 'a', 256);
+	assert_int_equal(tvd_dec_check_resp(b, n + 256, &d), TV_EINVAL);
+	n = hex("010010f0 03000000 ff000000", b, sizeof(b)); /* 255: the most */
+	memset(b + n, 'a', 255);
+	assert_int_equal(tvd_dec_check_resp(b, n + 255, &d), TV_OK);
+	assert_int_equal(strlen(d.report.detail), 255);
+	n = hex("010010f0 03000000 02000000 78", b, sizeof(b)); /* short */
+	assert_int_equal(tvd_dec_check_resp(b, n, &d), TV_EINVAL);
+	n = hex("00000000 03000000 01000000 02000000 03000000 03000000 00000000 00000000"
+		"0200000000000000 00000000", b, sizeof(b)); /* an unknown flag */
+	assert_int_equal(tvd_dec_check_resp(b, n, &d), TV_EINVAL);
+	n = hex("00000000 03000000 01000000 01000000 03000000 03000000 00000000 05000000"
+		"0200000000000000 00000000", b, sizeof(b)); /* a block without damage */
+	assert_int_equal(tvd_dec_check_resp(b, n, &d), TV_EINVAL);
+	n = hex("00000000 03000000 01000000 01000000 03000000 03000000 00000000 00000000"
+		"0200000000000000", b, sizeof(b)); /* no detail length */
+	assert_int_equal(tvd_dec_check_resp(b, n, &d), TV_EINVAL);
+}
+
+static void test_store_recover(void **state)
+{
+	(void)state;
+	struct tvd_frame f;
+	struct tvd_recover_resp a = {.st = {.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE},
+		.rec = {.kept_vars = 4, .damage_count = 1, .first_damage_block = 300}};
+	assert_int_equal(tvd_enc_recover_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0680 14000000 00000000 03000000"
+			 "04000000 01000000 2c010000");
+	struct tvd_recover_resp d;
+	assert_int_equal(tvd_dec_recover_resp(f.buf + TVD_HDR_SIZE, 0x14, &d), TV_OK);
+	assert_memory_equal(&d.rec, &a.rec, sizeof(a.rec));
+	assert_int_equal(tvd_dec_recover_resp(f.buf + TVD_HDR_SIZE, 0x13, &d), TV_EINVAL);
+	tvd_frame_free(&f);
+
+	/* not damaged: nothing to recover */
+	a = (struct tvd_recover_resp){.st = {.result = TEE_ERROR_ITEM_NOT_FOUND,
+					     .origin = TEE_ORIGIN_TEE}};
+	assert_int_equal(tvd_enc_recover_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0680 08000000 0800ffff 03000000");
+	assert_int_equal(tvd_dec_recover_resp(f.buf + TVD_HDR_SIZE, 8, &d), TV_OK);
+	assert_int_equal(d.st.result, TEE_ERROR_ITEM_NOT_FOUND);
+	tvd_frame_free(&f);
+
+	/* a recovery that gave nothing up did not happen */
+	a = (struct tvd_recover_resp){.st = {.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE},
+		.rec = {.kept_vars = 4}};
+	assert_int_equal(tvd_enc_recover_resp(&a, &f), TV_EINVAL);
+	uint8_t b[32];
+	size_t n = hex("00000000 03000000 04000000 00000000 00000000", b, sizeof(b));
+	assert_int_equal(tvd_dec_recover_resp(b, n, &d), TV_EINVAL);
+	n = hex("0100ffff 02000000 e8030000 02000000 03000000", b, sizeof(b)); /* level 3 */
+	assert_int_equal(tvd_dec_recover_resp(b, n, &d), TV_EINVAL);
 }
 
 /* Random and mutated bodies never crash a decoder (ASan/valgrind watch). */
@@ -359,6 +573,9 @@ static void test_random_bodies(void **state)
 		struct tvd_open_req oq;
 		struct tvd_open_resp oa;
 		struct tvd_info_resp fa;
+		struct tvd_info_req fq;
+		struct tvd_check_resp ca;
+		struct tvd_recover_resp ra;
 		struct tvd_status st;
 		uint32_t s;
 		if (tvd_dec_invoke_req(body, n, &ir) == TV_OK)
@@ -368,6 +585,9 @@ static void test_random_bodies(void **state)
 		(void)tvd_dec_open_req(body, n, &oq);
 		(void)tvd_dec_open_resp(body, n, &oa);
 		(void)tvd_dec_info_resp(body, n, &fa);
+		(void)tvd_dec_info_req(body, n, &fq);
+		(void)tvd_dec_check_resp(body, n, &ca);
+		(void)tvd_dec_recover_resp(body, n, &ra);
 		(void)tvd_dec_status(body, n, &st);
 		(void)tvd_dec_close_req(body, n, &s);
 		free(body);
@@ -384,6 +604,9 @@ int main(void)
 		cmocka_unit_test(test_invoke_req_bounds),
 		cmocka_unit_test(test_invoke_resp),
 		cmocka_unit_test(test_close_info_error),
+		cmocka_unit_test(test_info_health),
+		cmocka_unit_test(test_store_check),
+		cmocka_unit_test(test_store_recover),
 		cmocka_unit_test(test_random_bodies),
 	};
 	return cmocka_run_group_tests_name("tvd_wire", tests, NULL, NULL);

@@ -1100,7 +1100,7 @@ static int good_answer(uint16_t op, const uint8_t *body, size_t len, struct tvd_
 		return tvd_enc_invoke_resp(&a, out);
 	}
 	case TVD_OP_STORE_INFO: {
-		struct tvd_info_resp a = {.st = {.origin = TEE_ORIGIN_TEE}};
+		struct tvd_info_resp a = {.st = {.origin = TEE_ORIGIN_TEE}, .layout = TVD_INFO_BASIC};
 		return tvd_enc_info_resp(&a, out);
 	}
 	default: {

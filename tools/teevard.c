@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include <teevar/store_info.h>
+
 #include "config.h"
 #include "listen.h"
 #include "log.h"
@@ -271,6 +273,12 @@ static int run(const struct tvd_config *cfg, const char *socket_path, const sigs
 	tvd_log("serving %s (state %s, rpmb route %s, read access %s, write access %s)",
 		socket_path, cfg->state_dir, tvd_route_name(used),
 		tvd_level_name(cfg->policy.read), tvd_level_name(cfg->policy.write));
+	struct tv_store_info si;
+	tv_secure_store_info(sec, &si);
+	if (si.damaged) /* an administrator reads this log first */
+		tvd_log("the variable store is damaged (%u place(s), the first at RPMB block %u): "
+			"what verifies is served, writes are refused until `teevar recover`",
+			si.damage_count, si.first_damage_block);
 	int rc = tvd_serve(cfg, sec, l.fd, mask);
 	tvd_unlisten(&l);
 	tv_secure_close(sec);

@@ -21,7 +21,8 @@
  *   in the state directory; tv_last_error_detail() then names the path and
  *   its errno.
  * The unix: and optee: opens have their own codes (below).
- * tv_transport_store_info (store_info.h) answers for inproc: and unix: only:
+ * tv_transport_store_info, _check and _recover (store_info.h) answer for
+ * inproc: and unix: only:
  * -ENOTSUP for optee: and for a tv_transport_inproc_wrap transport; over unix:
  * -EACCES (refused), -EIO (failed), -ECONNRESET (connection already broken).
  */
@@ -96,7 +97,8 @@ const char *tv_transport_optee_strerror(int err);
 /* Opens a transport from a spec: "inproc:DIR", "unix:SOCKET" or "optee:DEVICE". */
 int tv_transport_open(const char *spec, struct tv_transport *out);
 
-/* (tv_transport_store_info is in store_info.h.) */
+/* (tv_transport_store_info, tv_transport_store_check and
+ * tv_transport_store_recover are in store_info.h.) */
 
 /* Releases a transport that was not handed to tv_client_open (NULL is fine). */
 void tv_transport_destroy(struct tv_transport *t);

@@ -89,6 +89,7 @@ static int errno_of(int tv_err)
 	case TV_EDAMAGED: return -EUCLEAN; /* "structure needs cleaning": recover it */
 	case TV_EBUSY: return -EBUSY;
 	case TV_ERANGE: return -ERANGE;
+	case TV_EROFS: return -EROFS;
 	default: return -EIO; /* TV_EIO, TV_EDEVICE */
 	}
 }
@@ -144,4 +145,44 @@ int tv_transport_store_info(const struct tv_transport *t, struct tv_store_info *
 		return -ENOTSUP;
 	tv_secure_store_info(t->ctx, out);
 	return 0;
+}
+
+/* The errnos of the store requests, the same over inproc: as through teevard
+ * (its store_result, turned back by transport_unix.c): anything that makes
+ * the device's content unusable is -EUCLEAN. */
+static int store_errno_of(int tv_err)
+{
+	switch (tv_err) {
+	case TV_OK: return 0;
+	case TV_ENOENT: return -ENOENT;
+	case TV_ENOMEM: return -ENOMEM;
+	case TV_ECORRUPT:
+	case TV_EAUTH:
+	case TV_EKEY: return -EUCLEAN;
+	case TV_ENOSPC: return -ENOSPC;
+	case TV_EEXPIRED: return -EROFS;
+	default: return -EIO;
+	}
+}
+
+int tv_transport_store_check(const struct tv_transport *t, struct tv_store_check_report *out)
+{
+	if (!t || !out)
+		return -EINVAL;
+	if (tv_transport_is_unix(t))
+		return tv_transport_unix_store_check(t, out);
+	if (t->ops != &core_ops)
+		return -ENOTSUP;
+	return store_errno_of(tv_secure_store_check(t->ctx, out));
+}
+
+int tv_transport_store_recover(const struct tv_transport *t, struct tv_store_recovery *out)
+{
+	if (!t || !out)
+		return -EINVAL;
+	if (tv_transport_is_unix(t))
+		return tv_transport_unix_store_recover(t, out);
+	if (t->ops != &core_ops)
+		return -ENOTSUP;
+	return store_errno_of(tv_secure_store_recover(t->ctx, out));
 }

@@ -334,31 +334,107 @@ void tv_transport_unix_set_timeout(struct tv_transport *t, int ms)
 		((struct unix_ctx *)t->ctx)->timeout_ms = ms;
 }
 
+/* One of teevard's own store requests (teevar's, not the TEE's): sends req and
+ * hands back the answer's body. 0, or -ECONNRESET (already broken), -ENOMEM,
+ * -EIO (the round trip failed: the connection is over). */
+static int store_round_trip(struct unix_ctx *x, int enc_rc, struct tvd_frame *req, uint16_t op,
+			    uint8_t **body, size_t *len)
+{
+	if (x->broken) {
+		tvd_frame_free(req);
+		return -ECONNRESET;
+	}
+	if (enc_rc != TV_OK)
+		return -ENOMEM;
+	*len = 0;
+	return round_trip(x, req, op, body, len) == TEE_SUCCESS ? 0 : -EIO;
+}
+
+/* The errno of a store request's failure (teevard's store_result, reversed). */
+static int store_errno(const struct tvd_status *st)
+{
+	if (st->denied)
+		return -EACCES;
+	if (st->origin == TEE_ORIGIN_COMMS)
+		return -EIO;
+	switch (st->result) {
+	case TEE_ERROR_ITEM_NOT_FOUND: return -ENOENT;
+	case TEE_ERROR_OUT_OF_MEMORY: return -ENOMEM;
+	case TVD_TEE_ERROR_CORRUPT_OBJECT: return -EUCLEAN;
+	case TVD_TEE_ERROR_STORAGE_NO_SPACE: return -ENOSPC;
+	case TEE_ERROR_ACCESS_DENIED: return -EROFS;
+	default: return -EIO;
+	}
+}
+
 int tv_transport_unix_store_info(const struct tv_transport *t, struct tv_store_info *out)
 {
 	struct unix_ctx *x = t->ctx;
 	struct tvd_frame f;
-	if (x->broken)
-		return -ECONNRESET;
-	if (tvd_enc_info_req(&f) != TV_OK)
-		return -ENOMEM;
-	uint8_t *body;
-	size_t len = 0;
-	if (round_trip(x, &f, TVD_OP_STORE_INFO, &body, &len) != TEE_SUCCESS)
-		return -EIO;
+	struct tvd_info_req q = {.layout = TVD_INFO_HEALTH};
+	uint8_t *body = NULL;
+	size_t len;
+	int rc = store_round_trip(x, tvd_enc_info_req(&q, &f), &f, TVD_OP_STORE_INFO, &body, &len);
+	if (rc)
+		return rc;
 	struct tvd_info_resp a;
-	int rc = tvd_dec_info_resp(body, len, &a);
+	rc = tvd_dec_info_resp(body, len, &a);
+	free(body);
+	/* an answer in another layout than asked for is as bad as no answer */
+	if (rc != TV_OK || (a.st.result == TEE_SUCCESS && a.layout != q.layout)) {
+		broken(x);
+		return -EIO;
+	}
+	note_status(&a.st);
+	if (a.st.result != TEE_SUCCESS)
+		return a.st.denied ? -EACCES : -EIO;
+	*out = a.info;
+	return 0;
+}
+
+int tv_transport_unix_store_check(const struct tv_transport *t, struct tv_store_check_report *out)
+{
+	struct unix_ctx *x = t->ctx;
+	struct tvd_frame f;
+	uint8_t *body = NULL;
+	size_t len;
+	int rc = store_round_trip(x, tvd_enc_empty_req(TVD_OP_STORE_CHECK, &f), &f,
+				  TVD_OP_STORE_CHECK, &body, &len);
+	if (rc)
+		return rc;
+	struct tvd_check_resp a;
+	rc = tvd_dec_check_resp(body, len, &a);
 	free(body);
 	if (rc != TV_OK) {
 		broken(x);
 		return -EIO;
 	}
 	note_status(&a.st);
-	if (a.st.denied)
-		return -EACCES;
-	if (a.st.result != TEE_SUCCESS)
+	*out = a.report; /* on a failure only the detail, which may say why */
+	return a.st.result == TEE_SUCCESS ? 0 : store_errno(&a.st);
+}
+
+int tv_transport_unix_store_recover(const struct tv_transport *t, struct tv_store_recovery *out)
+{
+	struct unix_ctx *x = t->ctx;
+	struct tvd_frame f;
+	uint8_t *body = NULL;
+	size_t len;
+	int rc = store_round_trip(x, tvd_enc_empty_req(TVD_OP_STORE_RECOVER, &f), &f,
+				  TVD_OP_STORE_RECOVER, &body, &len);
+	if (rc)
+		return rc;
+	struct tvd_recover_resp a;
+	rc = tvd_dec_recover_resp(body, len, &a);
+	free(body);
+	if (rc != TV_OK) {
+		broken(x);
 		return -EIO;
-	*out = a.info;
+	}
+	note_status(&a.st);
+	if (a.st.result != TEE_SUCCESS)
+		return store_errno(&a.st);
+	*out = a.rec;
 	return 0;
 }
 

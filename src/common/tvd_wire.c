@@ -473,26 +473,73 @@ static void body_empty(struct wr *w, const void *msg)
 	(void)msg;
 }
 
-int tvd_enc_info_req(struct tvd_frame *out)
+int tvd_enc_empty_req(uint16_t op, struct tvd_frame *out)
 {
-	return build(TVD_OP_STORE_INFO, body_empty, NULL, out);
+	return build(op, body_empty, NULL, out);
 }
 
-int tvd_dec_info_req(const uint8_t *body, size_t len)
+int tvd_dec_empty_req(const uint8_t *body, size_t len)
 {
 	(void)body;
 	return len == 0 ? TV_OK : TV_EINVAL;
 }
 
+/* BASIC is the empty body of the first protocol; HEALTH says its layout. */
+static void body_info_req(struct wr *w, const void *msg)
+{
+	const struct tvd_info_req *m = msg;
+	if (m->layout != TVD_INFO_BASIC)
+		w_u32(w, m->layout);
+}
+
+static bool layout_known(uint32_t layout)
+{
+	return layout == TVD_INFO_BASIC || layout == TVD_INFO_HEALTH;
+}
+
+int tvd_enc_info_req(const struct tvd_info_req *r, struct tvd_frame *out)
+{
+	out->buf = NULL;
+	out->len = 0;
+	if (!layout_known(r->layout))
+		return TV_EINVAL;
+	return build(TVD_OP_STORE_INFO, body_info_req, r, out);
+}
+
+int tvd_dec_info_req(const uint8_t *body, size_t len, struct tvd_info_req *out)
+{
+	struct rd r = reader(body, len);
+	out->layout = len == 0 ? TVD_INFO_BASIC : r_u32(&r);
+	/* one encoding per request: BASIC is never spelled out */
+	if (len != 0 && out->layout != TVD_INFO_HEALTH)
+		r.bad = true;
+	return r_end(&r);
+}
+
 /* ---- STORE_INFO response ---- */
+
+#define INFO_BASIC_SIZE 60u
+#define INFO_HEALTH_SIZE 88u
+#define INFO_FLAG_READ_ONLY 0x2u
+
+/* On the wire a store is damaged exactly when it counts damage; a damaged
+ * store is read-only and an undamaged one has no first damaged block. */
+static uint32_t damage_count_of(bool damaged, uint32_t count)
+{
+	return damaged ? (count ? count : 1) : 0;
+}
 
 static void body_info_resp(struct wr *w, const void *msg)
 {
 	const struct tvd_info_resp *m = msg;
 	const struct tv_store_info *i = &m->info;
+	bool health = m->layout == TVD_INFO_HEALTH;
 	w_status(w, &m->st);
 	if (m->st.result != TEE_SUCCESS)
 		return;
+	uint32_t flags = i->counter_expired ? INFO_FLAG_EXPIRED : 0;
+	if (health && (i->read_only || i->damaged))
+		flags |= INFO_FLAG_READ_ONLY;
 	w_u64(w, i->capacity);
 	w_u64(w, i->used);
 	w_u64(w, i->remaining);
@@ -501,15 +548,24 @@ static void body_info_resp(struct wr *w, const void *msg)
 	w_u32(w, i->seg_bytes);
 	w_u32(w, i->free_segs);
 	w_u32(w, i->write_counter);
-	w_u32(w, i->counter_expired ? INFO_FLAG_EXPIRED : 0);
+	w_u32(w, flags);
 	w_u32(w, i->rpmb_blocks);
 	w_u32(w, i->blocks_per_write);
 	w_u32(w, i->phase);
+	if (!health)
+		return;
+	w_u32(w, i->format_version);
+	w_u32(w, damage_count_of(i->damaged, i->damage_count));
+	w_u32(w, i->damaged ? i->first_damage_block : 0);
+	w_u64(w, i->mount_blocks_read);
+	w_u64(w, i->mount_read_ops);
 }
 
 int tvd_enc_info_resp(const struct tvd_info_resp *r, struct tvd_frame *out)
 {
-	if (!status_ok(&r->st))
+	out->buf = NULL;
+	out->len = 0;
+	if (!status_ok(&r->st) || (r->st.result == TEE_SUCCESS && !layout_known(r->layout)))
 		return TV_EINVAL;
 	return build(TVD_RESPONSE | TVD_OP_STORE_INFO, body_info_resp, r, out);
 }
@@ -519,9 +575,15 @@ int tvd_dec_info_resp(const uint8_t *body, size_t len, struct tvd_info_resp *out
 	struct rd r = reader(body, len);
 	struct tv_store_info *i = &out->info;
 	memset(i, 0, sizeof(*i));
+	out->layout = 0;
 	r_status(&r, &out->st);
-	if (out->st.result != TEE_SUCCESS)
+	if (r.bad || out->st.result != TEE_SUCCESS)
 		return r_end(&r);
+	size_t left = r.len - r.off;
+	if (left != INFO_BASIC_SIZE && left != INFO_HEALTH_SIZE)
+		return TV_EINVAL;
+	out->layout = left == INFO_HEALTH_SIZE ? TVD_INFO_HEALTH : TVD_INFO_BASIC;
+	uint32_t known = INFO_FLAG_EXPIRED;
 	i->capacity = r_u64(&r);
 	i->used = r_u64(&r);
 	i->remaining = r_u64(&r);
@@ -535,7 +597,133 @@ int tvd_dec_info_resp(const uint8_t *body, size_t len, struct tvd_info_resp *out
 	i->rpmb_blocks = r_u32(&r);
 	i->blocks_per_write = r_u32(&r);
 	i->phase = r_u32(&r);
-	if ((flags & ~INFO_FLAG_EXPIRED) || i->phase > PHASE_MAX)
+	if (out->layout == TVD_INFO_HEALTH) {
+		known |= INFO_FLAG_READ_ONLY;
+		i->read_only = (flags & INFO_FLAG_READ_ONLY) != 0;
+		i->format_version = r_u32(&r);
+		i->damage_count = r_u32(&r);
+		i->first_damage_block = r_u32(&r);
+		i->mount_blocks_read = r_u64(&r);
+		i->mount_read_ops = r_u64(&r);
+		i->damaged = i->damage_count != 0;
+		if ((i->damaged && !i->read_only) || (!i->damaged && i->first_damage_block))
+			r.bad = true;
+	}
+	if ((flags & ~known) || i->phase > PHASE_MAX)
 		r.bad = true;
+	return r_end(&r);
+}
+
+/* ---- STORE_CHECK response ---- */
+
+#define CHECK_FLAG_MATCHES 0x1u
+
+/* Printable text only: a detail reaches a terminal. */
+static bool detail_ok(const char *d, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if ((uint8_t)d[k] < 0x20 || (uint8_t)d[k] == 0x7f)
+			return false;
+	return true;
+}
+
+static void body_check_resp(struct wr *w, const void *msg)
+{
+	const struct tvd_check_resp *m = msg;
+	const struct tv_store_check_report *c = &m->report;
+	w_status(w, &m->st);
+	if (m->st.result == TEE_SUCCESS) {
+		w_u32(w, c->format_version);
+		w_u32(w, c->matches_ram ? CHECK_FLAG_MATCHES : 0);
+		w_u32(w, c->records);
+		w_u32(w, c->live_vars);
+		w_u32(w, damage_count_of(c->damaged, c->damage_count));
+		w_u32(w, c->damaged ? c->first_damage_block : 0);
+		w_u64(w, c->blocks_read);
+	}
+	if (m->st.origin == TEE_ORIGIN_COMMS)
+		return;
+	size_t n = strnlen(c->detail, sizeof(c->detail));
+	w_u32(w, (uint32_t)n);
+	w_bytes(w, (const uint8_t *)c->detail, n);
+}
+
+int tvd_enc_check_resp(const struct tvd_check_resp *r, struct tvd_frame *out)
+{
+	out->buf = NULL;
+	out->len = 0;
+	size_t n = strnlen(r->report.detail, sizeof(r->report.detail));
+	if (!status_ok(&r->st) || n > TVD_DETAIL_MAX || !detail_ok(r->report.detail, n))
+		return TV_EINVAL;
+	return build(TVD_RESPONSE | TVD_OP_STORE_CHECK, body_check_resp, r, out);
+}
+
+int tvd_dec_check_resp(const uint8_t *body, size_t len, struct tvd_check_resp *out)
+{
+	struct rd r = reader(body, len);
+	struct tv_store_check_report *c = &out->report;
+	memset(c, 0, sizeof(*c));
+	r_status(&r, &out->st);
+	if (!r.bad && out->st.result == TEE_SUCCESS) {
+		c->format_version = r_u32(&r);
+		uint32_t flags = r_u32(&r);
+		c->matches_ram = (flags & CHECK_FLAG_MATCHES) != 0;
+		c->records = r_u32(&r);
+		c->live_vars = r_u32(&r);
+		c->damage_count = r_u32(&r);
+		c->first_damage_block = r_u32(&r);
+		c->blocks_read = r_u64(&r);
+		c->damaged = c->damage_count != 0;
+		if ((flags & ~CHECK_FLAG_MATCHES) || (!c->damaged && c->first_damage_block))
+			r.bad = true;
+	}
+	if (!r.bad && out->st.origin != TEE_ORIGIN_COMMS) {
+		uint32_t n = r_u32(&r);
+		const uint8_t *d = n <= TVD_DETAIL_MAX ? r_bytes(&r, n) : NULL;
+		if (!d && n)
+			r.bad = true;
+		else if (n && detail_ok((const char *)d, n))
+			memcpy(c->detail, d, n);
+		else if (n)
+			r.bad = true;
+	}
+	return r_end(&r);
+}
+
+/* ---- STORE_RECOVER response ---- */
+
+static void body_recover_resp(struct wr *w, const void *msg)
+{
+	const struct tvd_recover_resp *m = msg;
+	w_status(w, &m->st);
+	if (m->st.result != TEE_SUCCESS)
+		return;
+	w_u32(w, m->rec.kept_vars);
+	w_u32(w, m->rec.damage_count);
+	w_u32(w, m->rec.first_damage_block);
+}
+
+/* A recovery happens only on a damaged store: it gives up at least one place. */
+int tvd_enc_recover_resp(const struct tvd_recover_resp *r, struct tvd_frame *out)
+{
+	out->buf = NULL;
+	out->len = 0;
+	if (!status_ok(&r->st) || (r->st.result == TEE_SUCCESS && r->rec.damage_count == 0))
+		return TV_EINVAL;
+	return build(TVD_RESPONSE | TVD_OP_STORE_RECOVER, body_recover_resp, r, out);
+}
+
+int tvd_dec_recover_resp(const uint8_t *body, size_t len, struct tvd_recover_resp *out)
+{
+	struct rd r = reader(body, len);
+	memset(&out->rec, 0, sizeof(out->rec));
+	r_status(&r, &out->st);
+	if (!r.bad && out->st.result == TEE_SUCCESS) {
+		out->rec.kept_vars = r_u32(&r);
+		out->rec.damage_count = r_u32(&r);
+		out->rec.first_damage_block = r_u32(&r);
+		if (out->rec.damage_count == 0)
+			r.bad = true;
+	}
 	return r_end(&r);
 }

@@ -34,10 +34,25 @@ enum tvd_op {
 	TVD_OP_INVOKE = 2,
 	TVD_OP_CLOSE_SESSION = 3,
 	TVD_OP_STORE_INFO = 4,
+	TVD_OP_STORE_CHECK = 5,    /* read access */
+	TVD_OP_STORE_RECOVER = 6,  /* write access */
+};
+
+/* STORE_INFO layouts: the request says which one it wants, so that an older
+ * client (and the vtee bridge's barrier) keep the body they decode strictly. */
+enum tvd_info_layout {
+	TVD_INFO_BASIC = 1,   /* empty request; 60 bytes of info */
+	TVD_INFO_HEALTH = 2,  /* request: layout u32; 88 bytes: + format, damage, mount */
 };
 
 /* GlobalPlatform's code for a malformed message (not in tee.h). */
 #define TVD_TEE_ERROR_BAD_FORMAT 0xFFFF0005u
+/* GlobalPlatform's storage codes, for STORE_CHECK and STORE_RECOVER failures. */
+#define TVD_TEE_ERROR_CORRUPT_OBJECT 0xF0100001u
+#define TVD_TEE_ERROR_STORAGE_NOT_AVAILABLE 0xF0100003u
+#define TVD_TEE_ERROR_STORAGE_NO_SPACE 0xF0100004u
+/* Longest detail text of a STORE_CHECK answer (bytes, no NUL on the wire). */
+#define TVD_DETAIL_MAX (TV_STORE_DETAIL_MAX - 1)
 
 struct tvd_hdr {
 	uint16_t op;
@@ -98,9 +113,27 @@ struct tvd_invoke_resp {
 	struct tvd_param params[TV_TEE_NUM_PARAMS];
 };
 
+struct tvd_info_req {
+	uint32_t layout;           /* enum tvd_info_layout */
+};
+
 struct tvd_info_resp {
 	struct tvd_status st;
-	struct tv_store_info info; /* on TEE_SUCCESS only */
+	uint32_t layout;           /* on TEE_SUCCESS: which layout the body has */
+	struct tv_store_info info; /* on TEE_SUCCESS only; BASIC leaves the health 0 */
+};
+
+/* STORE_CHECK: the report on TEE_SUCCESS, the detail unless origin COMMS (why
+ * the check failed, or what it found wrong). */
+struct tvd_check_resp {
+	struct tvd_status st;
+	struct tv_store_check_report report; /* report.detail is the detail */
+};
+
+/* STORE_RECOVER: what was kept and given up, on TEE_SUCCESS. */
+struct tvd_recover_resp {
+	struct tvd_status st;
+	struct tv_store_recovery rec;
 };
 
 /* A whole encoded frame, header included. */
@@ -125,8 +158,11 @@ int tvd_enc_invoke_req(const struct tvd_invoke_req *r, struct tvd_frame *out);
 int tvd_dec_invoke_req(const uint8_t *body, size_t len, struct tvd_invoke_req *out);
 int tvd_enc_close_req(uint32_t session, struct tvd_frame *out);
 int tvd_dec_close_req(const uint8_t *body, size_t len, uint32_t *session);
-int tvd_enc_info_req(struct tvd_frame *out);
-int tvd_dec_info_req(const uint8_t *body, size_t len);
+int tvd_enc_info_req(const struct tvd_info_req *r, struct tvd_frame *out);
+int tvd_dec_info_req(const uint8_t *body, size_t len, struct tvd_info_req *out);
+/* STORE_CHECK and STORE_RECOVER requests have an empty body. */
+int tvd_enc_empty_req(uint16_t op, struct tvd_frame *out);
+int tvd_dec_empty_req(const uint8_t *body, size_t len);
 
 /* Responses (teevard encodes, the client decodes). A status-only response
  * (close, error, or anything teevard answers itself) uses tvd_enc_status. */
@@ -137,6 +173,11 @@ int tvd_dec_open_resp(const uint8_t *body, size_t len, struct tvd_open_resp *out
 int tvd_enc_invoke_resp(const struct tvd_invoke_resp *r, struct tvd_frame *out);
 int tvd_dec_invoke_resp(const uint8_t *body, size_t len, struct tvd_invoke_resp *out);
 int tvd_enc_info_resp(const struct tvd_info_resp *r, struct tvd_frame *out);
+/* The layout is told by the body's length (each has exactly one). */
 int tvd_dec_info_resp(const uint8_t *body, size_t len, struct tvd_info_resp *out);
+int tvd_enc_check_resp(const struct tvd_check_resp *r, struct tvd_frame *out);
+int tvd_dec_check_resp(const uint8_t *body, size_t len, struct tvd_check_resp *out);
+int tvd_enc_recover_resp(const struct tvd_recover_resp *r, struct tvd_frame *out);
+int tvd_dec_recover_resp(const uint8_t *body, size_t len, struct tvd_recover_resp *out);
 
 #endif

@@ -72,4 +72,14 @@ struct tv_rpmb *tv_secure_rpmb(struct tv_secure *sec);
 struct tv_store_info;
 void tv_secure_store_info(struct tv_secure *sec, struct tv_store_info *out);
 
+/* `teevar check` and `teevar recover` (secure_check.c): the store's full
+ * verification and its explicit recovery, as the public reports say.
+ * tv_secure_store_check: TV_OK when the check ran (out->detail names the first
+ * damage), else the store's error (out->detail: why, if known).
+ * tv_secure_store_recover: TV_ENOENT when the store is not damaged. */
+struct tv_store_check_report;
+struct tv_store_recovery;
+int tv_secure_store_check(struct tv_secure *sec, struct tv_store_check_report *out);
+int tv_secure_store_recover(struct tv_secure *sec, struct tv_store_recovery *out);
+
 #endif

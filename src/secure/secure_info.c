@@ -22,5 +22,12 @@ void tv_secure_store_info(struct tv_secure *sec, struct tv_store_info *out)
 		.rpmb_blocks = tv_rpmb_blocks(rpmb),
 		.blocks_per_write = tv_rpmb_write_blocks(rpmb),
 		.phase = (uint32_t)tv_varsvc_phase(tv_secure_varsvc(sec)),
+		.format_version = st.format_version,
+		.read_only = st.read_only || st.damaged,
+		.damaged = st.damaged,
+		.damage_count = st.damaged ? st.damage_count : 0,
+		.first_damage_block = st.damaged ? st.first_damage_block : 0,
+		.mount_blocks_read = st.mount_blocks_read,
+		.mount_read_ops = st.mount_read_ops,
 	};
 }

@@ -101,7 +101,7 @@ static int seg_push(struct segment *s, struct tv_key *k, const struct tv_rec *r,
 
 /* The media holds record r at (seg, pos): the store now knows it. */
 int apply_record(struct tv_store *st, struct tv_key *k, const struct tv_rec *r, uint32_t seg,
-		 uint32_t pos, uint32_t size)
+		 uint32_t pos, uint32_t size, bool may_win)
 {
 	int rc = seg_push(&st->segs[seg], k, r, pos, size);
 	if (rc != TV_OK)
@@ -110,13 +110,21 @@ int apply_record(struct tv_store *st, struct tv_key *k, const struct tv_rec *r, 
 	k->media_refs++;
 	if (r->type != TV_REC_DEL)
 		k->media_vars++;
-	if (r->seq > k->seq) {
+	if (may_win && r->seq > k->seq) {
 		account(st, k, -1);
 		rc = tv_key_set_winner(&st->idx, k, r, seg, size);
 		account(st, k, +1);
 	}
 	live_add(st, k);
 	return rc;
+}
+
+void withhold(struct tv_store *st, struct tv_key *k)
+{
+	live_sub(st, k);
+	account(st, k, -1);
+	tv_key_clear_winner(&st->idx, k);
+	live_add(st, k);
 }
 
 /* The first write into a reused segment has destroyed its old chain. */
@@ -289,7 +297,7 @@ static int commit(struct tv_store *st, struct wrec *w, size_t n)
 		if (!w[i].k)
 			rc = tv_index_insert(&st->idx, &w[i].rec, &w[i].k);
 		if (rc == TV_OK)
-			rc = apply_record(st, w[i].k, &w[i].rec, st->head, at, w[i].size);
+			rc = apply_record(st, w[i].k, &w[i].rec, st->head, at, w[i].size, true);
 		at += w[i].size;
 	}
 	if (rc != TV_OK) /* out of memory after a verified write: the records are on the

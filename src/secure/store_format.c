@@ -174,17 +174,26 @@ int tv_sb_decode(const uint8_t key[32], const uint8_t in[256], struct tv_superbl
 
 /* ---- checkpoints ---- */
 
-uint32_t tv_ckpt_blocks(uint32_t nplan, uint32_t nruns)
+uint32_t tv_ckpt_records(const struct tv_ckpt *c)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < c->nruns; i++)
+		n += c->runs[i].records;
+	return n;
+}
+
+uint32_t tv_ckpt_blocks(uint32_t nplan, uint32_t nruns, uint32_t nrecs)
 {
 	uint64_t bytes = TV_CKPT_HDR_SIZE + 2ull * nplan + (uint64_t)TV_CKPT_RUN_SIZE * nruns +
-			 TV_CKPT_MAC_SIZE;
+			 (nrecs + 7u) / 8u + TV_CKPT_MAC_SIZE;
 	return (uint32_t)((bytes + BLK - 1) / BLK);
 }
 
 int tv_ckpt_encode(const uint8_t key[32], const struct tv_ckpt *c, uint8_t *out)
 {
 	size_t size = (size_t)c->nblocks * BLK;
-	if (c->nblocks == 0 || tv_ckpt_blocks(c->nplan, c->nruns) > c->nblocks)
+	uint32_t nrecs = tv_ckpt_records(c);
+	if (c->nblocks == 0 || tv_ckpt_blocks(c->nplan, c->nruns, nrecs) > c->nblocks)
 		return TV_EINVAL;
 	memset(out, 0, size);
 	memcpy(out, CKPT_MAGIC, 4);
@@ -206,7 +215,10 @@ int tv_ckpt_encode(const uint8_t key[32], const struct tv_ckpt *c, uint8_t *out)
 		tv_put_le16(p, c->runs[i].block);
 		tv_put_le16(p + 2, c->runs[i].offset);
 		tv_put_le16(p + 4, c->runs[i].blocks);
+		tv_put_le16(p + 6, c->runs[i].records);
 	}
+	if (nrecs)
+		memcpy(p, c->live, (nrecs + 7u) / 8u);
 	if (rc == TV_OK)
 		rc = tv_hmac_sha256(key, 32, out, size - TV_CKPT_MAC_SIZE,
 				    out + size - TV_CKPT_MAC_SIZE);
@@ -227,7 +239,7 @@ int tv_ckpt_decode_header(const uint8_t key[32], const uint8_t in[256], struct t
 	c->nplan = tv_get_le16(in + 20);
 	c->nruns = tv_get_le16(in + 22);
 	c->run_blocks = tv_get_le32(in + 24);
-	if (c->nblocks == 0 || tv_ckpt_blocks(c->nplan, c->nruns) > c->nblocks)
+	if (c->nblocks == 0 || tv_ckpt_blocks(c->nplan, c->nruns, 0) > c->nblocks)
 		return TV_ECORRUPT;
 	return TV_OK;
 }
@@ -254,11 +266,22 @@ int tv_ckpt_decode(const uint8_t key[32], const uint8_t *in, size_t avail, struc
 		c->runs[i].block = tv_get_le16(p);
 		c->runs[i].offset = tv_get_le16(p + 2);
 		c->runs[i].blocks = tv_get_le16(p + 4);
-		if (c->runs[i].offset >= BLK || c->runs[i].blocks == 0 || tv_get_le16(p + 6) != 0) {
+		c->runs[i].records = tv_get_le16(p + 6);
+		if (c->runs[i].offset >= BLK || c->runs[i].blocks == 0 || c->runs[i].records == 0) {
 			tv_ckpt_free(c);
 			return TV_ECORRUPT;
 		}
 	}
+	uint32_t nrecs = tv_ckpt_records(c);
+	if (tv_ckpt_blocks(c->nplan, c->nruns, nrecs) > c->nblocks) {
+		tv_ckpt_free(c);
+		return TV_ECORRUPT;
+	}
+	if (!(c->live = malloc((nrecs + 7u) / 8u + 1))) {
+		tv_ckpt_free(c);
+		return TV_ENOMEM;
+	}
+	memcpy(c->live, p, (nrecs + 7u) / 8u);
 	return TV_OK;
 }
 
@@ -266,6 +289,8 @@ void tv_ckpt_free(struct tv_ckpt *c)
 {
 	free(c->plan);
 	free(c->runs);
+	free(c->live);
 	c->plan = NULL;
 	c->runs = NULL;
+	c->live = NULL;
 }

@@ -188,6 +188,18 @@ int tv_index_sort_live(struct tv_index *idx)
 	return TV_OK;
 }
 
+void tv_key_clear_winner(struct tv_index *idx, struct tv_key *k)
+{
+	list_unlink(idx, k);
+	free((void *)k->v.data);
+	k->v.data = NULL;
+	k->v.data_size = 0;
+	k->v.attrs = 0;
+	k->v.has_ext = false;
+	k->type = TV_REC_DEL;
+	k->seq = 0;
+}
+
 int tv_key_set_winner(struct tv_index *idx, struct tv_key *k, const struct tv_rec *r,
 		      uint32_t seg, uint32_t size)
 {

@@ -48,6 +48,8 @@ struct tv_key *tv_index_iter(const struct tv_index *idx, const struct tv_key *k)
 /* Orders the live list by sequence number (after a mount). */
 int tv_index_sort_live(struct tv_index *idx);
 
+/* k has no newest record any more (its value is withheld or gone). */
+void tv_key_clear_winner(struct tv_index *idx, struct tv_key *k);
 /* Makes r (at segment seg, size bytes) the newest record of k. */
 int tv_key_set_winner(struct tv_index *idx, struct tv_key *k, const struct tv_rec *r,
 		      uint32_t seg, uint32_t size);

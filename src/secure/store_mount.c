@@ -116,11 +116,11 @@ void store_unload(struct tv_store *st)
 
 /* The store now knows record r at (seg, pos). */
 static int know(struct tv_store *st, const struct tv_rec *r, uint32_t seg, uint32_t pos,
-		uint32_t size)
+		uint32_t size, bool may_win)
 {
 	struct tv_key *k = tv_index_find(&st->idx, r->guid, r->name, r->name_size);
 	int rc = k ? TV_OK : tv_index_insert(&st->idx, r, &k);
-	return rc == TV_OK ? apply_record(st, k, r, seg, pos, size) : rc;
+	return rc == TV_OK ? apply_record(st, k, r, seg, pos, size, may_win) : rc;
 }
 
 static uint32_t block_at(const struct tv_store *st, uint32_t seg, uint32_t pos)
@@ -143,6 +143,11 @@ static void check_chain_end(struct tv_store *st, uint32_t seg, const uint8_t *bu
 		if (tv_rec_decode(st->key, buf + p, size - p, &r, &len) == TV_OK && r.seq > prev) {
 			note_damage(st, block_at(st, seg, pos),
 				    "a record fails verification before a newer valid one");
+			/* Whatever it held, the values older than the newer one may be
+			 * stale: withheld. */
+			if (r.seq > st->horizon)
+				st->horizon = r.seq;
+			st->suspect_all = true;
 			return;
 		}
 	}
@@ -165,7 +170,7 @@ static int scan_segment(struct tv_store *st, uint32_t seg, const uint8_t *buf, u
 			pos = (pos + BLK - 1) / BLK * BLK; /* the next write started there */
 			continue;
 		}
-		int rc = know(st, &r, seg, pos, (uint32_t)len);
+		int rc = know(st, &r, seg, pos, (uint32_t)len, true);
 		if (rc != TV_OK)
 			return rc;
 		if (r.seq > *max_seq) {
@@ -234,20 +239,24 @@ static void free_slots(struct slots *sl)
 /* ---- format 2: runs ---- */
 
 /* Every record in a run was on the media when the checkpoint was written and
- * nothing has written there since: all must verify, all are older than it. */
-static int parse_run(struct tv_store *st, const struct tv_ckpt_run *run, const uint8_t *buf)
+ * nothing has written there since: all must verify, all are older than it.
+ * Record i of the run is bit `bit + i` of the checkpoint's live bits. */
+static int parse_run(struct tv_store *st, const struct tv_ckpt *c, const struct tv_ckpt_run *run,
+		     uint32_t bit, const uint8_t *buf)
 {
 	uint32_t seg = seg_of_block(st, run->block);
 	uint32_t base = (run->block - st->segs[seg].first_block) * BLK;
-	uint32_t end = (uint32_t)run->blocks * BLK, pos = run->offset;
+	uint32_t end = (uint32_t)run->blocks * BLK, pos = run->offset, n = 0;
 	while (pos < end) {
 		struct tv_rec r;
 		size_t len;
-		if (tv_rec_decode(st->key, buf + pos, end - pos, &r, &len) == TV_OK &&
+		if (n < run->records && tv_rec_decode(st->key, buf + pos, end - pos, &r, &len) == TV_OK &&
 		    tv_seq_counter(r.seq) < st->ckpt_counter) {
-			int rc = know(st, &r, seg, base + pos, (uint32_t)len);
+			bool live = c->live[(bit + n) / 8] & (1u << ((bit + n) % 8));
+			int rc = know(st, &r, seg, base + pos, (uint32_t)len, live);
 			if (rc != TV_OK)
 				return rc;
+			n++;
 			pos += (uint32_t)len;
 		} else if (pos % BLK) {
 			pos = (pos + BLK - 1) / BLK * BLK; /* the rest of a write's last block */
@@ -257,6 +266,8 @@ static int parse_run(struct tv_store *st, const struct tv_ckpt_run *run, const u
 			pos += BLK; /* what follows may still verify */
 		}
 	}
+	if (n != run->records)
+		note_damage(st, run->block, "a run of the newest checkpoint lacks records");
 	return TV_OK;
 }
 
@@ -273,7 +284,13 @@ static int read_runs(struct tv_store *st, const struct tv_ckpt *c, const bool *e
 {
 	uint32_t cap = st->seg_blocks < st->rpmb->max_read_blocks ? st->seg_blocks
 								  : st->rpmb->max_read_blocks;
-	for (uint32_t i = 0; i < c->nruns;) {
+	uint32_t *bits = malloc(((size_t)c->nruns + 1) * sizeof(*bits)); /* first bit of each */
+	if (!bits)
+		return TV_ENOMEM;
+	for (uint32_t i = 0, b = 0; i < c->nruns; b += c->runs[i++].records)
+		bits[i] = b;
+	int rc = TV_OK;
+	for (uint32_t i = 0; rc == TV_OK && i < c->nruns;) {
 		if (!run_sane(st, &c->runs[i])) {
 			note_damage(st, c->runs[i].block, "the checkpoint names a run off its segment");
 			i++;
@@ -291,13 +308,13 @@ static int read_runs(struct tv_store *st, const struct tv_ckpt *c, const bool *e
 			to = c->runs[j].block + c->runs[j].blocks;
 			j++;
 		}
-		int rc = tv_rpmb_read(st->rpmb, from, to - from, st->wbuf);
+		rc = tv_rpmb_read(st->rpmb, from, to - from, st->wbuf);
 		for (; rc == TV_OK && i < j; i++)
-			rc = parse_run(st, &c->runs[i], st->wbuf + (size_t)(c->runs[i].block - from) * BLK);
-		if (rc != TV_OK)
-			return rc;
+			rc = parse_run(st, c, &c->runs[i], bits[i],
+				       st->wbuf + (size_t)(c->runs[i].block - from) * BLK);
 	}
-	return TV_OK;
+	free(bits);
+	return rc;
 }
 
 /* ---- format 2: the log tail ---- */
@@ -405,7 +422,7 @@ static int tail_segment(struct tv_store *st, struct window *w, uint32_t pos, str
 					  write_ops(st, tv_seq_batch_blocks(r.seq));
 			t->in_batch = true;
 		}
-		if ((rc = know(st, &r, w->seg, pos, (uint32_t)len)) != TV_OK)
+		if ((rc = know(st, &r, w->seg, pos, (uint32_t)len, true)) != TV_OK)
 			return rc;
 		t->last_seq = r.seq;
 		pos += (uint32_t)len;
@@ -505,6 +522,83 @@ static int next_in_plan(struct tv_store *st, const struct tail *t, uint32_t *seg
 	return TV_OK;
 }
 
+/* Damage in the tail at (seg, pos), where the write begun with counter `c`
+ * should be: the values written before it may have been superseded by it. If
+ * its header verifies, only keys of its GUID and name size are suspect. */
+static void suspect(struct tv_store *st, uint32_t seg, uint32_t pos, uint32_t c)
+{
+	uint64_t at = (uint64_t)c << 32;
+	if (!st->horizon || at > st->horizon)
+		st->horizon = at;
+	struct window w = {.seg = seg, .chunk = 1};
+	struct tv_rec r;
+	if (pos + TV_REC_HDR_SIZE > seg_size(st, seg) || need(st, &w, pos, TV_REC_HDR_SIZE) != TV_OK ||
+	    tv_rec_decode_header(st->key, st->wbuf + pos, TV_REC_HDR_SIZE, &r) != TV_OK ||
+	    tv_seq_counter(r.seq) != c || tv_seq_batch_blocks(r.seq) * BLK > tv_rec_size(r.type, r.name_size, r.data_size) + BLK ||
+	    (st->suspect_set && (st->suspect_name_size != r.name_size ||
+				 memcmp(st->suspect_guid, r.guid, TV_GUID_SIZE) != 0))) {
+		st->suspect_all = true; /* unknown, or a second key */
+		return;
+	}
+	st->suspect_set = true;
+	st->suspect_name_size = r.name_size;
+	memcpy(st->suspect_guid, r.guid, TV_GUID_SIZE);
+}
+
+/* After a load that found damage in the tail: withholds what may be stale. */
+static void withhold_suspects(struct tv_store *st)
+{
+	if (!st->horizon)
+		return;
+	for (struct tv_key *k = tv_index_iter(&st->idx, NULL); k; k = tv_index_iter(&st->idx, k))
+		if (tv_key_is_var(k) && k->seq < st->horizon &&
+		    (st->suspect_all || (k->v.name_size == st->suspect_name_size &&
+					 memcmp(k->v.guid, st->suspect_guid, TV_GUID_SIZE) == 0)))
+			withhold(st, k);
+}
+
+/* After damage, what follows may still verify: the next batch that does, in
+ * this segment after `from` or at the start of a planned one. The store is
+ * then read-only; this only serves what can still be proved. */
+static int salvage(struct tv_store *st, struct tail *t, uint32_t *seg, uint32_t from,
+		   uint32_t *pos, bool *entered, bool *found)
+{
+	*found = false;
+	struct window w = {.seg = *seg, .chunk = TAIL_CHUNK};
+	for (uint32_t p = (from + BLK - 1) / BLK * BLK + BLK; p + TV_REC_HDR_SIZE <= seg_size(st, *seg);
+	     p += BLK) {
+		struct tv_rec r;
+		size_t len;
+		int rc = record_at(st, &w, p, &r, &len);
+		if (rc != TV_OK && rc != TV_ECORRUPT && rc != TV_ERANGE)
+			return rc;
+		if (rc == TV_OK && r.seq > t->last_seq && tv_seq_index(r.seq) == 0) {
+			*pos = p;
+			*found = true;
+			t->next_counter = tv_seq_counter(r.seq);
+			break;
+		}
+	}
+	for (uint32_t i = st->plan_next; !*found && i < st->nplan; i++) {
+		struct window pw = {.seg = PLAN_SEG(st->plan[i]), .chunk = TAIL_CHUNK};
+		struct tv_rec r;
+		size_t len;
+		int rc = record_at(st, &pw, 0, &r, &len);
+		if (rc != TV_OK && rc != TV_ECORRUPT && rc != TV_ERANGE)
+			return rc;
+		if (rc == TV_OK && r.seq > t->last_seq && tv_seq_index(r.seq) == 0) {
+			*seg = PLAN_SEG(st->plan[i]);
+			entered[*seg] = true;
+			st->plan_next = i + 1;
+			*pos = 0;
+			*found = true;
+			t->next_counter = tv_seq_counter(r.seq);
+		}
+	}
+	t->in_batch = false;
+	return TV_OK;
+}
+
 static int load_tail(struct tv_store *st, const struct tv_ckpt *c, const struct slots *sl,
 		     uint32_t other, bool *entered)
 {
@@ -521,33 +615,41 @@ static int load_tail(struct tv_store *st, const struct tv_ckpt *c, const struct 
 		st->tail_blocks += ((uint64_t)end + BLK - 1) / BLK - pos / BLK;
 		st->head = seg;
 		st->segs[seg].used = end;
+		const char *damage = NULL;
 		if (t.in_batch && (end + BLK - 1) / BLK * BLK < t.batch_end &&
-		    st->rpmb->counter >= t.next_counter) { /* complete, yet not all of it verifies */
-			note_damage(st, block_at(st, seg, end), "a write the device counted fails "
-				    "verification");
-			return TV_OK;
-		}
-		uint32_t next;
-		if ((rc = next_in_plan(st, &t, &next)) != TV_OK)
+		    st->rpmb->counter >= t.next_counter)
+			damage = "a write the device counted fails verification";
+		uint32_t next = NO_SEG;
+		if (!damage && (rc = next_in_plan(st, &t, &next)) != TV_OK)
 			return rc;
-		if (next == NO_SEG)
-			break;
-		seg = next;
-		entered[seg] = true;
-		pos = 0;
-		t.in_batch = false;
+		if (next != NO_SEG) {
+			seg = next;
+			entered[seg] = true;
+			pos = 0;
+			t.in_batch = false;
+			continue;
+		}
+		bool explained = false;
+		if (!damage) {
+			rc = tail_end_explained(st, &t, seg, end, sl, other, entered, &explained);
+			if (rc != TV_OK)
+				return rc;
+			if (explained) {
+				if (st->rpmb->counter != t.next_counter)
+					st->ckpt_valid = false; /* a cut write: a checkpoint
+								 * seals it off before the next */
+				return TV_OK;
+			}
+			damage = "the device counted writes after the last record that verifies";
+		}
+		note_damage(st, block_at(st, seg, end), damage);
+		suspect(st, seg, (end + BLK - 1) / BLK * BLK, t.next_counter);
+		bool found;
+		if ((rc = salvage(st, &t, &seg, end, &pos, entered, &found)) != TV_OK)
+			return rc;
+		if (!found)
+			return TV_OK;
 	}
-	bool explained;
-	int rc = tail_end_explained(st, &t, seg, end, sl, other, entered, &explained);
-	if (rc != TV_OK)
-		return rc;
-	if (!explained) {
-		note_damage(st, block_at(st, seg, end),
-			    "the device counted writes after the last record that verifies");
-	} else if (st->rpmb->counter != t.next_counter) {
-		st->ckpt_valid = false; /* a cut write: a checkpoint seals it off before the next */
-	}
-	return TV_OK;
 }
 
 /* The newest checkpoint that verifies and that the device counted, or -1. */
@@ -586,6 +688,8 @@ static int load_v2(struct tv_store *st)
 			return TV_OK;
 		}
 		note_damage(st, 1, "no checkpoint verifies");
+		st->horizon = UINT64_MAX; /* nothing read can be proved current */
+		st->suspect_all = true;
 		return load_scan(st);
 	}
 	const struct tv_ckpt *c = &sl.full[chosen];
@@ -609,6 +713,8 @@ static int load_v2(struct tv_store *st)
 	if (!plan_ok) {
 		free_slots(&sl);
 		note_damage(st, 1 + (uint32_t)chosen * st->ckpt_blocks, "the checkpoint is inconsistent");
+		st->horizon = UINT64_MAX;
+		st->suspect_all = true;
 		return load_scan(st);
 	}
 	/* The tail first: a planned segment it entered was emptied before, and the
@@ -632,6 +738,8 @@ int store_load(struct tv_store *st)
 {
 	uint64_t blocks0 = st->rpmb->stats.blocks_read, ops0 = st->rpmb->stats.read_ops;
 	st->used = st->used_hwerr = 0;
+	st->horizon = 0;
+	st->suspect_all = st->suspect_set = false;
 	int rc = alloc_segments(st);
 	if (rc == TV_OK)
 		rc = tv_index_init(&st->idx);
@@ -639,6 +747,7 @@ int store_load(struct tv_store *st)
 		rc = st->version == TV_SB_VERSION_V1 ? load_scan(st) : load_v2(st);
 	if (rc != TV_OK)
 		return rc;
+	withhold_suspects(st);
 	for (uint32_t i = 0; i < st->seg_count; i++) /* runs were read after the tail */
 		if (st->segs[i].nrecs > 1)
 			qsort(st->segs[i].recs, st->segs[i].nrecs, sizeof(struct rec_ref), by_pos);

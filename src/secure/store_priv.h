@@ -66,6 +66,14 @@ struct tv_store {
 	bool unsynced;         /* an uncertain write is not settled yet */
 	bool fault_apply;      /* test hook: the next apply after a write fails */
 	uint32_t damage_count, first_damage_block;
+	/* Damage in the log tail: values older than `horizon` may have been
+	 * superseded by what was lost; those of keys like the damaged one (its
+	 * header verified: GUID and name size) or, if unknown, all are withheld. */
+	uint64_t horizon;
+	bool suspect_all;
+	uint8_t suspect_guid[TV_GUID_SIZE];
+	uint16_t suspect_name_size;
+	bool suspect_set;
 	/* the newest checkpoint (format 2) */
 	uint32_t ckpt_slot;     /* 0 or 1 */
 	bool ckpt_valid;        /* false: the next write must write one first */
@@ -92,8 +100,12 @@ struct wrec {
 uint32_t seg_size(const struct tv_store *st, uint32_t i);
 uint32_t seg_of_block(const struct tv_store *st, uint32_t block);
 bool winner_live(const struct tv_key *k);
+/* The store now knows record r at (seg, pos); a record that may not win (dead
+ * when the checkpoint was written) never becomes its key's value. */
 int apply_record(struct tv_store *st, struct tv_key *k, const struct tv_rec *r, uint32_t seg,
-		 uint32_t pos, uint32_t size);
+		 uint32_t pos, uint32_t size, bool may_win);
+/* A key's value is withheld (a damaged record may have been a newer one). */
+void withhold(struct tv_store *st, struct tv_key *k);
 void note_damage(struct tv_store *st, uint32_t block, const char *what);
 int clean(struct tv_store *st, uint32_t victim);
 uint32_t count_free(const struct tv_store *st);

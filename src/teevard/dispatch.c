@@ -190,18 +190,82 @@ static void close_session(struct tvd_service *s, struct tvd_conn *c)
 	answer_status(c, TVD_OP_CLOSE_SESSION, st);
 }
 
+static struct tvd_status tee_ok(void)
+{
+	return (struct tvd_status){.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE};
+}
+
 static void store_info(struct tvd_service *s, struct tvd_conn *c)
 {
+	struct tvd_info_req r;
 	struct tvd_info_resp a = {.st = comms(TEE_ERROR_BAD_PARAMETERS)};
-	bool ok = tvd_dec_info_req(c->body, c->h.length) == TV_OK;
+	bool ok = tvd_dec_info_req(c->body, c->h.length, &r) == TV_OK;
 	if (ok && !tvd_allowed(s->policy, &c->peer, TVD_ACCESS_READ))
 		a.st = refuse(s, c, TVD_ACCESS_READ, "store info");
 	else if (ok) {
 		tv_secure_store_info(s->sec, &a.info);
-		a.st = (struct tvd_status){.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE};
+		a.layout = r.layout; /* the layout asked for, which the client decodes */
+		a.st = tee_ok();
 	}
 	struct tvd_frame f;
 	queue_or_drop(c, tvd_enc_info_resp(&a, &f), &f);
+}
+
+/* A store error as a TEE result (GlobalPlatform's storage codes where they fit);
+ * the client library turns it back into an errno (docs/teevard-protocol.md). */
+static uint32_t store_result(int tv_err)
+{
+	switch (tv_err) {
+	case TV_ENOENT: return TEE_ERROR_ITEM_NOT_FOUND;
+	case TV_ENOMEM: return TEE_ERROR_OUT_OF_MEMORY;
+	case TV_ECORRUPT:
+	case TV_EAUTH:
+	case TV_EKEY: return TVD_TEE_ERROR_CORRUPT_OBJECT;
+	case TV_ENOSPC: return TVD_TEE_ERROR_STORAGE_NO_SPACE;
+	case TV_EEXPIRED: return TEE_ERROR_ACCESS_DENIED;
+	case TV_EIO:
+	case TV_EDEVICE: return TVD_TEE_ERROR_STORAGE_NOT_AVAILABLE;
+	default: return TEE_ERROR_GENERIC;
+	}
+}
+
+/* Read-only, but it reads the whole device: a read access like STORE_INFO. */
+static void store_check(struct tvd_service *s, struct tvd_conn *c)
+{
+	struct tvd_check_resp a = {.st = comms(TEE_ERROR_BAD_PARAMETERS)};
+	bool ok = tvd_dec_empty_req(c->body, c->h.length) == TV_OK;
+	if (ok && !tvd_allowed(s->policy, &c->peer, TVD_ACCESS_READ))
+		a.st = refuse(s, c, TVD_ACCESS_READ, "a store check");
+	else if (ok) {
+		int rc = tv_secure_store_check(s->sec, &a.report);
+		a.st = tee_ok();
+		if (rc != TV_OK)
+			a.st.result = store_result(rc);
+	}
+	struct tvd_frame f;
+	queue_or_drop(c, tvd_enc_check_resp(&a, &f), &f);
+}
+
+/* It gives records up for good and lets writes happen again: a write access. */
+static void store_recover(struct tvd_service *s, struct tvd_conn *c)
+{
+	struct tvd_recover_resp a = {.st = comms(TEE_ERROR_BAD_PARAMETERS)};
+	bool ok = tvd_dec_empty_req(c->body, c->h.length) == TV_OK;
+	if (ok && !tvd_allowed(s->policy, &c->peer, TVD_ACCESS_WRITE))
+		a.st = refuse(s, c, TVD_ACCESS_WRITE, "a store recovery");
+	else if (ok) {
+		int rc = tv_secure_store_recover(s->sec, &a.rec);
+		a.st = tee_ok();
+		if (rc != TV_OK)
+			a.st.result = store_result(rc);
+		else
+			tvd_log("store recovered for uid %u pid %d: kept %u variables, gave up %u "
+				"damaged place(s) from RPMB block %u", (unsigned)c->peer.uid,
+				(int)c->peer.pid, a.rec.kept_vars, a.rec.damage_count,
+				a.rec.first_damage_block);
+	}
+	struct tvd_frame f;
+	queue_or_drop(c, tvd_enc_recover_resp(&a, &f), &f);
 }
 
 void tvd_dispatch(struct tvd_service *s, struct tvd_conn *c)
@@ -211,6 +275,8 @@ void tvd_dispatch(struct tvd_service *s, struct tvd_conn *c)
 	case TVD_OP_INVOKE: invoke(s, c); break;
 	case TVD_OP_CLOSE_SESSION: close_session(s, c); break;
 	case TVD_OP_STORE_INFO: store_info(s, c); break;
+	case TVD_OP_STORE_CHECK: store_check(s, c); break;
+	case TVD_OP_STORE_RECOVER: store_recover(s, c); break;
 	default: answer_status(c, TVD_OP_ERROR, comms(TEE_ERROR_NOT_SUPPORTED)); break;
 	}
 }

@@ -250,7 +250,8 @@ static int unix_connect(struct bridge *b)
 static int barrier(struct bridge *b)
 {
 	struct tvd_frame f;
-	if (tvd_enc_info_req(&f) != TV_OK)
+	struct tvd_info_req q = {.layout = TVD_INFO_BASIC}; /* the smallest answer */
+	if (tvd_enc_info_req(&q, &f) != TV_OK)
 		return -ENOMEM;
 	int rc = vs_write_all(b->fd, b->is_socket, f.buf, f.len, b->deadline);
 	tvd_frame_free(&f);

@@ -20,6 +20,7 @@ enum {
 	EXIT_EFI = 3,
 	EXIT_TRANSPORT = 4,
 	EXIT_IO = 5,
+	EXIT_DAMAGED = 6,   /* the store is damaged, or the device does not hold what is served */
 };
 
 #define CLI_NAME_MAX_CHARS 1024u        /* as Linux's efivar layer */
@@ -152,6 +153,13 @@ int cmd_info(const struct opts *o);
 int cmd_phase(const struct opts *o);
 int cmd_lock(const struct opts *o);
 int cmd_property(const struct opts *o);
+int cmd_check(const struct opts *o);
+int cmd_recover(const struct opts *o);
+
+/* After a SetVariable failed with EFI_DEVICE_ERROR: if the store is damaged,
+ * says so ("teevar: <what> <label>: ...") and returns EXIT_DAMAGED; else 0 and
+ * nothing printed (cmd_store.c). */
+int report_write_refused(const struct session *s, const char *what, const char *label);
 
 /* Reads a whole variable, growing the buffer on BUFFER_TOO_SMALL. */
 efi_status_t fetch_variable(struct tv_client *c, const efi_char16_t *name,

@@ -70,6 +70,16 @@ static void print_store_human(const struct tv_store_info *si)
 	printf("  %-19s %u%s\n", "RPMB write counter:", si->write_counter,
 	       si->counter_expired ? " (expired)" : "");
 	printf("  %-19s %s\n", "phase:", phase_name(si->phase));
+	printf("  %-19s %u\n", "format version:", si->format_version);
+	if (si->damaged)
+		printf("  %-19s DAMAGED: %u damaged place%s, the first at RPMB block %u; writes "
+		       "are refused (see teevar check, teevar recover)\n", "health:",
+		       si->damage_count, si->damage_count == 1 ? "" : "s", si->first_damage_block);
+	else
+		printf("  %-19s ok\n", "health:");
+	printf("  %-19s %s\n", "read-only:", si->read_only ? "yes" : "no");
+	printf("  %-19s %llu RPMB blocks in %llu read operations\n", "last mount read:",
+	       (unsigned long long)si->mount_blocks_read, (unsigned long long)si->mount_read_ops);
 }
 
 static void print_classes_json(const struct class_info *ci)
@@ -94,11 +104,16 @@ static void print_store_json(const struct tv_store_info *si)
 	printf(",\n\"store\": {\"capacity\": %llu, \"used\": %llu, \"remaining\": %llu, "
 	       "\"variables\": %u, \"segments\": %u, \"segment_bytes\": %u, \"free_segments\": %u, "
 	       "\"rpmb_blocks\": %u, \"blocks_per_write\": %u, \"write_counter\": %u, "
-	       "\"counter_expired\": %s, \"phase\": \"%s\"}",
+	       "\"counter_expired\": %s, \"phase\": \"%s\",\n  \"format_version\": %u, "
+	       "\"read_only\": %s, \"damaged\": %s, \"damage_count\": %u, "
+	       "\"first_damage_block\": %u, \"mount_blocks_read\": %llu, \"mount_read_ops\": %llu}",
 	       (unsigned long long)si->capacity, (unsigned long long)si->used,
 	       (unsigned long long)si->remaining, si->var_count, si->seg_count, si->seg_bytes,
 	       si->free_segs, si->rpmb_blocks, si->blocks_per_write, si->write_counter,
-	       si->counter_expired ? "true" : "false", phase_name(si->phase));
+	       si->counter_expired ? "true" : "false", phase_name(si->phase), si->format_version,
+	       si->read_only ? "true" : "false", si->damaged ? "true" : "false",
+	       si->damage_count, si->first_damage_block,
+	       (unsigned long long)si->mount_blocks_read, (unsigned long long)si->mount_read_ops);
 }
 
 static int query_classes(struct session *s, struct class_info *ci)

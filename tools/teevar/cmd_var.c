@@ -304,8 +304,11 @@ static int set_variable(const struct opts *o, const struct var_id *v, uint32_t a
 	if (rc != 0)
 		return rc;
 	efi_status_t st = tv_set_variable(s.client, v->name, &v->guid, attrs, d->n, d->p);
-	if (st != EFI_SUCCESS)
-		rc = report_status(&s, op, op == OP_SET ? "set" : "delete", v->label, st);
+	const char *what = op == OP_SET ? "set" : "delete";
+	if (st == EFI_DEVICE_ERROR)
+		rc = report_write_refused(&s, what, v->label);
+	if (st != EFI_SUCCESS && rc == 0)
+		rc = report_status(&s, op, what, v->label, st);
 	session_close(&s);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * teevar: UEFI variables of a teevar secure core from the command line
- * (list, get, set, delete, info, phase, lock, property).
+ * (list, get, set, delete, info, phase, lock, property, check, recover).
  */
 #include <string.h>
 
@@ -54,7 +54,10 @@ static const struct command commands[] = {
 	 "QueryVariableInfo for the non-volatile (nv,bs,rt), volatile (bs,rt) and\n"
 	 "hardware-error (hr,nv,bs,rt) classes: maximum storage, remaining storage,\n"
 	 "maximum variable size; then, when the transport reaches teevar's own secure\n"
-	 "core, the store's use, segments, RPMB write counter and boot phase.\n"},
+	 "core, the store's use, segments, RPMB write counter and boot phase, and its\n"
+	 "health: format version, damage (how many places, the first damaged RPMB\n"
+	 "block), read-only state, and what the last mount read.\n"
+	 "  --json   the same as one JSON object\n"},
 	{"phase", cmd_phase, 0, "show or advance the boot phase",
 	 "usage: teevar phase [ready-to-boot | exit-boot-services]\n\n"
 	 "Without an argument prints the phase (boot-services, ready-to-boot, runtime).\n"
@@ -81,6 +84,23 @@ static const struct command commands[] = {
 	 "or a number, as for set); then prints the property. Only before\n"
 	 "ready-to-boot. With the in-process transport a property lasts only as long as\n"
 	 "this command's secure core.\n\n" VAR_HELP},
+	{"check", cmd_check, OPT_BIT(OPT_JSON), "verify the whole store on its RPMB device",
+	 "usage: teevar check [--json]\n\n"
+	 "Reads the whole store from the RPMB device again, verifies every record, and\n"
+	 "compares the result with what the secure core serves (read-only: an fsck for\n"
+	 "RPMB). Prints the format version, the blocks read, the records that verified,\n"
+	 "the variables, the damage found and whether the device holds what is served.\n"
+	 "  --json   {ok, format_version, blocks_read, records, variables, damaged,\n"
+	 "           damage_count, first_damage_block, matches_served, detail}\n\n"
+	 "Exit 0 when the store verifies; 6 when it is damaged (the message names the\n"
+	 "first damaged RPMB block) or the device does not hold what is served. Needs\n"
+	 "read access through teevard. Not supported over optee:.\n"},
+	{"recover", cmd_recover, 0, "give up damaged records and allow writes again",
+	 "usage: teevar recover\n\n"
+	 "The explicit recovery of a damaged store: every variable that verifies is\n"
+	 "kept, the damaged records are given up for good, and SetVariable works again.\n"
+	 "Prints what was kept and given up. Refused (exit 3) when the store is not\n"
+	 "damaged. Needs write access through teevard. Not supported over optee:.\n"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -117,7 +137,9 @@ static void print_global_help(void)
 	       "  2  variable (or property) not found\n"
 	       "  3  other UEFI error\n"
 	       "  4  cannot reach the secure core (transport or open failure)\n"
-	       "  5  I/O error (reading input files, writing output)\n");
+	       "  5  I/O error (reading input files, writing output)\n"
+	       "  6  the variable store is damaged: check found damage or a device that\n"
+	       "     does not hold what is served, or a write was refused because of it\n");
 }
 
 static const struct command *find_command(const char *name)
