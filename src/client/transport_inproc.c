@@ -89,7 +89,6 @@ static int errno_of(int tv_err)
 	case TV_EDAMAGED: return -EUCLEAN; /* "structure needs cleaning": recover it */
 	case TV_EBUSY: return -EBUSY;
 	case TV_ERANGE: return -ERANGE;
-	case TV_EROFS: return -EROFS;
 	default: return -EIO; /* TV_EIO, TV_EDEVICE */
 	}
 }

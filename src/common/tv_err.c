@@ -41,7 +41,6 @@ const char *tv_strerror(int err)
 	case TV_EBUSY: return "resource busy";
 	case TV_ERANGE: return "address or size out of range";
 	case TV_EDAMAGED: return "the variable store is damaged: writes are refused until it is recovered";
-	case TV_EROFS: return "the variable store is read-only (an older format: convert it first)";
 	default: return "unknown error";
 	}
 }

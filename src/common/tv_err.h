@@ -18,7 +18,6 @@ enum tv_err {
 	TV_EBUSY = -11,     /* resource in use (lock held) */
 	TV_ERANGE = -12,    /* address or size out of range */
 	TV_EDAMAGED = -13,  /* the store is damaged: writes refused until recovery */
-	TV_EROFS = -14,     /* the store is read-only (an older format, not converted) */
 };
 
 const char *tv_strerror(int err);

@@ -428,11 +428,6 @@ static int writable(struct tv_store *st)
 {
 	if (st->damage_count)
 		return TV_EDAMAGED;
-	if (st->version != TV_SB_VERSION) {
-		tv_err_set_detail("the store on the device has format %u; it is served read-only "
-				  "until it is converted", st->version);
-		return TV_EROFS;
-	}
 	if (st->rpmb->expired)
 		return TV_EEXPIRED;
 	int rc = ensure_synced(st);
@@ -528,7 +523,7 @@ int tv_store_sync(struct tv_store *st)
 {
 	if (!st)
 		return TV_EINVAL;
-	if (st->damage_count || st->rpmb->expired || st->version != TV_SB_VERSION)
+	if (st->damage_count || st->rpmb->expired)
 		return TV_OK; /* no write will follow: nothing to learn for it */
 	return ensure_synced(st);
 }
@@ -591,8 +586,7 @@ void tv_store_get_stats(const struct tv_store *st, struct tv_store_stats *out)
 	out->compactions = st->compactions;
 	out->write_counter = st->rpmb->counter;
 	out->expired = st->rpmb->expired;
-	out->read_only = st->unsynced || st->rpmb->expired || st->damage_count ||
-			 st->version != TV_SB_VERSION;
+	out->read_only = st->unsynced || st->rpmb->expired || st->damage_count;
 	out->format_version = st->version;
 	out->damaged = st->damage_count != 0;
 	out->damage_count = st->damage_count;
@@ -655,15 +649,16 @@ int tv_store_recover(struct tv_store *st)
 		return TV_EINVAL;
 	if (!st->damage_count)
 		return TV_EINVAL;
-	if (st->version != TV_SB_VERSION || st->rpmb->expired)
-		return st->rpmb->expired ? TV_EEXPIRED : TV_EROFS;
+	if (st->rpmb->expired)
+		return TV_EEXPIRED;
 	/* A checkpoint of what verifies: later mounts read only that, and the
 	 * damaged places are given up (their segments are free once nothing live
-	 * is left in them). */
+	 * is left in them). Format 1 has none: the next mount finds the damage
+	 * again. */
 	uint32_t count = st->damage_count;
 	st->damage_count = 0;
 	int rc = ensure_synced(st);
-	if (rc == TV_OK && st->damage_count == 0)
+	if (rc == TV_OK && st->damage_count == 0 && st->version == TV_SB_VERSION)
 		rc = ckpt_write(st);
 	if (rc != TV_OK && st->damage_count == 0)
 		st->damage_count = count;

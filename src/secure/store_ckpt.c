@@ -169,6 +169,13 @@ uint64_t tv_store_live_blocks(const struct tv_store *st)
 
 uint32_t plan_peek(const struct tv_store *st, uint32_t *index)
 {
+	*index = st->plan_next;
+	if (st->version == TV_SB_VERSION_V1) { /* no plan: a mount reads every segment */
+		for (uint32_t s = 0; s < st->seg_count; s++)
+			if (s != st->head && st->segs[s].live == 0)
+				return s;
+		return NO_SEG;
+	}
 	if (!st->ckpt_valid)
 		return NO_SEG;
 	/* The plan is followed in order (a mount follows it in order). Only the
@@ -188,6 +195,8 @@ uint32_t plan_peek(const struct tv_store *st, uint32_t *index)
 
 int ckpt_write(struct tv_store *st)
 {
+	if (st->version == TV_SB_VERSION_V1)
+		return TV_OK;
 	if (!st->rpmb->counter_known || st->rpmb->counter != st->sync_counter)
 		return TV_EIO; /* the caller syncs before writing */
 	uint32_t room = st->ckpt_blocks * BLK - TV_CKPT_HDR_SIZE - TV_CKPT_MAC_SIZE;
@@ -280,6 +289,8 @@ static int compact(struct tv_store *st)
 
 int ckpt_maybe(struct tv_store *st)
 {
+	if (st->version == TV_SB_VERSION_V1)
+		return TV_OK; /* format 1 has no checkpoints */
 	/* The tail may grow as long as the live data: a mount then reads at most
 	 * about twice the live data, and a log of fresh values (all live) needs
 	 * no checkpoint at all. */
