@@ -50,20 +50,40 @@ put('fuzz_rpmb_rpc', 'supp_resp', b'\x04' + u32(512) + u32(0) + u32(512))
 # --- fuzz_store_records (key as in fuzz_store_records.c) ---
 key = bytes.fromhex('4b657920666f722066757a7a696e67210011223344556677'
                     '8899aabbccddeeff')
-def rec(typ, name, data, seq=1, attrs=7, ext=b''):
-    hdr = bytes([0x7E, typ]) + u16(len(name)) + u32(len(data)) + u64(seq) + uuid + u32(attrs)
+def rec(typ, name, data, seq=1, attrs=7, ext=b'', v1=False):
+    hdr = bytes([0x7E if v1 else 0x7F, typ]) + u16(len(name)) + u32(len(data)) + u64(seq) + uuid + u32(attrs)
     body = ext + name + data
-    mac = hmac.new(key, hdr + body, hashlib.sha256).digest()[:16]
-    return hdr + mac + body
+    if v1:
+        return hdr + hmac.new(key, hdr + body, hashlib.sha256).digest()[:16] + body
+    check = hmac.new(key, b'H' + hdr, hashlib.sha256).digest()[:4]
+    mac = hmac.new(key, hdr + check + body, hashlib.sha256).digest()[:12]
+    return hdr + check + mac + body
 name = 'Boot0001\0'.encode('utf-16-le')
-put('fuzz_store_records', 'var', b'\x00' + rec(1, name, b'\x01\x00\x00\x00'))
-put('fuzz_store_records', 'del', b'\x00' + rec(2, name, b'', seq=2))
+put('fuzz_store_records', 'var', b'\x00' + rec(1, name, b'\x01\x00\x00\x00', seq=(7 << 32) | (1 << 16)))
+put('fuzz_store_records', 'del', b'\x00' + rec(2, name, b'', seq=(8 << 32) | (1 << 16)))
 put('fuzz_store_records', 'authvar', b'\x01' + rec(3, name, b'payload', attrs=0x27, ext=bytes(48)))
+put('fuzz_store_records', 'var_v1', b'\x00' + rec(1, name, b'\x01\x00\x00\x00', v1=True))
 sb = bytearray(256)
 sb[0:24] = b'TVSTORE1' + u32(1) + u32(16) + u32(32) + bytes(4)
 sb[20:36] = bytes(range(16))
 sb[224:256] = hmac.new(key, bytes(sb[:224]), hashlib.sha256).digest()
 put('fuzz_store_records', 'superblock', b'\x02' + bytes(sb))
+sb[8:12] = u32(2)
+sb[36:48] = u32(2) + u32(1) + u32(1)
+sb[224:256] = hmac.new(key, bytes(sb[:224]), hashlib.sha256).digest()
+put('fuzz_store_records', 'superblock_v2', b'\x02' + bytes(sb))
+def ckpt(nblocks, plan, runs, live, counter=9, head_seg=3, head_pos=512):
+    c = bytearray(nblocks * 256)
+    c[0:28] = (b'TVCK' + u16(nblocks) + u16(1) + u32(counter) + u32(head_seg) + u32(head_pos) +
+               u16(len(plan)) + u16(len(runs)) + u32(sum(r[2] for r in runs)))
+    c[28:32] = hmac.new(key, b'C' + bytes(c[:28]), hashlib.sha256).digest()[:4]
+    body = b''.join(u16(p) for p in plan) + b''.join(u16(a) + u16(b) + u16(n) + u16(r) for a, b, n, r in runs) + live
+    c[32:32 + len(body)] = body
+    c[-32:] = hmac.new(key, bytes(c[:-32]), hashlib.sha256).digest()
+    return bytes(c)
+put('fuzz_store_records', 'ckpt', b'\x04' + ckpt(1, [4, 0x8005], [(9, 0, 2, 3), (20, 100, 1, 2)], b'\x15'))
+put('fuzz_store_records', 'ckpt_2blocks', b'\x04' + ckpt(2, [4, 5, 6], [(7 + 2 * i, 8 * i, 2, 1 + i % 3) for i in range(30)],
+                                                       bytes([0x5A] * 7 + [0x0A])))
 
 # --- fuzz_emu: op byte, count byte, frames ---
 def fr(typ, addr=0, count=0, counter=0):
