@@ -742,6 +742,20 @@ static void test_ckpt_refusals(void **state)
 	uint8_t blk[512];
 	struct tv_ckpt d;
 
+	/* Bytes after the live bits, or live bits past the last record, that are
+	 * not zero: correctly MAC'ed, still refused (one encoding per checkpoint). */
+	struct hrun ok[2] = {{9, 0, 2, 3}, {20, 100, 1, 2}};
+	uint8_t stray[2] = {0x15, 0x01};
+	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ok, 2, stray, 2, blk);
+	assert_int_equal(decode_copy(blk, 256, &d), TV_ECORRUPT);
+	stray[0] = 0x15 | 0x20; /* bit 5: a sixth record that is not there */
+	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ok, 2, stray, 1, blk);
+	assert_int_equal(decode_copy(blk, 256, &d), TV_ECORRUPT);
+	stray[0] = 0x15;
+	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ok, 2, stray, 1, blk);
+	assert_int_equal(decode_copy(blk, 256, &d), TV_OK);
+	tv_ckpt_free(&d);
+
 	/* A run with no records, correctly MAC'ed. */
 	struct hrun r0[2] = {{9, 0, 2, 3}, {20, 100, 1, 0}};
 	hand_ckpt(1, 1, 5, 0, 3, plan, 2, r0, 2, live, 1, blk);

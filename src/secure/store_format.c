@@ -277,6 +277,15 @@ int tv_ckpt_decode(const uint8_t key[32], const uint8_t *in, size_t avail, struc
 		tv_ckpt_free(c);
 		return TV_ECORRUPT;
 	}
+	/* What follows the live bits up to the MAC is zero, as written, and so
+	 * are the unused bits of their last byte: one checkpoint, one encoding. */
+	bool stray = nrecs % 8 && p[nrecs / 8] >> (nrecs % 8);
+	for (const uint8_t *z = p + (nrecs + 7u) / 8u; z < in + size - TV_CKPT_MAC_SIZE; z++)
+		stray = stray || *z;
+	if (stray) {
+		tv_ckpt_free(c);
+		return TV_ECORRUPT;
+	}
 	if (!(c->live = malloc((nrecs + 7u) / 8u + 1))) {
 		tv_ckpt_free(c);
 		return TV_ENOMEM;
