@@ -116,10 +116,69 @@ static void test_uncounted_ckpt_cut_then_write_is_not_damage(void **state)
 	assert_int_equal(wr, TV_OK);
 }
 
+/* The address of the last authenticated write. */
+static void last_write(void *arg, const struct rpmb_emu *emu, uint16_t address, uint16_t nblocks,
+		       const uint8_t *blocks)
+{
+	(void)emu;
+	(void)nblocks;
+	(void)blocks;
+	*(uint16_t *)arg = address;
+}
+
+static void flip(struct rpmb_emu *emu, uint16_t block, uint32_t byte)
+{
+	uint8_t b[256];
+	memcpy(b, rpmb_emu_peek(emu, block), sizeof(b));
+	b[byte] ^= 0x01;
+	assert_int_equal(rpmb_emu_poke(emu, block, 1, b), TV_OK);
+}
+
+/*
+ * Finding 2: tail damage over two consecutive writes. Write c (variable X) has
+ * its body damaged but its header verifies; write c + 1 (B's new value) is
+ * damaged so that not even its header verifies. suspect() looks at write c
+ * only, sees X's header and withholds the keys like X; the device counted one
+ * more write than X's, and nothing tells what it was, yet B's older value is
+ * served as current. The store reports damage, but the format promises that
+ * "an older value is never served as the current one".
+ */
+static void test_two_damaged_writes_do_not_serve_older_value(void **state)
+{
+	(void)state;
+	struct harness h;
+	h_init(&h, 1, 1, 32);
+	uint8_t v1[16], v2[16], x[16];
+	memset(v1, 0x11, sizeof(v1));
+	memset(v2, 0x22, sizeof(v2));
+	memset(x, 0x33, sizeof(x));
+	uint16_t at_x = 0, at_b2 = 0;
+	assert_int_equal(h_set(h.st, 1, v1, sizeof(v1)), TV_OK); /* B = v1 */
+	rpmb_emu_set_write_hook(h.emu, last_write, &at_x);
+	assert_int_equal(h_set(h.st, 3, x, sizeof(x)), TV_OK);   /* X */
+	rpmb_emu_set_write_hook(h.emu, last_write, &at_b2);
+	assert_int_equal(h_set(h.st, 1, v2, sizeof(v2)), TV_OK); /* B = v2, acknowledged */
+	rpmb_emu_set_write_hook(h.emu, NULL, NULL);
+	assert_int_not_equal(at_x, 0);
+	assert_int_equal(at_b2, at_x + 1);
+	h_unmount(&h);
+
+	flip(h.emu, at_x, 60);  /* X's body: its header still verifies */
+	flip(h.emu, at_b2, 10); /* B's new record: its header does not */
+	assert_int_equal(h_mount(&h), TV_OK);
+	bool bad = damaged(h.st);
+	const struct tv_store_var *b = h_get(h.st, 1);
+	bool older = b && b->data_size == sizeof(v1) && memcmp(b->data, v1, sizeof(v1)) == 0;
+	h_fini(&h);
+	assert_true(bad);
+	assert_false(older); /* fails: B = v1 is served as B's current value */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uncounted_ckpt_cut_then_write_is_not_damage),
+		cmocka_unit_test(test_two_damaged_writes_do_not_serve_older_value),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
