@@ -71,10 +71,12 @@ static bool damaged(const struct tv_store *st)
  * it (its first block landed: the header verifies, the counter did not move)
  * is not sealed off. The mount after the cut accepts the store (n == next
  * counter) and keeps ckpt_valid, so the next record is written without a
- * checkpoint first and takes the cut checkpoint's counter. The mount after
- * that sees, in the other slot, "a newer checkpoint whose header verifies and
- * that the device counted in full, yet does not verify": damage, the store
- * refuses writes -- after nothing but one power cut and one ordinary write.
+ * checkpoint first and takes the cut checkpoint's counter. Once the device
+ * has counted as many write operations as that checkpoint needed (here three
+ * small records), the next mount sees, in the other slot, "a newer checkpoint
+ * whose header verifies and that the device counted in full, yet does not
+ * verify": damage, the store refuses writes (TV_EDAMAGED) -- after nothing but
+ * one power cut and three ordinary writes.
  */
 static void test_uncounted_ckpt_cut_then_write_is_not_damage(void **state)
 {
