@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Review findings on store format 2 (each test fails on the code it was
- * written against; see the commit message and the review report).
+ * The write counter as the store's witness, where a review found it misled:
+ * a write cut before the device counted it must be sealed off before the next
+ * write (else its leftover header is later taken for a counted write that
+ * failed: damage reported on a healthy store), and damage spanning more than
+ * one write must not let an older value be served as the current one.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -431,8 +431,9 @@ static int writable(struct tv_store *st)
 	if (st->rpmb->expired)
 		return TV_EEXPIRED;
 	int rc = ensure_synced(st);
-	if (rc == TV_OK && !st->ckpt_valid)
-		rc = ckpt_write(st); /* the format's first one was cut off */
+	if (rc == TV_OK && (!st->ckpt_valid || st->needs_seal))
+		rc = ckpt_write(st); /* the first write since the load (or since a
+				      * format whose first checkpoint was cut off) */
 	if (rc != TV_OK)
 		return rc;
 	return st->rpmb->expired ? TV_EEXPIRED : TV_OK;

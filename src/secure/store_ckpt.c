@@ -253,6 +253,7 @@ int ckpt_write(struct tv_store *st)
 		return rc; /* settled: RAM is what the media holds, this one or the older */
 	st->ckpt_slot = slot;
 	st->ckpt_valid = true;
+	st->needs_seal = false;
 	st->ckpt_counter = c.counter;
 	memcpy(st->plan, plan, c.nplan * sizeof(plan[0]));
 	st->nplan = c.nplan;

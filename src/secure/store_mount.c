@@ -523,9 +523,11 @@ static int next_in_plan(struct tv_store *st, const struct tail *t, uint32_t *seg
 }
 
 /* Damage in the tail at (seg, pos), where the write begun with counter `c`
- * should be: the values written before it may have been superseded by it. If
- * its header verifies, only keys of its GUID and name size are suspect. */
-static void suspect(struct tv_store *st, uint32_t seg, uint32_t pos, uint32_t c)
+ * should be, the log resuming (or the device's counter standing) at `resume`:
+ * the values written before may have been superseded by what was lost. If the
+ * damaged write's header verifies and it alone spans c .. resume, only keys of
+ * its GUID and name size are suspect; else all. */
+static void suspect(struct tv_store *st, uint32_t seg, uint32_t pos, uint32_t c, uint32_t resume)
 {
 	uint64_t at = (uint64_t)c << 32;
 	if (!st->horizon || at > st->horizon)
@@ -534,7 +536,10 @@ static void suspect(struct tv_store *st, uint32_t seg, uint32_t pos, uint32_t c)
 	struct tv_rec r;
 	if (pos + TV_REC_HDR_SIZE > seg_size(st, seg) || need(st, &w, pos, TV_REC_HDR_SIZE) != TV_OK ||
 	    tv_rec_decode_header(st->key, st->wbuf + pos, TV_REC_HDR_SIZE, &r) != TV_OK ||
-	    tv_seq_counter(r.seq) != c || tv_seq_batch_blocks(r.seq) * BLK > tv_rec_size(r.type, r.name_size, r.data_size) + BLK ||
+	    tv_seq_counter(r.seq) != c ||
+	    /* it alone must account for every write until the log resumes */
+	    c + write_ops(st, tv_seq_batch_blocks(r.seq)) != resume ||
+	    tv_seq_batch_blocks(r.seq) * BLK > tv_rec_size(r.type, r.name_size, r.data_size) + BLK ||
 	    (st->suspect_set && (st->suspect_name_size != r.name_size ||
 				 memcmp(st->suspect_guid, r.guid, TV_GUID_SIZE) != 0))) {
 		st->suspect_all = true; /* unknown, or a second key */
@@ -634,19 +639,17 @@ static int load_tail(struct tv_store *st, const struct tv_ckpt *c, const struct 
 			rc = tail_end_explained(st, &t, seg, end, sl, other, entered, &explained);
 			if (rc != TV_OK)
 				return rc;
-			if (explained) {
-				if (st->rpmb->counter != t.next_counter)
-					st->ckpt_valid = false; /* a cut write: a checkpoint
-								 * seals it off before the next */
+			if (explained)
 				return TV_OK;
-			}
 			damage = "the device counted writes after the last record that verifies";
 		}
 		note_damage(st, block_at(st, seg, end), damage);
-		suspect(st, seg, (end + BLK - 1) / BLK * BLK, t.next_counter);
+		uint32_t lost_seg = seg, lost_at = t.next_counter;
+		uint32_t lost_pos = (end + BLK - 1) / BLK * BLK;
 		bool found;
 		if ((rc = salvage(st, &t, &seg, end, &pos, entered, &found)) != TV_OK)
 			return rc;
+		suspect(st, lost_seg, lost_pos, lost_at, found ? t.next_counter : st->rpmb->counter);
 		if (!found)
 			return TV_OK;
 	}
@@ -740,6 +743,10 @@ int store_load(struct tv_store *st)
 	st->used = st->used_hwerr = 0;
 	st->horizon = 0;
 	st->suspect_all = st->suspect_set = false;
+	/* A write cut before the device counted it may have left a header with the
+	 * counter the next write takes; a checkpoint first seals every such
+	 * leftover off (the log after it starts past that counter). */
+	st->needs_seal = true;
 	int rc = alloc_segments(st);
 	if (rc == TV_OK)
 		rc = tv_index_init(&st->idx);

@@ -83,6 +83,7 @@ struct tv_store {
 	uint64_t tail_blocks;   /* blocks written since it */
 	uint64_t run_blocks;    /* blocks its runs cover */
 	bool in_ckpt;           /* a checkpoint is being written (no nesting) */
+	bool needs_seal;        /* a checkpoint before the first write after a load */
 	/* statistics */
 	uint64_t mount_blocks, mount_ops;
 	uint64_t gc_segments, gc_bytes, reused_segments, ckpt_writes, compactions;
