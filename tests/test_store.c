@@ -241,6 +241,8 @@ static void test_wrong_key_and_blank(void **state)
 	h.cfg.format_blank = true;
 	h.cfg.seg_blocks = 300; /* fewer than 4 segments */
 	assert_int_equal(h_mount(&h), TV_EINVAL);
+	h.cfg.seg_blocks = 4097; /* more records than a run can count */
+	assert_int_equal(h_mount(&h), TV_EINVAL);
 	h.cfg.seg_blocks = 64;
 	h.cfg.capacity = 1u << 20; /* larger than the device can honour */
 	assert_int_equal(h_mount(&h), TV_EINVAL);

@@ -34,7 +34,9 @@ static int format(struct tv_store *st, uint8_t blk[BLK])
 				   .seg_count = seg && blocks > first ? (blocks - first) / seg : 0,
 				   .format_counter = st->rpmb->counter,
 				   .write_blocks = tv_rpmb_write_blocks(st->rpmb)};
-	if (seg < 4 || sb.seg_count < 4)
+	/* At most 4096 blocks: a segment then holds fewer than 65,536 records,
+	 * what a run's record count and a batch index can say. */
+	if (seg < 4 || seg > 4096 || sb.seg_count < 4)
 		return TV_EINVAL;
 	if (RAND_bytes(sb.store_id, sizeof(sb.store_id)) != 1)
 		return TV_EIO;
@@ -71,6 +73,7 @@ int store_superblock(struct tv_store *st)
 	}
 	uint32_t first = sb.version == TV_SB_VERSION_V1 ? 0 : 1 + 2 * sb.ckpt_blocks;
 	if (sb.seg_blocks < 4 || sb.seg_count < 4 || sb.seg_blocks > blocks || first >= blocks ||
+	    (sb.version == TV_SB_VERSION && sb.seg_blocks > 4096) ||
 	    sb.seg_count > (blocks - first) / sb.seg_blocks ||
 	    (sb.version == TV_SB_VERSION && (sb.ckpt_blocks < 1 || sb.ckpt_blocks > 64 ||
 					      sb.write_blocks < 1 || sb.write_blocks > 64))) {
