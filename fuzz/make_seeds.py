@@ -72,18 +72,17 @@ sb[8:12] = u32(2)
 sb[36:48] = u32(2) + u32(1) + u32(1)
 sb[224:256] = hmac.new(key, bytes(sb[:224]), hashlib.sha256).digest()
 put('fuzz_store_records', 'superblock_v2', b'\x02' + bytes(sb))
-def ckpt(nblocks, plan, runs, live, counter=9, head_seg=3, head_pos=512):
+def ckpt(nblocks, plan, runs, counter=9, head_seg=3, head_pos=512):
     c = bytearray(nblocks * 256)
     c[0:28] = (b'TVCK' + u16(nblocks) + u16(1) + u32(counter) + u32(head_seg) + u32(head_pos) +
                u16(len(plan)) + u16(len(runs)) + u32(sum(r[2] for r in runs)))
     c[28:32] = hmac.new(key, b'C' + bytes(c[:28]), hashlib.sha256).digest()[:4]
-    body = b''.join(u16(p) for p in plan) + b''.join(u16(a) + u16(b) + u16(n) + u16(r) for a, b, n, r in runs) + live
+    body = b''.join(u16(p) for p in plan) + b''.join(u16(a) + u16(b) + u16(n) + u16(r) for a, b, n, r in runs)
     c[32:32 + len(body)] = body
     c[-32:] = hmac.new(key, bytes(c[:-32]), hashlib.sha256).digest()
     return bytes(c)
-put('fuzz_store_records', 'ckpt', b'\x04' + ckpt(1, [4, 0x8005], [(9, 0, 2, 3), (20, 100, 1, 2)], b'\x15'))
-put('fuzz_store_records', 'ckpt_2blocks', b'\x04' + ckpt(2, [4, 5, 6], [(7 + 2 * i, 8 * i, 2, 1 + i % 3) for i in range(30)],
-                                                       bytes([0x5A] * 7 + [0x0A])))
+put('fuzz_store_records', 'ckpt', b'\x04' + ckpt(1, [4, 0x8005], [(9, 0, 2, 3), (20, 100, 1, 2)]))
+put('fuzz_store_records', 'ckpt_2blocks', b'\x04' + ckpt(2, [4, 5, 6], [(7 + 2 * i, 8 * i, 2, 1 + i % 3) for i in range(30)]))
 
 # --- fuzz_emu: op byte, count byte, frames ---
 def fr(typ, addr=0, count=0, counter=0):

@@ -92,7 +92,7 @@ static const uint8_t data5[5] = {0xDE, 0xAD, 0xBE, 0xEF, 0x01};
 #define REC_KAT "77f4c5c3 2c48fc3b3958874d563b4107" /* test_rec_var: check, MAC */
 #define SB_KAT "03c4044871c4702d4796a69bcca9f0b7cdde936068e9185c252c756f5caffa4f"
 #define CKPT_KAT "2581d8b2" /* 1-block checkpoint: check, then MAC */ \
-	"3a170dbf33798d148f2396d9a756befecc85f7270907fc771b15deccf8706aed"
+	"3b652f674ef24e6debf763294110932be8611d42dfc47c85c28d85253123d8ba"
 
 /* ---- records ---- */
 
@@ -564,11 +564,10 @@ struct hrun {
 	uint16_t block, offset, blocks, records;
 };
 
-/* A checkpoint by hand, nblocks * 256 bytes. live_bytes of live bits. */
+/* A checkpoint by hand, nblocks * 256 bytes. */
 static void hand_ckpt(uint16_t nblocks, uint32_t counter, uint32_t head_seg, uint32_t head_pos,
 		      uint32_t run_blocks, const uint16_t *plan, uint16_t nplan,
-		      const struct hrun *runs, uint16_t nruns, const uint8_t *live,
-		      size_t live_bytes, uint8_t *out)
+		      const struct hrun *runs, uint16_t nruns, uint8_t *out)
 {
 	size_t size = (size_t)nblocks * 256;
 	memset(out, 0, size);
@@ -596,13 +595,12 @@ static void hand_ckpt(uint16_t nblocks, uint32_t counter, uint32_t head_seg, uin
 		le16(out + off + 4, runs[i].blocks);
 		le16(out + off + 6, runs[i].records);
 	}
-	memcpy(out + off, live, live_bytes);
 	hmac(NULL, out, size - 32, NULL, 0, out + size - 32);
 }
 
 static void to_ckpt(struct tv_ckpt *c, uint16_t nblocks, uint32_t counter, uint32_t head_seg,
 		    uint32_t head_pos, uint32_t run_blocks, uint16_t *plan, uint16_t nplan,
-		    const struct hrun *runs, uint16_t nruns, uint8_t *live)
+		    const struct hrun *runs, uint16_t nruns)
 {
 	memset(c, 0, sizeof(*c));
 	c->nblocks = nblocks;
@@ -621,13 +619,12 @@ static void to_ckpt(struct tv_ckpt *c, uint16_t nblocks, uint32_t counter, uint3
 		c->runs[i].blocks = runs[i].blocks;
 		c->runs[i].records = runs[i].records;
 	}
-	c->live = live;
 }
 
 static void check_ckpt(const struct tv_ckpt *d, uint16_t nblocks, uint32_t counter,
 		       uint32_t head_seg, uint32_t head_pos, uint32_t run_blocks,
 		       const uint16_t *plan, uint16_t nplan, const struct hrun *runs,
-		       uint16_t nruns, const uint8_t *live, size_t live_bytes)
+		       uint16_t nruns)
 {
 	assert_int_equal(d->nblocks, nblocks);
 	assert_int_equal(d->counter, counter);
@@ -646,7 +643,6 @@ static void check_ckpt(const struct tv_ckpt *d, uint16_t nblocks, uint32_t count
 		assert_int_equal(d->runs[i].blocks, runs[i].blocks);
 		assert_int_equal(d->runs[i].records, runs[i].records);
 	}
-	assert_memory_equal(d->live, live, live_bytes);
 }
 
 static int decode_copy(const uint8_t *in, size_t avail, struct tv_ckpt *d)
@@ -663,20 +659,18 @@ static void test_ckpt_one_block(void **state)
 	(void)state;
 	uint16_t plan[2] = {3, 0x8000 | 7};
 	const struct hrun runs[2] = {{9, 0, 2, 3}, {20, 100, 1, 2}};
-	uint8_t live[1] = {0x15}; /* records 0, 2, 4 live: 0b10101 */
 	uint8_t want[256], out[256];
-	hand_ckpt(1, 0x11223344u, 5, 0x300, 3, plan, 2, runs, 2, live, 1, want);
+	hand_ckpt(1, 0x11223344u, 5, 0x300, 3, plan, 2, runs, 2, want);
 	/* Where the hand builder put things (its own offsets, checked once more). */
 	assert_int_equal(want[32], 3);
 	assert_int_equal(want[35], 0x80);
 	assert_int_equal(want[34], 7);
 	assert_int_equal(want[36 + 8 + 2], 100);
-	assert_int_equal(want[36 + 16], 0x15);
-	assert_int_equal(tv_ckpt_blocks(2, 2, 5), 1);
+	assert_int_equal(want[36 + 16], 0); /* zero up to the MAC */
+	assert_int_equal(tv_ckpt_blocks(2, 2), 1);
 
 	struct tv_ckpt c;
-	to_ckpt(&c, 1, 0x11223344u, 5, 0x300, 3, plan, 2, runs, 2, live);
-	assert_int_equal(tv_ckpt_records(&c), 5);
+	to_ckpt(&c, 1, 0x11223344u, 5, 0x300, 3, plan, 2, runs, 2);
 	memset(out, 0x55, sizeof(out));
 	assert_int_equal(tv_ckpt_encode(key, &c, out), TV_OK);
 	assert_memory_equal(out, want, 256);
@@ -687,22 +681,22 @@ static void test_ckpt_one_block(void **state)
 
 	struct tv_ckpt d;
 	assert_int_equal(decode_copy(want, 256, &d), TV_OK);
-	check_ckpt(&d, 1, 0x11223344u, 5, 0x300, 3, plan, 2, runs, 2, live, 1);
+	check_ckpt(&d, 1, 0x11223344u, 5, 0x300, 3, plan, 2, runs, 2);
 	tv_ckpt_free(&d);
 	/* From more than it needs (the rest of the slot). */
 	uint8_t two[512];
 	memcpy(two, want, 256);
 	memset(two + 256, 0xA5, 256);
 	assert_int_equal(decode_copy(two, 512, &d), TV_OK);
-	check_ckpt(&d, 1, 0x11223344u, 5, 0x300, 3, plan, 2, runs, 2, live, 1);
+	check_ckpt(&d, 1, 0x11223344u, 5, 0x300, 3, plan, 2, runs, 2);
 	tv_ckpt_free(&d);
 
 	/* The header alone, by its check. */
 	uint8_t *buf = dup_bytes(want, 256);
 	memset(&d, 0x77, sizeof(d));
 	assert_int_equal(tv_ckpt_decode_header(key, buf, &d), TV_OK);
-	check_ckpt(&d, 1, 0x11223344u, 5, 0x300, 3, NULL, 2, runs, 2, live, 1);
-	/* A bit past the header (plan, runs, live bits, MAC): the header still
+	check_ckpt(&d, 1, 0x11223344u, 5, 0x300, 3, NULL, 2, runs, 2);
+	/* A bit past the header (plan, runs, zero fill, MAC): the header still
 	 * verifies, the checkpoint does not. */
 	for (size_t off = 32; off < 256; off++) {
 		buf[off] ^= 0x08;
@@ -738,48 +732,43 @@ static void test_ckpt_refusals(void **state)
 {
 	(void)state;
 	uint16_t plan[2] = {3, 0x8000 | 7};
-	uint8_t live[16] = {0x15};
 	uint8_t blk[512];
 	struct tv_ckpt d;
 
-	/* Bytes after the live bits, or live bits past the last record, that are
-	 * not zero: correctly MAC'ed, still refused (one encoding per checkpoint). */
+	/* A byte after the runs that is not zero: correctly MAC'ed, still
+	 * refused (one encoding per checkpoint). */
 	struct hrun ok[2] = {{9, 0, 2, 3}, {20, 100, 1, 2}};
-	uint8_t stray[2] = {0x15, 0x01};
-	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ok, 2, stray, 2, blk);
-	assert_int_equal(decode_copy(blk, 256, &d), TV_ECORRUPT);
-	stray[0] = 0x15 | 0x20; /* bit 5: a sixth record that is not there */
-	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ok, 2, stray, 1, blk);
-	assert_int_equal(decode_copy(blk, 256, &d), TV_ECORRUPT);
-	stray[0] = 0x15;
-	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ok, 2, stray, 1, blk);
+	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ok, 2, blk);
 	assert_int_equal(decode_copy(blk, 256, &d), TV_OK);
 	tv_ckpt_free(&d);
+	blk[32 + 4 + 16] = 0x01;
+	hmac(NULL, blk, 224, NULL, 0, blk + 224);
+	assert_int_equal(decode_copy(blk, 256, &d), TV_ECORRUPT);
 
 	/* A run with no records, correctly MAC'ed. */
 	struct hrun r0[2] = {{9, 0, 2, 3}, {20, 100, 1, 0}};
-	hand_ckpt(1, 1, 5, 0, 3, plan, 2, r0, 2, live, 1, blk);
+	hand_ckpt(1, 1, 5, 0, 3, plan, 2, r0, 2, blk);
 	assert_int_equal(decode_copy(blk, 256, &d), TV_ECORRUPT);
 	/* A run with no blocks. */
 	struct hrun rb[2] = {{9, 0, 2, 3}, {20, 100, 0, 2}};
-	hand_ckpt(1, 1, 5, 0, 3, plan, 2, rb, 2, live, 1, blk);
+	hand_ckpt(1, 1, 5, 0, 3, plan, 2, rb, 2, blk);
 	assert_int_equal(decode_copy(blk, 256, &d), TV_ECORRUPT);
 	/* A run offset of 256 (not in the block) is refused, 255 is not. */
 	struct hrun ro[2] = {{9, 0, 2, 3}, {20, 256, 1, 2}};
-	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ro, 2, live, 1, blk);
+	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ro, 2, blk);
 	assert_int_equal(decode_copy(blk, 256, &d), TV_ECORRUPT);
 	ro[1].offset = 0xFFFF;
-	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ro, 2, live, 1, blk);
+	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ro, 2, blk);
 	assert_int_equal(decode_copy(blk, 256, &d), TV_ECORRUPT);
 	ro[1].offset = 255;
-	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ro, 2, live, 1, blk);
+	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ro, 2, blk);
 	assert_int_equal(decode_copy(blk, 256, &d), TV_OK);
 	assert_int_equal(d.runs[1].offset, 255);
 	tv_ckpt_free(&d);
 
 	/* nblocks 0 under a valid header check and MAC over the block's first 224
 	 * bytes. */
-	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ro, 2, live, 1, blk);
+	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ro, 2, blk);
 	le16(blk + 4, 0);
 	uint8_t mac[32];
 	hmac("C", blk, 28, NULL, 0, mac);
@@ -788,7 +777,7 @@ static void test_ckpt_refusals(void **state)
 	assert_int_equal(tv_ckpt_decode_header(key, blk, &d), TV_ECORRUPT);
 	assert_int_equal(decode_copy(blk, 256, &d), TV_ECORRUPT);
 	/* Version 2. */
-	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ro, 2, live, 1, blk);
+	hand_ckpt(1, 1, 5, 0, 3, plan, 2, ro, 2, blk);
 	le16(blk + 6, 2);
 	hmac("C", blk, 28, NULL, 0, mac);
 	memcpy(blk + 28, mac, 4);
@@ -801,10 +790,10 @@ static void test_ckpt_refusals(void **state)
 	struct hrun many[32];
 	for (int i = 0; i < 32; i++)
 		many[i] = (struct hrun){(uint16_t)(10 + i), 0, 1, 1};
-	assert_int_equal(tv_ckpt_blocks(0, 30, 30), 2);
+	assert_int_equal(tv_ckpt_blocks(0, 30), 2);
 	/* hand_ckpt would write past 256 bytes: build the first block by hand. */
 	memset(blk, 0, sizeof(blk));
-	hand_ckpt(2, 1, 5, 0, 30, NULL, 0, many, 30, live, 4, blk);
+	hand_ckpt(2, 1, 5, 0, 30, NULL, 0, many, 30, blk);
 	le16(blk + 4, 1);
 	hmac("C", blk, 28, NULL, 0, mac);
 	memcpy(blk + 28, mac, 4);
@@ -813,30 +802,14 @@ static void test_ckpt_refusals(void **state)
 	assert_int_equal(decode_copy(blk, 256, &d), TV_ECORRUPT);
 	assert_int_equal(decode_copy(blk, 512, &d), TV_ECORRUPT);
 
-	/* Fits without its live bits only: 23 runs of 3 records need
-	 * 32 + 184 + 9 + 32 = 257 bytes. The header check passes (it knows no
-	 * record counts), the whole checkpoint does not. */
-	for (int i = 0; i < 23; i++)
-		many[i] = (struct hrun){(uint16_t)(10 + i), 0, 1, 3};
-	assert_int_equal(tv_ckpt_blocks(0, 23, 69), 2);
-	assert_int_equal(tv_ckpt_blocks(0, 23, 64), 1);
-	uint8_t ones[16];
-	memset(ones, 0xFF, sizeof(ones));
-	memset(blk, 0, sizeof(blk));
-	hand_ckpt(1, 1, 5, 0, 23, NULL, 0, many, 23, ones, 8, blk); /* 8 of the 9 bytes */
-	assert_int_equal(tv_ckpt_decode_header(key, blk, &d), TV_OK);
-	assert_int_equal(decode_copy(blk, 256, &d), TV_ECORRUPT);
-	/* The encoder refuses the same one block. */
+	/* 24 runs need 32 + 192 + 32 = 256 bytes: one block; 25 need two. */
+	assert_int_equal(tv_ckpt_blocks(0, 24), 1);
+	assert_int_equal(tv_ckpt_blocks(0, 25), 2);
 	struct tv_ckpt c;
-	to_ckpt(&c, 1, 1, 5, 0, 23, NULL, 0, many, 23, ones);
+	to_ckpt(&c, 1, 1, 5, 0, 25, NULL, 0, many, 25);
 	uint8_t out[512];
 	assert_int_equal(tv_ckpt_encode(key, &c, out), TV_EINVAL);
-	/* With 64 records it fits. */
-	c.runs[22].records = 1;
-	assert_int_equal(tv_ckpt_records(&c), 67);
-	c.runs[21].records = 1;
-	c.runs[20].records = 1;
-	assert_int_equal(tv_ckpt_records(&c), 63);
+	c.nruns = 24;
 	assert_int_equal(tv_ckpt_encode(key, &c, out), TV_OK);
 	free(c.runs);
 }
@@ -844,7 +817,7 @@ static void test_ckpt_refusals(void **state)
 static void test_ckpt_two_blocks(void **state)
 {
 	(void)state;
-	/* 3 plan entries, 30 runs of 1..3 records: 32 + 6 + 240 + live + 32 > 256. */
+	/* 3 plan entries, 30 runs of 1..3 records: 32 + 6 + 240 + 32 > 256. */
 	uint16_t plan[3] = {12, 0x8000 | 13, 2};
 	struct hrun runs[30];
 	uint32_t nrecs = 0;
@@ -854,22 +827,17 @@ static void test_ckpt_two_blocks(void **state)
 		nrecs += runs[i].records;
 	}
 	assert_int_equal(nrecs, 60);
-	uint8_t live[8];
-	for (int i = 0; i < 8; i++)
-		live[i] = (uint8_t)(0x5A ^ (i * 0x11));
-	live[7] &= 0x0F; /* records 56..59 */
-	assert_int_equal(tv_ckpt_blocks(3, 30, 60), 2);
-	assert_int_equal(tv_ckpt_blocks(3, 22, 0), 1);
+	assert_int_equal(tv_ckpt_blocks(3, 30), 2);
+	assert_int_equal(tv_ckpt_blocks(3, 22), 1);
 
 	uint8_t want[512], out[512];
-	hand_ckpt(2, 0xFEDCBA98u, 0x10002, 0x1F00, 60, plan, 3, runs, 30, live, 8, want);
+	hand_ckpt(2, 0xFEDCBA98u, 0x10002, 0x1F00, 60, plan, 3, runs, 30, want);
 	/* The last run ends at 32 + 6 + 29 * 8 + 8 = 278, in the second block. */
 	assert_int_equal(want[32 + 6 + 29 * 8], 7 + 58);
-	assert_int_equal(want[32 + 6 + 240], live[0]);
+	assert_int_equal(want[32 + 6 + 240], 0);
 
 	struct tv_ckpt c;
-	to_ckpt(&c, 2, 0xFEDCBA98u, 0x10002, 0x1F00, 60, plan, 3, runs, 30, live);
-	assert_int_equal(tv_ckpt_records(&c), 60);
+	to_ckpt(&c, 2, 0xFEDCBA98u, 0x10002, 0x1F00, 60, plan, 3, runs, 30);
 	memset(out, 0x55, sizeof(out));
 	assert_int_equal(tv_ckpt_encode(key, &c, out), TV_OK);
 	assert_memory_equal(out, want, 512);
@@ -880,23 +848,23 @@ static void test_ckpt_two_blocks(void **state)
 	uint8_t three[768], want3[768];
 	c.nblocks = 3;
 	assert_int_equal(tv_ckpt_encode(key, &c, three), TV_OK);
-	hand_ckpt(3, 0xFEDCBA98u, 0x10002, 0x1F00, 60, plan, 3, runs, 30, live, 8, want3);
+	hand_ckpt(3, 0xFEDCBA98u, 0x10002, 0x1F00, 60, plan, 3, runs, 30, want3);
 	assert_memory_equal(three, want3, 768);
 	free(c.runs);
 
 	struct tv_ckpt d;
 	assert_int_equal(decode_copy(want, 512, &d), TV_OK);
-	check_ckpt(&d, 2, 0xFEDCBA98u, 0x10002, 0x1F00, 60, plan, 3, runs, 30, live, 8);
+	check_ckpt(&d, 2, 0xFEDCBA98u, 0x10002, 0x1F00, 60, plan, 3, runs, 30);
 	tv_ckpt_free(&d);
 	/* The header is in the first block alone. */
 	uint8_t *buf = dup_bytes(want, 256);
 	assert_int_equal(tv_ckpt_decode_header(key, buf, &d), TV_OK);
-	check_ckpt(&d, 2, 0xFEDCBA98u, 0x10002, 0x1F00, 60, NULL, 3, runs, 30, live, 8);
+	check_ckpt(&d, 2, 0xFEDCBA98u, 0x10002, 0x1F00, 60, NULL, 3, runs, 30);
 	free(buf);
 	/* Fewer bytes than two blocks. */
 	assert_int_equal(decode_copy(want, 511, &d), TV_ECORRUPT);
 	assert_int_equal(decode_copy(want, 256, &d), TV_ECORRUPT);
-	/* A bit in the second block (a run, a live bit, the zero fill, the MAC). */
+	/* A bit in the second block (a run, the zero fill, the MAC). */
 	for (size_t off = 256; off < 512; off += 7) {
 		memcpy(out, want, 512);
 		out[off] ^= 0x02;

@@ -319,6 +319,17 @@ uint32_t count_free(const struct tv_store *st)
 static uint32_t pick_victim(const struct tv_store *st)
 {
 	uint32_t best = NO_SEG;
+	/* First choice: the emptiest of the segments the plan lets the head take
+	 * next, so that the one it frees can be used without a new checkpoint. */
+	for (uint32_t i = st->plan_next; st->version == TV_SB_VERSION && i < st->nplan &&
+	     i <= st->plan_next + PLAN_SKIP_MAX; i++) {
+		uint32_t s = PLAN_SEG(st->plan[i]);
+		if (s != st->head && st->segs[s].live > 0 &&
+		    (best == NO_SEG || st->segs[s].live < st->segs[best].live))
+			best = s;
+	}
+	if (best != NO_SEG)
+		return best;
 	for (uint32_t i = 0; i < st->seg_count; i++) {
 		const struct segment *s = &st->segs[i];
 		if (i == st->head || s->live == 0)

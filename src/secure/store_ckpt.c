@@ -19,22 +19,16 @@
 
 #define TAIL_MIN_BLOCKS 64u  /* never checkpoint for a tail shorter than this */
 #define MERGE_GAP 50u        /* as a mount reads: a gap this short is read through */
+#define RUN_GAP 1u           /* a run goes on over dead records of fewer blocks */
+#define RUN_GAP 1u           /* a run goes on over dead records of fewer blocks */
 
 struct runs {
 	struct tv_ckpt_run *v;
 	uint32_t n, cap;
-	uint8_t *live;          /* one bit per record of the runs */
-	uint32_t nbits, bits_cap;
 	uint64_t blocks;        /* blocks they cover */
 	uint64_t read_blocks;   /* blocks a mount reads for them (gaps read through) */
 	uint32_t read_ops;
 };
-
-static void runs_free(struct runs *rs)
-{
-	free(rs->v);
-	free(rs->live);
-}
 
 static int runs_push(struct runs *rs, uint32_t block, uint32_t offset, uint32_t blocks,
 		     uint32_t records)
@@ -53,23 +47,6 @@ static int runs_push(struct runs *rs, uint32_t block, uint32_t offset, uint32_t 
 	return TV_OK;
 }
 
-static int bit_push(struct runs *rs, bool live)
-{
-	if (rs->nbits == rs->bits_cap) {
-		uint32_t cap = rs->bits_cap ? 2 * rs->bits_cap : 1024;
-		uint8_t *b = realloc(rs->live, cap / 8);
-		if (!b)
-			return TV_ENOMEM;
-		memset(b + rs->bits_cap / 8, 0, (cap - rs->bits_cap) / 8);
-		rs->live = b;
-		rs->bits_cap = cap;
-	}
-	if (live)
-		rs->live[rs->nbits / 8] |= (uint8_t)(1u << (rs->nbits % 8));
-	rs->nbits++;
-	return TV_OK;
-}
-
 static bool rec_live(const struct rec_ref *r)
 {
 	return r->seq == r->k->seq && winner_live(r->k);
@@ -78,28 +55,27 @@ static bool rec_live(const struct rec_ref *r)
 /* The runs of one segment: stretches of its known records, from a live record
  * to a live record, with no record between them that the store does not know
  * (a mount parses every record of a run) and, unless `loose`, no dead stretch
- * a mount would not read through anyway (MERGE_GAP blocks or more). Each
- * record of a run gets a bit: live or not when the checkpoint is written. */
+ * that spans a block of its own. */
 static int segment_runs(const struct tv_store *st, uint32_t seg, bool loose, struct runs *rs)
 {
 	const struct segment *s = &st->segs[seg];
 	bool open = false;
-	uint32_t start = 0, live_end = 0, prev_end = 0, first_bit = 0, bits_at_live = 0;
-	int rc = TV_OK;
-	for (uint32_t i = 0; i <= s->nrecs && rc == TV_OK; i++) {
+	uint32_t start = 0, live_end = 0, prev_end = 0, records = 0, records_at_live = 0;
+	for (uint32_t i = 0; i <= s->nrecs; i++) {
 		const struct rec_ref *r = i < s->nrecs ? &s->recs[i] : NULL;
 		bool contiguous = r && i > 0 &&
 				  (r->pos == prev_end || r->pos == (prev_end + BLK - 1) / BLK * BLK);
 		bool live = r && rec_live(r);
 		if (open && (!r || !contiguous ||
-			     (live && !loose &&
-			      r->pos / BLK >= (live_end + BLK - 1) / BLK + MERGE_GAP))) {
-			rs->nbits = bits_at_live; /* dead records after the last live one: not in it */
-			rc = runs_push(rs, s->first_block + start / BLK, start % BLK,
-				       (live_end + BLK - 1) / BLK - start / BLK, bits_at_live - first_bit);
+			     (live && !loose && r->pos / BLK >= (live_end + BLK - 1) / BLK + RUN_GAP))) {
+			/* dead records after the last live one are not in it */
+			int rc = runs_push(rs, s->first_block + start / BLK, start % BLK,
+					   (live_end + BLK - 1) / BLK - start / BLK, records_at_live);
+			if (rc != TV_OK)
+				return rc;
 			open = false;
 		}
-		if (!r || rc != TV_OK)
+		if (!r)
 			break;
 		prev_end = r->pos + r->size;
 		if (!open && !live)
@@ -107,15 +83,15 @@ static int segment_runs(const struct tv_store *st, uint32_t seg, bool loose, str
 		if (!open) {
 			open = true;
 			start = r->pos;
-			first_bit = rs->nbits;
+			records = 0;
 		}
-		rc = bit_push(rs, live);
+		records++;
 		if (live) {
 			live_end = r->pos + r->size;
-			bits_at_live = rs->nbits;
+			records_at_live = records;
 		}
 	}
-	return rc;
+	return TV_OK;
 }
 
 static int collect_runs(const struct tv_store *st, bool loose, struct runs *rs)
@@ -124,7 +100,7 @@ static int collect_runs(const struct tv_store *st, bool loose, struct runs *rs)
 	for (uint32_t i = 0; i < st->seg_count; i++) {
 		int rc = segment_runs(st, i, loose, rs);
 		if (rc != TV_OK) {
-			runs_free(rs);
+			free(rs->v);
 			return rc;
 		}
 	}
@@ -202,19 +178,19 @@ int ckpt_write(struct tv_store *st)
 	uint32_t room = st->ckpt_blocks * BLK - TV_CKPT_HDR_SIZE - TV_CKPT_MAC_SIZE;
 	struct runs rs;
 	int rc = collect_runs(st, false, &rs);
-	if (rc == TV_OK && TV_CKPT_RUN_SIZE * rs.n + (rs.nbits + 7) / 8 > room - 2) {
-		runs_free(&rs); /* too many: read dead stretches too, fewer runs */
+	if (rc == TV_OK && TV_CKPT_RUN_SIZE * rs.n > room - 2) {
+		free(rs.v); /* too many: read dead stretches too, fewer runs */
 		rc = collect_runs(st, true, &rs);
 	}
 	if (rc != TV_OK)
 		return rc;
-	if (TV_CKPT_RUN_SIZE * rs.n + (rs.nbits + 7) / 8 > room - 2) {
-		runs_free(&rs);
+	if (TV_CKPT_RUN_SIZE * rs.n > room - 2) {
+		free(rs.v);
 		tv_err_set_detail("the live records lie in too many places for a checkpoint");
 		return TV_ENOSPC;
 	}
 	struct tv_ckpt c = {.counter = st->rpmb->counter, .runs = rs.v, .nruns = (uint16_t)rs.n,
-			    .live = rs.live, .run_blocks = (uint32_t)rs.blocks};
+			    .run_blocks = (uint32_t)rs.blocks};
 	if (st->head < st->seg_count) {
 		c.head_seg = st->head;
 		c.head_pos = (st->segs[st->head].used + BLK - 1) / BLK * BLK;
@@ -222,7 +198,7 @@ int ckpt_write(struct tv_store *st)
 	/* The free segments, lowest first (a segment whose records all died is
 	 * reused at once); then those the cleaner would empty first. */
 	uint16_t plan[PLAN_MAX];
-	uint32_t max_plan = (room - TV_CKPT_RUN_SIZE * rs.n - (rs.nbits + 7) / 8) / 2;
+	uint32_t max_plan = (room - TV_CKPT_RUN_SIZE * rs.n) / 2;
 	if (max_plan > PLAN_MAX)
 		max_plan = PLAN_MAX;
 	for (uint32_t s = 0; s < st->seg_count && c.nplan < max_plan; s++)
@@ -243,12 +219,12 @@ int ckpt_write(struct tv_store *st)
 		plan[c.nplan++] = (uint16_t)(best | PLAN_LIVE);
 	}
 	c.plan = plan;
-	c.nblocks = (uint16_t)tv_ckpt_blocks(c.nplan, c.nruns, rs.nbits);
+	c.nblocks = (uint16_t)tv_ckpt_blocks(c.nplan, c.nruns);
 	uint32_t slot = 1 - st->ckpt_slot;
 	rc = tv_ckpt_encode(st->key, &c, st->wbuf);
 	if (rc == TV_OK)
 		rc = store_write_raw(st, 1 + slot * st->ckpt_blocks, (size_t)c.nblocks * BLK);
-	runs_free(&rs);
+	free(rs.v);
 	if (rc != TV_OK)
 		return rc; /* settled: RAM is what the media holds, this one or the older */
 	st->ckpt_slot = slot;
@@ -303,7 +279,7 @@ int ckpt_maybe(struct tv_store *st)
 	struct runs rs;
 	int rc = collect_runs(st, false, &rs);
 	if (rc == TV_OK) {
-		runs_free(&rs);
+		free(rs.v);
 		/* A mount would read half as much again as the live data, and most
 		 * of the store is free (so packing is cheap and the free room will
 		 * not fill up at once): pack before the checkpoint. */

@@ -174,26 +174,17 @@ int tv_sb_decode(const uint8_t key[32], const uint8_t in[256], struct tv_superbl
 
 /* ---- checkpoints ---- */
 
-uint32_t tv_ckpt_records(const struct tv_ckpt *c)
-{
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < c->nruns; i++)
-		n += c->runs[i].records;
-	return n;
-}
-
-uint32_t tv_ckpt_blocks(uint32_t nplan, uint32_t nruns, uint32_t nrecs)
+uint32_t tv_ckpt_blocks(uint32_t nplan, uint32_t nruns)
 {
 	uint64_t bytes = TV_CKPT_HDR_SIZE + 2ull * nplan + (uint64_t)TV_CKPT_RUN_SIZE * nruns +
-			 (nrecs + 7u) / 8u + TV_CKPT_MAC_SIZE;
+			 TV_CKPT_MAC_SIZE;
 	return (uint32_t)((bytes + BLK - 1) / BLK);
 }
 
 int tv_ckpt_encode(const uint8_t key[32], const struct tv_ckpt *c, uint8_t *out)
 {
 	size_t size = (size_t)c->nblocks * BLK;
-	uint32_t nrecs = tv_ckpt_records(c);
-	if (c->nblocks == 0 || tv_ckpt_blocks(c->nplan, c->nruns, nrecs) > c->nblocks)
+	if (c->nblocks == 0 || tv_ckpt_blocks(c->nplan, c->nruns) > c->nblocks)
 		return TV_EINVAL;
 	memset(out, 0, size);
 	memcpy(out, CKPT_MAGIC, 4);
@@ -217,8 +208,6 @@ int tv_ckpt_encode(const uint8_t key[32], const struct tv_ckpt *c, uint8_t *out)
 		tv_put_le16(p + 4, c->runs[i].blocks);
 		tv_put_le16(p + 6, c->runs[i].records);
 	}
-	if (nrecs)
-		memcpy(p, c->live, (nrecs + 7u) / 8u);
 	if (rc == TV_OK)
 		rc = tv_hmac_sha256(key, 32, out, size - TV_CKPT_MAC_SIZE,
 				    out + size - TV_CKPT_MAC_SIZE);
@@ -239,7 +228,7 @@ int tv_ckpt_decode_header(const uint8_t key[32], const uint8_t in[256], struct t
 	c->nplan = tv_get_le16(in + 20);
 	c->nruns = tv_get_le16(in + 22);
 	c->run_blocks = tv_get_le32(in + 24);
-	if (c->nblocks == 0 || tv_ckpt_blocks(c->nplan, c->nruns, 0) > c->nblocks)
+	if (c->nblocks == 0 || tv_ckpt_blocks(c->nplan, c->nruns) > c->nblocks)
 		return TV_ECORRUPT;
 	return TV_OK;
 }
@@ -272,25 +261,13 @@ int tv_ckpt_decode(const uint8_t key[32], const uint8_t *in, size_t avail, struc
 			return TV_ECORRUPT;
 		}
 	}
-	uint32_t nrecs = tv_ckpt_records(c);
-	if (tv_ckpt_blocks(c->nplan, c->nruns, nrecs) > c->nblocks) {
-		tv_ckpt_free(c);
-		return TV_ECORRUPT;
-	}
-	/* What follows the live bits up to the MAC is zero, as written, and so
-	 * are the unused bits of their last byte: one checkpoint, one encoding. */
-	bool stray = nrecs % 8 && p[nrecs / 8] >> (nrecs % 8);
-	for (const uint8_t *z = p + (nrecs + 7u) / 8u; z < in + size - TV_CKPT_MAC_SIZE; z++)
-		stray = stray || *z;
-	if (stray) {
-		tv_ckpt_free(c);
-		return TV_ECORRUPT;
-	}
-	if (!(c->live = malloc((nrecs + 7u) / 8u + 1))) {
-		tv_ckpt_free(c);
-		return TV_ENOMEM;
-	}
-	memcpy(c->live, p, (nrecs + 7u) / 8u);
+	/* What follows the runs up to the MAC is zero, as written: one
+	 * checkpoint, one encoding. */
+	for (const uint8_t *z = p; z < in + size - TV_CKPT_MAC_SIZE; z++)
+		if (*z) {
+			tv_ckpt_free(c);
+			return TV_ECORRUPT;
+		}
 	return TV_OK;
 }
 
@@ -298,8 +275,6 @@ void tv_ckpt_free(struct tv_ckpt *c)
 {
 	free(c->plan);
 	free(c->runs);
-	free(c->live);
 	c->plan = NULL;
 	c->runs = NULL;
-	c->live = NULL;
 }

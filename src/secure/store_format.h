@@ -133,9 +133,7 @@ int tv_sb_decode(const uint8_t key[32], const uint8_t in[256], struct tv_superbl
  *  28  4   header check: HMAC-SHA256(store key, "C" || bytes 0..27), first 4 bytes
  *  32      plan: u16 segment numbers; then runs: 8 bytes each
  *          {u16 first block, u16 offset of the first record in it, u16 blocks,
- *           u16 records in it}; then one bit per record of the runs, in order
- *          (bit i of byte i / 8): set if the record was live when the checkpoint
- *          was written (a dead one never wins, even if a newer one is lost)
+ *           u16 records in it}; then zero
  *  last 32 bytes: HMAC-SHA256(store key, every byte before them)
  */
 #define TV_CKPT_HDR_SIZE 32u
@@ -158,13 +156,10 @@ struct tv_ckpt {
 	uint16_t nplan, nruns;
 	uint16_t *plan;           /* nplan entries */
 	struct tv_ckpt_run *runs; /* nruns entries */
-	uint8_t *live;            /* one bit per record of the runs */
 };
 
-/* Records the runs hold, and the bytes of their live bits. */
-uint32_t tv_ckpt_records(const struct tv_ckpt *c);
-/* Blocks a checkpoint with nplan + nruns entries over nrecs records needs. */
-uint32_t tv_ckpt_blocks(uint32_t nplan, uint32_t nruns, uint32_t nrecs);
+/* Blocks a checkpoint with nplan + nruns entries needs. */
+uint32_t tv_ckpt_blocks(uint32_t nplan, uint32_t nruns);
 /* Serializes c into out (c->nblocks * 256 bytes, which must fit what it holds). */
 int tv_ckpt_encode(const uint8_t key[32], const struct tv_ckpt *c, uint8_t *out);
 /* Header check only (the first block): fills the fixed fields, plan/runs unset. */

@@ -241,36 +241,69 @@ static void free_slots(struct slots *sl)
 
 /* ---- format 2: runs ---- */
 
+/* Values older than `horizon` may have been superseded by a record lost to
+ * damage: those of keys like it (hdr: its header, verified) or, if it is not
+ * known or a second one is lost, all. */
+static void suspect(struct tv_store *st, uint64_t horizon, const struct tv_rec *hdr)
+{
+	if (horizon > st->horizon)
+		st->horizon = horizon;
+	if (!hdr || (st->suspect_set && (st->suspect_name_size != hdr->name_size ||
+					 memcmp(st->suspect_guid, hdr->guid, TV_GUID_SIZE) != 0))) {
+		st->suspect_all = true;
+		return;
+	}
+	st->suspect_set = true;
+	st->suspect_name_size = hdr->name_size;
+	memcpy(st->suspect_guid, hdr->guid, TV_GUID_SIZE);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 /* Every record in a run was on the media when the checkpoint was written and
- * nothing has written there since: all must verify, all are older than it.
- * Record i of the run is bit `bit + i` of the checkpoint's live bits. */
-static int parse_run(struct tv_store *st, const struct tv_ckpt *c, const struct tv_ckpt_run *run,
-		     uint32_t bit, const uint8_t *buf)
+ * nothing has written there since: all must verify, all are older than it. */
+static int parse_run(struct tv_store *st, const struct tv_ckpt_run *run, const uint8_t *buf)
 {
 	uint32_t seg = seg_of_block(st, run->block);
 	uint32_t base = (run->block - st->segs[seg].first_block) * BLK;
-	uint32_t end = (uint32_t)run->blocks * BLK, pos = run->offset, n = 0;
-	while (pos < end) {
+	uint32_t end = (uint32_t)run->blocks * BLK, pos = run->offset, n = 0, named = 0;
+	uint64_t older = (uint64_t)st->ckpt_counter << 32;
+	while (pos < end && n < run->records) { /* what follows its last record: not its */
 		struct tv_rec r;
 		size_t len;
-		if (n < run->records && tv_rec_decode(st->key, buf + pos, end - pos, &r, &len) == TV_OK &&
-		    tv_seq_counter(r.seq) < st->ckpt_counter) {
-			bool live = c->live[(bit + n) / 8] & (1u << ((bit + n) % 8));
-			int rc = know(st, &r, seg, base + pos, (uint32_t)len, live);
+		if (tv_rec_decode(st->key, buf + pos, end - pos, &r, &len) == TV_OK && r.seq < older) {
+			int rc = know(st, &r, seg, base + pos, (uint32_t)len, true);
 			if (rc != TV_OK)
 				return rc;
 			n++;
 			pos += (uint32_t)len;
-		} else if (pos % BLK) {
-			pos = (pos + BLK - 1) / BLK * BLK; /* the rest of a write's last block */
-		} else {
-			note_damage(st, run->block + pos / BLK,
-				    "a record the newest checkpoint lists fails verification");
-			pos += BLK; /* what follows may still verify */
+			continue;
 		}
+		uint32_t next = (pos / BLK + 1) * BLK;
+		if (pos % BLK && all_zero(buf + pos, next - pos)) {
+			pos = next; /* the rest of a write's last block */
+			continue;
+		}
+		note_damage(st, run->block + pos / BLK,
+			    "a record the newest checkpoint lists fails verification");
+		bool hdr_ok = tv_rec_decode_header(st->key, buf + pos, end - pos, &r) == TV_OK &&
+			      r.seq < older;
+		suspect(st, older, hdr_ok ? &r : NULL);
+		named += hdr_ok;
+		pos = next; /* what follows may still verify */
 	}
-	if (n != run->records)
+	/* Records lost that no verified header named: any key may have lost its
+	 * value. */
+	if (n + named < run->records) {
 		note_damage(st, run->block, "a run of the newest checkpoint lacks records");
+		suspect(st, older, NULL);
+	}
 	return TV_OK;
 }
 
@@ -287,11 +320,6 @@ static int read_runs(struct tv_store *st, const struct tv_ckpt *c, const bool *e
 {
 	uint32_t cap = st->seg_blocks < st->rpmb->max_read_blocks ? st->seg_blocks
 								  : st->rpmb->max_read_blocks;
-	uint32_t *bits = malloc(((size_t)c->nruns + 1) * sizeof(*bits)); /* first bit of each */
-	if (!bits)
-		return TV_ENOMEM;
-	for (uint32_t i = 0, b = 0; i < c->nruns; b += c->runs[i++].records)
-		bits[i] = b;
 	int rc = TV_OK;
 	for (uint32_t i = 0; rc == TV_OK && i < c->nruns;) {
 		if (!run_sane(st, &c->runs[i])) {
@@ -313,10 +341,9 @@ static int read_runs(struct tv_store *st, const struct tv_ckpt *c, const bool *e
 		}
 		rc = tv_rpmb_read(st->rpmb, from, to - from, st->wbuf);
 		for (; rc == TV_OK && i < j; i++)
-			rc = parse_run(st, c, &c->runs[i], bits[i],
+			rc = parse_run(st, &c->runs[i],
 				       st->wbuf + (size_t)(c->runs[i].block - from) * BLK);
 	}
-	free(bits);
 	return rc;
 }
 
@@ -527,33 +554,24 @@ static int next_in_plan(struct tv_store *st, const struct tail *t, uint32_t *seg
 
 /* Damage in the tail at (seg, pos), where the write begun with counter `c`
  * should be, the log resuming (or the device's counter standing) at `resume`:
- * the values written before may have been superseded by what was lost. If the
- * damaged write's header verifies and it alone spans c .. resume, only keys of
- * its GUID and name size are suspect; else all. */
-static void suspect(struct tv_store *st, uint32_t seg, uint32_t pos, uint32_t c, uint32_t resume)
+ * the values written before may have been superseded by what was lost. Only if
+ * the damaged write's header verifies and it alone spans c .. resume are the
+ * suspects narrowed to its key. */
+static void suspect_tail(struct tv_store *st, uint32_t seg, uint32_t pos, uint32_t c,
+			 uint32_t resume)
 {
-	uint64_t at = (uint64_t)c << 32;
-	if (!st->horizon || at > st->horizon)
-		st->horizon = at;
 	struct window w = {.seg = seg, .chunk = 1};
 	struct tv_rec r;
-	if (pos + TV_REC_HDR_SIZE > seg_size(st, seg) || need(st, &w, pos, TV_REC_HDR_SIZE) != TV_OK ||
-	    tv_rec_decode_header(st->key, st->wbuf + pos, TV_REC_HDR_SIZE, &r) != TV_OK ||
-	    tv_seq_counter(r.seq) != c ||
-	    /* it alone must account for every write until the log resumes */
-	    c + write_ops(st, tv_seq_batch_blocks(r.seq)) != resume ||
-	    tv_seq_batch_blocks(r.seq) * BLK > tv_rec_size(r.type, r.name_size, r.data_size) + BLK ||
-	    (st->suspect_set && (st->suspect_name_size != r.name_size ||
-				 memcmp(st->suspect_guid, r.guid, TV_GUID_SIZE) != 0))) {
-		st->suspect_all = true; /* unknown, or a second key */
-		return;
-	}
-	st->suspect_set = true;
-	st->suspect_name_size = r.name_size;
-	memcpy(st->suspect_guid, r.guid, TV_GUID_SIZE);
+	bool hdr_ok = pos + TV_REC_HDR_SIZE <= seg_size(st, seg) &&
+		      need(st, &w, pos, TV_REC_HDR_SIZE) == TV_OK &&
+		      tv_rec_decode_header(st->key, st->wbuf + pos, TV_REC_HDR_SIZE, &r) == TV_OK &&
+		      tv_seq_counter(r.seq) == c &&
+		      c + write_ops(st, tv_seq_batch_blocks(r.seq)) == resume &&
+		      tv_seq_batch_blocks(r.seq) * BLK <= tv_rec_size(r.type, r.name_size, r.data_size) + BLK;
+	suspect(st, (uint64_t)c << 32, hdr_ok ? &r : NULL);
 }
 
-/* After a load that found damage in the tail: withholds what may be stale. */
+/* After a load that found damage: withholds what may be stale. */
 static void withhold_suspects(struct tv_store *st)
 {
 	if (!st->horizon)
@@ -652,7 +670,7 @@ static int load_tail(struct tv_store *st, const struct tv_ckpt *c, const struct 
 		bool found;
 		if ((rc = salvage(st, &t, &seg, end, &pos, entered, &found)) != TV_OK)
 			return rc;
-		suspect(st, lost_seg, lost_pos, lost_at, found ? t.next_counter : st->rpmb->counter);
+		suspect_tail(st, lost_seg, lost_pos, lost_at, found ? t.next_counter : st->rpmb->counter);
 		if (!found)
 			return TV_OK;
 	}
