@@ -19,8 +19,8 @@
 
 #define TAIL_MIN_BLOCKS 64u  /* never checkpoint for a tail shorter than this */
 #define MERGE_GAP 50u        /* as a mount reads: a gap this short is read through */
-#define RUN_GAP 1u           /* a run goes on over dead records of fewer blocks */
-#define RUN_GAP 1u           /* a run goes on over dead records of fewer blocks */
+#define RUN_GAP MERGE_GAP    /* a run goes on over dead records of fewer blocks */
+#define RUN_GAP MERGE_GAP    /* a run goes on over dead records of fewer blocks */
 
 struct runs {
 	struct tv_ckpt_run *v;
@@ -55,7 +55,7 @@ static bool rec_live(const struct rec_ref *r)
 /* The runs of one segment: stretches of its known records, from a live record
  * to a live record, with no record between them that the store does not know
  * (a mount parses every record of a run) and, unless `loose`, no dead stretch
- * that spans a block of its own. */
+ * a mount would not read through anyway (RUN_GAP blocks or more). */
 static int segment_runs(const struct tv_store *st, uint32_t seg, bool loose, struct runs *rs)
 {
 	const struct segment *s = &st->segs[seg];
