@@ -18,8 +18,6 @@
 #include "tv_err.h"
 
 #define TAIL_MIN_BLOCKS 64u  /* never checkpoint for a tail shorter than this */
-#define MERGE_GAP 50u        /* as a mount reads: a gap this short is read through */
-#define RUN_GAP MERGE_GAP    /* a run goes on over dead records of fewer blocks */
 #define RUN_GAP MERGE_GAP    /* a run goes on over dead records of fewer blocks */
 
 struct runs {
@@ -105,12 +103,10 @@ static int collect_runs(const struct tv_store *st, bool loose, struct runs *rs)
 		}
 	}
 	/* What a mount will read for them (store_mount.c read_runs). */
-	uint32_t cap = st->seg_blocks < st->rpmb->max_read_blocks ? st->seg_blocks
-								  : st->rpmb->max_read_blocks;
+	uint32_t cap = read_cap(st);
 	for (uint32_t i = 0; i < rs->n;) {
 		uint32_t from = rs->v[i].block, to = from + rs->v[i].blocks, j = i + 1;
-		while (j < rs->n && rs->v[j].block - to < MERGE_GAP &&
-		       rs->v[j].block + rs->v[j].blocks - from <= cap) {
+		while (j < rs->n && shares_read(from, to, &rs->v[j], cap)) {
 			to = rs->v[j].block + rs->v[j].blocks;
 			j++;
 		}
@@ -235,7 +231,6 @@ int ckpt_write(struct tv_store *st)
 	st->nplan = c.nplan;
 	st->plan_next = 0;
 	st->tail_blocks = 0;
-	st->run_blocks = c.run_blocks;
 	st->ckpt_writes++;
 	return TV_OK;
 }

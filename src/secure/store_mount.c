@@ -14,7 +14,6 @@
 #include "store_priv.h"
 #include "tv_err.h"
 
-#define MERGE_GAP 50u      /* read across a gap of fewer blocks than this (1 op ~ 50 blocks) */
 #define TAIL_CHUNK 8u      /* blocks of the first read of a segment's tail; then doubled */
 
 static uint32_t dev_blocks(const struct tv_store *st)
@@ -318,8 +317,7 @@ static bool run_sane(const struct tv_store *st, const struct tv_ckpt_run *r)
  * MERGE_GAP blocks share one read. */
 static int read_runs(struct tv_store *st, const struct tv_ckpt *c, const bool *entered)
 {
-	uint32_t cap = st->seg_blocks < st->rpmb->max_read_blocks ? st->seg_blocks
-								  : st->rpmb->max_read_blocks;
+	uint32_t cap = read_cap(st);
 	int rc = TV_OK;
 	for (uint32_t i = 0; rc == TV_OK && i < c->nruns;) {
 		if (!run_sane(st, &c->runs[i])) {
@@ -333,9 +331,8 @@ static int read_runs(struct tv_store *st, const struct tv_ckpt *c, const bool *e
 		}
 		uint32_t from = c->runs[i].block, to = from + c->runs[i].blocks, j = i + 1;
 		while (j < c->nruns && run_sane(st, &c->runs[j]) &&
-		       !entered[seg_of_block(st, c->runs[j].block)] && c->runs[j].block >= to &&
-		       c->runs[j].block - to < MERGE_GAP &&
-		       c->runs[j].block + c->runs[j].blocks - from <= cap) {
+		       !entered[seg_of_block(st, c->runs[j].block)] &&
+		       shares_read(from, to, &c->runs[j], cap)) {
 			to = c->runs[j].block + c->runs[j].blocks;
 			j++;
 		}
@@ -721,7 +718,6 @@ static int load_v2(struct tv_store *st)
 	st->ckpt_slot = (uint32_t)chosen;
 	st->ckpt_valid = true;
 	st->ckpt_counter = c->counter;
-	st->run_blocks = c->run_blocks;
 	st->nplan = c->nplan < PLAN_MAX ? c->nplan : PLAN_MAX;
 	bool plan_ok = c->head_seg < st->seg_count && c->head_pos <= seg_size(st, c->head_seg) &&
 		       c->head_pos % BLK == 0;

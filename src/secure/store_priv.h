@@ -25,6 +25,19 @@
 #define PLAN_LIVE 0x8000u
 #define PLAN_SEG(e) ((uint32_t)(e) & 0x7FFFu)
 #define PLAN_SKIP_MAX 16u
+/* A mount reads across a gap of fewer blocks than this: in the latency model a
+ * read operation costs as much as about 50 blocks. */
+#define MERGE_GAP 50u
+
+/* Blocks one read of a mount may take (one segment buffer, one operation). */
+static inline uint32_t read_cap(const struct tv_store *st);
+/* Does `next` (after the blocks from..to) share that read? */
+static inline bool shares_read(uint32_t from, uint32_t to, const struct tv_ckpt_run *next,
+			       uint32_t cap)
+{
+	return next->block >= to && next->block - to < MERGE_GAP &&
+	       (uint32_t)next->block + next->blocks - from <= cap;
+}
 
 /* A record the store knows to be on the media, in chain order. */
 struct rec_ref {
@@ -81,7 +94,6 @@ struct tv_store {
 	uint16_t plan[PLAN_MAX];
 	uint32_t nplan, plan_next; /* segments planned, and how many the head has used */
 	uint64_t tail_blocks;   /* blocks written since it */
-	uint64_t run_blocks;    /* blocks its runs cover */
 	bool in_ckpt;           /* a checkpoint is being written (no nesting) */
 	bool needs_seal;        /* a checkpoint before the first write after a load */
 	/* statistics */
@@ -96,6 +108,12 @@ struct wrec {
 	struct tv_key *k;
 	uint32_t size;
 };
+
+static inline uint32_t read_cap(const struct tv_store *st)
+{
+	return st->seg_blocks < st->rpmb->max_read_blocks ? st->seg_blocks
+							  : st->rpmb->max_read_blocks;
+}
 
 /* store.c */
 uint32_t seg_size(const struct tv_store *st, uint32_t i);
