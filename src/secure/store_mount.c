@@ -505,7 +505,9 @@ static int tail_end_explained(struct tv_store *st, const struct tail *t, uint32_
 	*yes = n == c;
 	if (n < c)
 		return TV_OK;
-	int rc = n > c ? unit_at(st, seg, (pos + BLK - 1) / BLK * BLK, c, &ops) : TV_OK;
+	/* Where the next write goes: a cut one left its header there, even one
+	 * the device did not count (n == c). */
+	int rc = unit_at(st, seg, (pos + BLK - 1) / BLK * BLK, c, &ops);
 	/* The cut write may have gone to the next planned segment: if that one was
 	 * in use at the checkpoint, its runs are gone (it was emptied first). A
 	 * write the device did not count (n == c) may have left its first blocks
@@ -520,11 +522,14 @@ static int tail_end_explained(struct tv_store *st, const struct tail *t, uint32_
 		if (!was_live)
 			break; /* the head never passes over a segment that was free */
 	}
-	if (n == c)
-		return rc;
 	if (rc == TV_OK && !ops && sl->hdr_ok[other] && sl->hdr[other].counter == c)
 		ops = write_ops(st, sl->hdr[other].nblocks); /* a checkpoint cut short */
-	*yes = ops && n < c + ops;
+	/* A cut write's leftovers carry the counter the next write takes: a
+	 * checkpoint before it seals them off (the log after it starts past c). */
+	if (ops)
+		st->needs_seal = true;
+	if (n > c)
+		*yes = ops && n < c + ops;
 	return rc;
 }
 
@@ -760,10 +765,7 @@ int store_load(struct tv_store *st)
 	st->used = st->used_hwerr = 0;
 	st->horizon = 0;
 	st->suspect_all = st->suspect_set = false;
-	/* A write cut before the device counted it may have left a header with the
-	 * counter the next write takes; a checkpoint first seals every such
-	 * leftover off (the log after it starts past that counter). */
-	st->needs_seal = true;
+	st->needs_seal = false; /* set where a cut write is found */
 	int rc = alloc_segments(st);
 	if (rc == TV_OK)
 		rc = tv_index_init(&st->idx);
