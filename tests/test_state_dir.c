@@ -77,14 +77,23 @@ static uint32_t variables(struct tv_secure *sec)
 }
 
 /* A state directory with a store that holds one variable. */
-static char *store_with_variable(const struct tv_secure_config *cfg)
+/* A state directory with one variable in its store, less `file` if given. */
+static char *store_with_variable(const struct tv_secure_config *cfg, const char *file)
 {
 	char *dir = tv_test_tmpdir();
 	struct tv_secure *sec;
 	assert_int_equal(tv_secure_open(dir, cfg, &sec), TV_OK);
 	put_variable(sec);
 	tv_secure_close(sec);
+	if (file)
+		remove_file(dir, file);
 	return dir;
+}
+
+static void drop_dir(char *dir)
+{
+	tv_test_rmtree(dir);
+	free(dir);
 }
 
 static void test_missing_image_refused(void **state)
@@ -92,8 +101,7 @@ static void test_missing_image_refused(void **state)
 	(void)state;
 	struct tv_secure_config cfg;
 	config(&cfg);
-	char *dir = store_with_variable(&cfg);
-	remove_file(dir, "rpmb.img");
+	char *dir = store_with_variable(&cfg, "rpmb.img");
 	struct tv_secure *sec;
 	tv_err_clear_detail();
 	assert_int_equal(tv_secure_open(dir, &cfg, &sec), TV_ECORRUPT);
@@ -111,8 +119,7 @@ static void test_missing_image_refused(void **state)
 	cfg.format = false;
 	assert_int_equal(tv_secure_open(dir, &cfg, &sec), TV_OK);
 	tv_secure_close(sec);
-	tv_test_rmtree(dir);
-	free(dir);
+	drop_dir(dir);
 }
 
 static void test_missing_huk_refused(void **state)
@@ -120,8 +127,7 @@ static void test_missing_huk_refused(void **state)
 	(void)state;
 	struct tv_secure_config cfg;
 	config(&cfg);
-	char *dir = store_with_variable(&cfg);
-	remove_file(dir, "huk");
+	char *dir = store_with_variable(&cfg, "huk");
 	struct tv_secure *sec;
 	tv_err_clear_detail();
 	assert_int_equal(tv_secure_open(dir, &cfg, &sec), TV_ECORRUPT);
@@ -135,8 +141,7 @@ static void test_missing_huk_refused(void **state)
 	assert_int_equal(tv_secure_open(dir, &cfg, &sec), TV_ECORRUPT);
 	assert_false(exists(dir, "huk"));
 	assert_false(exists(dir, "rpmb.img"));
-	tv_test_rmtree(dir);
-	free(dir);
+	drop_dir(dir);
 }
 
 /* --format with a lost HUK: the old image, keyed with it, cannot be used
@@ -146,8 +151,7 @@ static void test_format_replaces_image_of_lost_huk(void **state)
 	(void)state;
 	struct tv_secure_config cfg;
 	config(&cfg);
-	char *dir = store_with_variable(&cfg);
-	remove_file(dir, "huk");
+	char *dir = store_with_variable(&cfg, "huk");
 	cfg.format = true;
 	struct tv_secure *sec;
 	assert_int_equal(tv_secure_open(dir, &cfg, &sec), TV_OK);
@@ -159,8 +163,7 @@ static void test_format_replaces_image_of_lost_huk(void **state)
 	assert_int_equal(tv_secure_open(dir, &cfg, &sec), TV_OK);
 	assert_int_equal(variables(sec), 1);
 	tv_secure_close(sec);
-	tv_test_rmtree(dir);
-	free(dir);
+	drop_dir(dir);
 }
 
 /* Through a route the directory does not own: a lost HUK stays refused, even
@@ -187,8 +190,7 @@ static void test_route_lost_huk_refused(void **state)
 	assert_false(exists(dir, "huk"));
 	assert_true(exists(dir, "rpmb-provisioned"));
 	rpmb_emu_free(dev);
-	tv_test_rmtree(dir);
-	free(dir);
+	drop_dir(dir);
 }
 
 /* --format on the emulated device gives up a store in use: a new image. */
@@ -197,7 +199,7 @@ static void test_format_gives_up_store(void **state)
 	(void)state;
 	struct tv_secure_config cfg;
 	config(&cfg);
-	char *dir = store_with_variable(&cfg);
+	char *dir = store_with_variable(&cfg, NULL);
 	struct tv_secure *sec;
 	cfg.format = true;
 	assert_int_equal(tv_secure_open(dir, &cfg, &sec), TV_OK);
@@ -208,8 +210,7 @@ static void test_format_gives_up_store(void **state)
 	assert_int_equal(tv_secure_open(dir, &cfg, &sec), TV_OK);
 	assert_int_equal(variables(sec), 1); /* the new store is kept */
 	tv_secure_close(sec);
-	tv_test_rmtree(dir);
-	free(dir);
+	drop_dir(dir);
 }
 
 /* Block 0 zeroed on a device that has been written: a lost store, refused by
@@ -237,8 +238,7 @@ static void test_format_lost_store_on_route(void **state)
 	assert_int_equal(tv_secure_open_dev(dir, &cfg, rpmb_emu_dev(dev), &sec), TV_OK);
 	tv_secure_close(sec);
 	rpmb_emu_free(dev);
-	tv_test_rmtree(dir);
-	free(dir);
+	drop_dir(dir);
 }
 
 struct warnings {
@@ -286,8 +286,7 @@ static void test_permission_warnings(void **state)
 	assert_true(w.image);
 	assert_non_null(strstr(w.last, "0660"));
 	free(img);
-	tv_test_rmtree(dir);
-	free(dir);
+	drop_dir(dir);
 }
 
 static void test_missing_parent_directory(void **state)
@@ -303,8 +302,7 @@ static void test_missing_parent_directory(void **state)
 	assert_detail_has("creating the state directory");
 	assert_detail_has("no/such/state: No such file or directory");
 	free(sub);
-	tv_test_rmtree(dir);
-	free(dir);
+	drop_dir(dir);
 }
 
 /* The lock and the HUK: a path that cannot be opened names itself. */
@@ -336,8 +334,7 @@ static void test_lock_and_huk_errors(void **state)
 	assert_detail_has("mode 0640");
 	free(huk);
 	free(lock);
-	tv_test_rmtree(dir);
-	free(dir);
+	drop_dir(dir);
 }
 
 /* A full file system, simulated with RLIMIT_FSIZE (it holds for root too):
@@ -390,8 +387,7 @@ static void test_file_writes_name_their_cause(void **state)
 	assert_detail_has("rpmb-provisioned: File too large");
 	free(huk);
 	rpmb_emu_free(dev);
-	tv_test_rmtree(dir);
-	free(dir);
+	drop_dir(dir);
 }
 
 int main(void)

@@ -368,6 +368,23 @@ static efi_status_t svc_set(struct tv_varsvc *svc, uint32_t n, uint32_t attrs, u
 	return tv_varsvc_set(svc, name, h_name(n, name), &guid, attrs, size, data);
 }
 
+/* setup(), and the variable service on the store. */
+static struct tv_varsvc *svc_setup(struct harness *h, struct evil *e)
+{
+	setup(h, e);
+	struct tv_varsvc *svc;
+	assert_int_equal(tv_varsvc_create(h->st, NULL, &svc), TV_OK);
+	return svc;
+}
+
+/* After a check that a fresh mount equals RAM, the end of the test. */
+static void svc_teardown(struct harness *h, struct tv_varsvc *svc)
+{
+	assert_consistent(h);
+	tv_varsvc_destroy(svc);
+	h_fini(h);
+}
+
 /* The variable service's use counts come from the store, so a reload that
  * reveals another state (a write that was refused, landed late) leaves them
  * right: deleting the variable the service never saw created must not wrap. */
@@ -376,9 +393,7 @@ static void test_accounting_after_reload(void **state)
 	(void)state;
 	struct harness h;
 	struct evil e;
-	setup(&h, &e);
-	struct tv_varsvc *svc;
-	assert_int_equal(tv_varsvc_create(h.st, NULL, &svc), TV_OK);
+	struct tv_varsvc *svc = svc_setup(&h, &e);
 	e.attack = WITHHOLD;
 	e.target = RPMB_REQ_WRITE;
 	assert_int_not_equal(svc_set(svc, 30, 7, 0xAA, 40), EFI_SUCCESS); /* withheld */
@@ -391,9 +406,7 @@ static void test_accounting_after_reload(void **state)
 	assert_accounting(svc, h.st);
 	assert_int_equal(svc_set(svc, 31, 7, 0x31, 60), EFI_SUCCESS);
 	assert_accounting(svc, h.st);
-	assert_consistent(&h);
-	tv_varsvc_destroy(svc);
-	h_fini(&h);
+	svc_teardown(&h, svc);
 }
 
 /* RAM cannot take a record the device verified (out of memory): the value is
@@ -403,9 +416,7 @@ static void test_nomem_after_verified_write(void **state)
 	(void)state;
 	struct harness h;
 	struct evil e;
-	setup(&h, &e);
-	struct tv_varsvc *svc;
-	assert_int_equal(tv_varsvc_create(h.st, NULL, &svc), TV_OK);
+	struct tv_varsvc *svc = svc_setup(&h, &e);
 	tv_store_test_fail_next_apply(h.st);
 	assert_int_equal(svc_set(svc, 32, 7, 0x32, 50), EFI_SUCCESS);
 	assert_var(&h, 32, 0x32, 50);
@@ -415,9 +426,7 @@ static void test_nomem_after_verified_write(void **state)
 	assert_int_equal(svc_set(svc, 32, 0, 0, 0), EFI_SUCCESS); /* a delete, likewise */
 	assert_null(h_get(h.st, 32));
 	assert_accounting(svc, h.st);
-	assert_consistent(&h);
-	tv_varsvc_destroy(svc);
-	h_fini(&h);
+	svc_teardown(&h, svc);
 }
 
 /* A stale counter: the route replays an old counter response. */

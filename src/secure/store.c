@@ -328,11 +328,16 @@ static uint32_t pick_victim(const struct tv_store *st)
 		    (best == NO_SEG || st->segs[s].live < st->segs[best].live))
 			best = s;
 	}
-	if (best != NO_SEG)
-		return best;
+	return best != NO_SEG ? best : emptiest(st, false, NULL);
+}
+
+uint32_t emptiest(const struct tv_store *st, bool sparse_only, const bool *taken)
+{
+	uint32_t best = NO_SEG;
 	for (uint32_t i = 0; i < st->seg_count; i++) {
 		const struct segment *s = &st->segs[i];
-		if (i == st->head || s->live == 0)
+		if (i == st->head || s->live == 0 || (taken && taken[i]) ||
+		    (sparse_only && s->live * 2 >= (uint64_t)seg_size(st, i)))
 			continue;
 		if (best == NO_SEG || s->live < st->segs[best].live)
 			best = i;

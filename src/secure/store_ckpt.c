@@ -200,20 +200,15 @@ int ckpt_write(struct tv_store *st)
 	for (uint32_t s = 0; s < st->seg_count && c.nplan < max_plan; s++)
 		if (s != st->head && st->segs[s].live == 0)
 			plan[c.nplan++] = (uint16_t)s;
-	uint32_t nfree = c.nplan;
-	while (c.nplan < max_plan) {
-		uint32_t best = NO_SEG;
-		for (uint32_t s = 0; s < st->seg_count; s++) {
-			bool taken = s == st->head || st->segs[s].live == 0;
-			for (uint32_t j = nfree; j < c.nplan && !taken; j++)
-				taken = PLAN_SEG(plan[j]) == s;
-			if (!taken && (best == NO_SEG || st->segs[s].live < st->segs[best].live))
-				best = s;
-		}
+	bool *taken = calloc(st->seg_count, sizeof(*taken));
+	while (taken && c.nplan < max_plan) {
+		uint32_t best = emptiest(st, false, taken);
 		if (best == NO_SEG)
 			break;
+		taken[best] = true;
 		plan[c.nplan++] = (uint16_t)(best | PLAN_LIVE);
 	}
+	free(taken); /* without it, the plan holds the free segments only */
 	c.plan = plan;
 	c.nblocks = (uint16_t)tv_ckpt_blocks(c.nplan, c.nruns);
 	uint32_t slot = 1 - st->ckpt_slot;
@@ -242,14 +237,7 @@ static int compact(struct tv_store *st)
 {
 	st->compactions++;
 	for (uint32_t n = 0; n < st->seg_count; n++) {
-		uint32_t best = NO_SEG;
-		for (uint32_t i = 0; i < st->seg_count; i++) {
-			const struct segment *s = &st->segs[i];
-			if (i == st->head || s->live == 0 || s->live * 2 >= (uint64_t)seg_size(st, i))
-				continue;
-			if (best == NO_SEG || s->live < st->segs[best].live)
-				best = i;
-		}
+		uint32_t best = emptiest(st, true, NULL);
 		if (best == NO_SEG)
 			return TV_OK;
 		int rc = clean(st, best);

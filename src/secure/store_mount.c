@@ -474,20 +474,30 @@ static int continues_at(struct tv_store *st, uint32_t seg, const struct tail *t,
 
 /* A write whose header verifies at `pos` of `seg`, begun with counter `c`:
  * its size in write operations in *ops, else 0. */
-static int unit_at(struct tv_store *st, uint32_t seg, uint32_t pos, uint32_t c, uint32_t *ops)
+/* The verified header of the first record of a write begun with counter `c`
+ * at `pos` of `seg`: *found tells. A read that fails is the error. */
+static int first_header_at(struct tv_store *st, uint32_t seg, uint32_t pos, uint32_t c,
+			   struct tv_rec *r, bool *found)
 {
 	struct window w = {.seg = seg, .chunk = 1};
-	struct tv_rec r;
-	*ops = 0;
+	*found = false;
 	if (pos + TV_REC_HDR_SIZE > seg_size(st, seg))
 		return TV_OK;
 	int rc = need(st, &w, pos, TV_REC_HDR_SIZE);
 	if (rc != TV_OK)
 		return rc;
-	if (tv_rec_decode_header(st->key, st->wbuf + pos, TV_REC_HDR_SIZE, &r) == TV_OK &&
-	    tv_seq_counter(r.seq) == c && tv_seq_index(r.seq) == 0)
-		*ops = write_ops(st, tv_seq_batch_blocks(r.seq));
+	*found = tv_rec_decode_header(st->key, st->wbuf + pos, TV_REC_HDR_SIZE, r) == TV_OK &&
+		 tv_seq_counter(r->seq) == c && tv_seq_index(r->seq) == 0;
 	return TV_OK;
+}
+
+static int unit_at(struct tv_store *st, uint32_t seg, uint32_t pos, uint32_t c, uint32_t *ops)
+{
+	struct tv_rec r;
+	bool found;
+	int rc = first_header_at(st, seg, pos, c, &r, &found);
+	*ops = found ? write_ops(st, tv_seq_batch_blocks(r.seq)) : 0;
+	return rc;
 }
 
 /*
@@ -562,12 +572,9 @@ static int next_in_plan(struct tv_store *st, const struct tail *t, uint32_t *seg
 static void suspect_tail(struct tv_store *st, uint32_t seg, uint32_t pos, uint32_t c,
 			 uint32_t resume)
 {
-	struct window w = {.seg = seg, .chunk = 1};
 	struct tv_rec r;
-	bool hdr_ok = pos + TV_REC_HDR_SIZE <= seg_size(st, seg) &&
-		      need(st, &w, pos, TV_REC_HDR_SIZE) == TV_OK &&
-		      tv_rec_decode_header(st->key, st->wbuf + pos, TV_REC_HDR_SIZE, &r) == TV_OK &&
-		      tv_seq_counter(r.seq) == c &&
+	bool found;
+	bool hdr_ok = first_header_at(st, seg, pos, c, &r, &found) == TV_OK && found &&
 		      c + write_ops(st, tv_seq_batch_blocks(r.seq)) == resume &&
 		      tv_seq_batch_blocks(r.seq) * BLK <= tv_rec_size(r.type, r.name_size, r.data_size) + BLK;
 	suspect(st, (uint64_t)c << 32, hdr_ok ? &r : NULL);

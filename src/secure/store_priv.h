@@ -127,6 +127,9 @@ int apply_record(struct tv_store *st, struct tv_key *k, const struct tv_rec *r, 
 void withhold(struct tv_store *st, struct tv_key *k);
 void note_damage(struct tv_store *st, uint32_t block, const char *what);
 int clean(struct tv_store *st, uint32_t victim);
+/* The segment other than the head with the fewest live bytes (but some), or
+ * NO_SEG; only those less than half live if sparse_only; none marked taken. */
+uint32_t emptiest(const struct tv_store *st, bool sparse_only, const bool *taken);
 uint32_t count_free(const struct tv_store *st);
 uint32_t write_ops(const struct tv_store *st, uint32_t blocks);
 /* After a write that failed once sent: reload, and re-read the counter before
