@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * A hostile supplicant process (tests/hostile_supplicant.c) between the secure
+ * A hostile supplicant process (tests/supplicant/hostile_supplicant.c) between the secure
  * core and the device: it flips bits, replays old answers, reorders the frames
  * of multi-frame answers, stalls past the route's timeout, answers with wrong
  * sizes and lies in GET_DEV_INFO. Every attack must be detected (an error, never

@@ -284,7 +284,7 @@ make_damaged() {
 	run set Damaged-$V --string "$DAMAGE"; rc_is 0
 	local i
 	for i in 1 2 3 4; do run set Keep$i-$V --string "keep-value-$i"; rc_is 0; done
-	python3 "$HERE/flip_bit.py" "$ST/rpmb.img" "$DAMAGE" >/dev/null
+	python3 "$HERE/../lib/flip_bit.py" "$ST/rpmb.img" "$DAMAGE" >/dev/null
 }
 store_json() { python3 -c "import json; print(json.load(open('$OUT'))['store']['$1'])"; }
 get_is() { run get "$1" --raw; rc_is 0; printf '%s' "$2" >"$TMP/expect"; out_is_file "$TMP/expect"; }

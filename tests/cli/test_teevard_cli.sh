@@ -138,7 +138,7 @@ test_damage_through_socket() {
 	for i in 1 2 3 4; do
 		"$TEEVAR" --state "$st" set Keep$i-$G --string "keep-value-$i" || return 1
 	done
-	python3 "$HERE/flip_bit.py" "$st/rpmb.img" "$DAMAGE" >/dev/null || return 1
+	python3 "$HERE/../lib/flip_bit.py" "$st/rpmb.img" "$DAMAGE" >/dev/null || return 1
 	STATE=$st start --read-access all || return 1
 	log_has "the variable store is damaged (" && log_has "writes are refused until" || return 1
 	v info --json && rc_is 0 || return 1
