@@ -20,7 +20,7 @@ static void *c_open(const char *dir)
 	struct cctx *x = calloc(1, sizeof(*x));
 	struct tv_secure_config cfg;
 	tv_secure_config_default(&cfg);
-	cfg.emu.size_mult = 2;
+	cfg.emu.size_mult = 8; /* 64 KiB segments hold a 40 KiB db */
 	cfg.sync = false;
 	if (!x || tv_secure_open(dir, &cfg, &x->sec) != 0) {
 		free(x);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "conformance.h"
+#include "conformance_priv.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,19 +21,19 @@
 #define AT EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS
 #define AP EFI_VARIABLE_APPEND_WRITE
 
-static const struct conf_ops *ops;
+const struct conf_ops *ops;
 static const efi_guid_t G1 = {{0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
 			       0xcc, 0xdd, 0xee, 0xff, 0x01}};
+/* the hardware-error-record GUID 414e6bdd-e47b-47cc-b244-bb61020cf516 */
+static const efi_guid_t HWERR = {{0xdd, 0x6b, 0x4e, 0x41, 0x7b, 0xe4, 0xcc, 0x47, 0xb2, 0x44,
+				  0xbb, 0x61, 0x02, 0x0c, 0xf5, 0x16}};
+static const efi_guid_t GLOBAL = EFI_GLOBAL_VARIABLE_GUID;
 static const efi_guid_t G2 = {{0x21, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
 			       0xcc, 0xdd, 0xee, 0xff, 0x02}};
 
-struct fixture {
-	char *dir;
-	void *ctx;
-};
 
 /* "text" as UCS-2 in a static ring of buffers (tests use a few at a time). */
-static efi_char16_t *u(const char *text)
+efi_char16_t *u(const char *text)
 {
 	static efi_char16_t ring[8][128];
 	static unsigned next;
@@ -44,7 +45,7 @@ static efi_char16_t *u(const char *text)
 	return s;
 }
 
-static int setup(void **state)
+int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	f->dir = tv_test_tmpdir();
@@ -53,7 +54,7 @@ static int setup(void **state)
 	return f->ctx ? 0 : -1;
 }
 
-static int teardown(void **state)
+int teardown(void **state)
 {
 	struct fixture *f = *state;
 	if (f->ctx)
@@ -64,12 +65,12 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void *ctx_of(void **state)
+void *ctx_of(void **state)
 {
 	return ((struct fixture *)*state)->ctx;
 }
 
-static void restart(void **state)
+void restart(void **state)
 {
 	struct fixture *f = *state;
 	ops->close(f->ctx);
@@ -77,7 +78,7 @@ static void restart(void **state)
 	assert_non_null(f->ctx);
 }
 
-static void to_runtime(void *c)
+void to_runtime(void *c)
 {
 	assert_int_equal(ops->ready_to_boot(c), EFI_SUCCESS);
 	assert_int_equal(ops->exit_boot_services(c), EFI_SUCCESS);
@@ -149,7 +150,9 @@ static int walk(void *c, int *seen_a, int *seen_b)
 		if (s == EFI_NOT_FOUND)
 			return n;
 		assert_int_equal(s, EFI_SUCCESS);
-		n++;
+		/* the test's own GUIDs only: the service has variables of its own
+		 * (SetupMode, SecureBoot...) */
+		n += memcmp(&g, &G1, 16) == 0 || memcmp(&g, &G2, 16) == 0;
 		if (memcmp(name, u("A1"), 6) == 0 && memcmp(&g, &G1, 16) == 0)
 			(*seen_a)++;
 		if (memcmp(name, u("B22"), 8) == 0 && memcmp(&g, &G2, 16) == 0)
@@ -213,6 +216,9 @@ static void test_get_next_stable_order(void **state)
 	int seen = 0;
 	uint64_t size = sizeof(name);
 	while (ops->next(c, &size, name, &g) == EFI_SUCCESS) {
+		size = sizeof(name);
+		if (memcmp(&g, &G1, 16) != 0)
+			continue; /* the service's own */
 		seen++;
 		assert_int_equal(ops->set(c, name, &g, NV | BS | RT, 3, "new"), EFI_SUCCESS);
 		size = sizeof(name);
@@ -235,8 +241,8 @@ static void test_set_variable_attribute_rules(void **state)
 	assert_int_equal(set_str(c, "X", &G1, RT | AW, "x"), EFI_UNSUPPORTED);
 	assert_int_equal(set_str(c, "X", &G1, NV | BS | RT | AW, "x"), EFI_UNSUPPORTED);
 	assert_int_equal(set_str(c, "X", &G1, BS | AW, "x"), EFI_UNSUPPORTED);
-	/* No authentication support yet: time-based authenticated writes refused. */
-	assert_int_equal(set_str(c, "X", &G1, NV | BS | RT | AT, "x"), EFI_INVALID_PARAMETER);
+	/* A time-based authenticated write whose descriptor does not fit. */
+	assert_int_equal(set_str(c, "X", &G1, NV | BS | RT | AT, "x"), EFI_SECURITY_VIOLATION);
 	if (ops->direct)
 		assert_int_equal(ops->set(c, u("X"), &G1, BS, 4, NULL), EFI_INVALID_PARAMETER);
 	assert_int_equal(ops->get(c, u("X"), &G1, NULL, &(uint64_t){0}, NULL), EFI_NOT_FOUND);
@@ -294,10 +300,11 @@ static void test_set_variable_sizes_and_delete(void **state)
 	assert_int_equal(set_str(c, "S", &G1, 0, "zz"), EFI_SUCCESS);
 	assert_int_equal(get_val(c, "S", &G1, NULL, buf, &st), -1);
 	assert_int_equal(set_str(c, "S", &G1, 0, "zz"), EFI_NOT_FOUND);
-	if (ops->direct) { /* a size no MM buffer could carry */
+	if (ops->direct) { /* a size no MM buffer could carry: EDK2 checks it first */
 		assert_int_equal(set_str(c, "S", &G1, BS, "abc"), EFI_SUCCESS);
-		assert_int_equal(ops->set(c, u("S"), &G1, 0, UINT64_MAX, &byte), EFI_SUCCESS);
-		assert_int_equal(get_val(c, "S", &G1, NULL, buf, &st), -1);
+		assert_int_equal(ops->set(c, u("S"), &G1, 0, UINT64_MAX, &byte),
+				 EFI_INVALID_PARAMETER);
+		assert_int_equal(get_val(c, "S", &G1, NULL, buf, &st), 3);
 	}
 }
 
@@ -368,20 +375,134 @@ static void test_query_variable_info(void **state)
 static void test_hwerr_records(void **state)
 {
 	void *c = ctx_of(state);
-	assert_int_equal(set_str(c, "HwErrRec0001", &G1, HR | RT, "e"), EFI_INVALID_PARAMETER);
-	assert_int_equal(set_str(c, "HwErrRec0001", &G1, HR | RT | NV, "e"), EFI_INVALID_PARAMETER);
-	assert_int_equal(set_str(c, "NotHwErr0001", &G1, HR | NV | BS | RT, "e"),
+	assert_int_equal(set_str(c, "HwErrRec0001", &HWERR, HR | RT, "e"), EFI_INVALID_PARAMETER);
+	assert_int_equal(set_str(c, "HwErrRec0001", &HWERR, HR | RT | NV, "e"),
 			 EFI_INVALID_PARAMETER);
-	assert_int_equal(set_str(c, "HwErrRec0001", &G1, HR | NV | BS | RT, "err"), EFI_SUCCESS);
+	assert_int_equal(set_str(c, "NotHwErr0001", &HWERR, HR | NV | BS | RT, "e"),
+			 EFI_INVALID_PARAMETER);
+	/* EDK2 IsHwErrRecVariable: the name counts under the hardware-error GUID only */
+	assert_int_equal(set_str(c, "HwErrRec0001", &G1, HR | NV | BS | RT, "e"),
+			 EFI_INVALID_PARAMETER);
+	assert_int_equal(set_str(c, "HwErrRec0001", &HWERR, HR | NV | BS | RT, "err"), EFI_SUCCESS);
 	uint64_t m, r0, r1, s;
 	assert_int_equal(ops->query(c, HR | NV | BS | RT, &m, &r1, &s), EFI_SUCCESS);
-	assert_int_equal(set_str(c, "HwErrRec0001", &G1, HR | NV | BS | RT, ""), EFI_SUCCESS);
+	assert_int_equal(set_str(c, "HwErrRec0001", &HWERR, HR | NV | BS | RT, ""), EFI_SUCCESS);
 	assert_int_equal(ops->query(c, HR | NV | BS | RT, &m, &r0, &s), EFI_SUCCESS);
 	assert_true(r0 > r1);
 	efi_status_t st;
 	uint8_t buf[8];
-	assert_int_equal(get_val(c, "HwErrRec0001", &G1, NULL, buf, &st), -1);
+	assert_int_equal(get_val(c, "HwErrRec0001", &HWERR, NULL, buf, &st), -1);
 	assert_int_equal(st, EFI_NOT_FOUND);
+}
+
+/* The order of SetVariable's checks where it decides the answer (EDK2's
+ * VariableServiceSetVariable and UpdateVariable; found by differential tests). */
+static void test_set_variable_check_order(void **state)
+{
+	void *c = ctx_of(state);
+	uint8_t buf[16];
+	efi_status_t st;
+	assert_int_equal(set_str(c, "X", &G1, NV | BS | RT, "abc"), EFI_SUCCESS);
+	/* APPEND alone is not attributes 0: an attribute mismatch, value unchanged */
+	assert_int_equal(set_str(c, "X", &G1, AP, "zz"), EFI_INVALID_PARAMETER);
+	assert_int_equal(ops->set(c, u("X"), &G1, AP, 0, NULL), EFI_INVALID_PARAMETER);
+	assert_int_equal(get_val(c, "X", &G1, NULL, buf, NULL), 3);
+	assert_memory_equal(buf, "abc", 3);
+	/* on a missing variable: empty is SUCCESS with nothing created, data NOT_FOUND */
+	assert_int_equal(ops->set(c, u("Missing"), &G1, AP, 0, NULL), EFI_SUCCESS);
+	assert_int_equal(set_str(c, "Missing", &G1, AP, "d"), EFI_NOT_FOUND);
+	assert_int_equal(get_val(c, "Missing", &G1, NULL, buf, &st), -1);
+	assert_int_equal(st, EFI_NOT_FOUND);
+	assert_int_equal(set_str(c, "Vol", &G1, BS | RT, "v"), EFI_SUCCESS);
+	to_runtime(c);
+	/* delete and no-op decisions come before the runtime creation rule */
+	assert_int_equal(ops->set(c, u("Missing"), &G1, NV | BS | RT, 0, NULL), EFI_NOT_FOUND);
+	assert_int_equal(ops->set(c, u("Missing"), &G1, BS | RT, 0, NULL), EFI_NOT_FOUND);
+	assert_int_equal(ops->set(c, u("Missing"), &G1, BS | RT | AP, 0, NULL), EFI_SUCCESS);
+	assert_int_equal(set_str(c, "Missing", &G1, BS | RT, "d"), EFI_INVALID_PARAMETER);
+	/* a volatile BS|RT variable at runtime: mismatch first, then read-only */
+	assert_int_equal(set_str(c, "Vol", &G1, NV | BS | RT, "v2"), EFI_INVALID_PARAMETER);
+	assert_int_equal(set_str(c, "Vol", &G1, BS | RT, "v2"), EFI_WRITE_PROTECTED);
+	assert_int_equal(set_str(c, "Vol", &G1, 0, ""), EFI_WRITE_PROTECTED);
+	assert_int_equal(get_val(c, "Vol", &G1, NULL, buf, NULL), 1);
+	assert_int_equal(set_str(c, "X", &G1, AP, "zz"), EFI_INVALID_PARAMETER);
+	assert_int_equal(get_val(c, "X", &G1, NULL, buf, NULL), 3);
+}
+
+/* 0x10 (count-based authentication, deprecated): EDK2's answer for each
+ * combination; UNSUPPORTED for every one the UEFI SCT tries. */
+static void test_deprecated_count_based(void **state)
+{
+	void *c = ctx_of(state);
+	static const struct {
+		uint32_t attrs;
+		efi_status_t want;
+	} cases[] = {
+		{AW, EFI_UNSUPPORTED},
+		{NV | AW, EFI_INVALID_PARAMETER}, /* NV alone: EDK2's mask has no 0x10 */
+		{BS | AW, EFI_UNSUPPORTED},
+		{NV | BS | AW, EFI_UNSUPPORTED},
+		{RT | AW, EFI_UNSUPPORTED},       /* RT without BS, with 0x10 */
+		{NV | RT | AW, EFI_UNSUPPORTED},
+		{BS | RT | AW, EFI_UNSUPPORTED},
+		{NV | BS | RT | AW, EFI_UNSUPPORTED},
+		{HR | AW, EFI_UNSUPPORTED},       /* before any HwErrRec name rule */
+		{NV | BS | RT | HR | AW, EFI_UNSUPPORTED},
+		{AW | AT, EFI_UNSUPPORTED},
+		{NV | BS | RT | AW | AT, EFI_UNSUPPORTED},
+		{AW | AP, EFI_UNSUPPORTED},
+		{NV | BS | RT | AW | AP, EFI_UNSUPPORTED},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		efi_status_t got = set_str(c, "X", &G1, cases[i].attrs, "x");
+		if (got != cases[i].want)
+			fprintf(stderr, "attrs 0x%x: got 0x%llx\n", cases[i].attrs,
+				(unsigned long long)got);
+		assert_int_equal(got, cases[i].want);
+	}
+	/* EDK2 lets exactly AUTHINFO_SIZE (560) bytes past its first check; then
+	 * AuthVariableLib refuses: UNSUPPORTED, or INVALID_PARAMETER for a key
+	 * variable (it must carry NV and 0x20). */
+	uint8_t *info = calloc(1, 560);
+	assert_int_equal(ops->set(c, u("X"), &G1, NV | BS | RT | AW, 560, info), EFI_UNSUPPORTED);
+	assert_int_equal(ops->set(c, u("PK"), &GLOBAL, NV | BS | RT | AW, 560, info),
+			 EFI_INVALID_PARAMETER);
+	assert_int_equal(ops->set(c, u("X"), &G1, NV | AW, 560, info), EFI_INVALID_PARAMETER);
+	free(info);
+	assert_int_equal(get_val(c, "X", &G1, NULL, (uint8_t[8]){0}, NULL), -1);
+}
+
+/* EDK2's VarCheckUefiLib: the UEFI-defined variables, from ready-to-boot on. */
+static void test_uefi_defined_variables(void **state)
+{
+	void *c = ctx_of(state);
+	/* before ready-to-boot (the firmware's own DXE phase) nothing is checked */
+	assert_int_equal(set_str(c, "BootOrder", &GLOBAL, NV | BS | RT, "odd"), EFI_SUCCESS);
+	to_runtime(c);
+	assert_int_equal(set_str(c, "BootOrder", &GLOBAL, NV | BS | RT, "odd"),
+			 EFI_INVALID_PARAMETER);
+	assert_int_equal(set_str(c, "BootOrder", &GLOBAL, NV | BS | RT, "\1\0\2"),
+			 EFI_INVALID_PARAMETER);
+	assert_int_equal(ops->set(c, u("BootOrder"), &GLOBAL, NV | BS | RT, 4, "\1\0\2\0"),
+			 EFI_SUCCESS);
+	assert_int_equal(set_str(c, "Timeout", &GLOBAL, NV | BS | RT, "\5"), EFI_INVALID_PARAMETER);
+	assert_int_equal(ops->set(c, u("Timeout"), &GLOBAL, NV | BS | RT, 2, "\5\0"), EFI_SUCCESS);
+	assert_int_equal(ops->set(c, u("BootNext"), &GLOBAL, BS | RT, 2, "\1\0"),
+			 EFI_INVALID_PARAMETER);
+	assert_int_equal(set_str(c, "Boot0001", &GLOBAL, NV | BS | RT, "not a load option"),
+			 EFI_INVALID_PARAMETER);
+	assert_int_equal(set_str(c, "NoSuchThing", &GLOBAL, NV | BS | RT, "x"),
+			 EFI_INVALID_PARAMETER);
+	assert_int_equal(set_str(c, "SetupMode", &GLOBAL, BS | RT, "\1"), EFI_WRITE_PROTECTED);
+	/* deletes are not content-checked */
+	assert_int_equal(ops->set(c, u("BootOrder"), &GLOBAL, NV | BS | RT, 0, NULL), EFI_SUCCESS);
+	var_check_property_t p;
+	assert_int_equal(ops->property_get(c, u("BootOrder"), &GLOBAL, &p), EFI_SUCCESS);
+	assert_int_equal(p.attributes, NV | BS | RT);
+	assert_int_equal(p.min_size, 2);
+	assert_int_equal(p.property, 0);
+	assert_int_equal(ops->property_get(c, u("SecureBoot"), &GLOBAL, &p), EFI_SUCCESS);
+	assert_true(p.property & VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY);
 }
 
 static void test_same_value_and_runtime_rules(void **state)
@@ -501,10 +622,23 @@ int conformance_run(const struct conf_ops *o)
 		cmocka_unit_test_setup_teardown(test_set_variable_append, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_query_variable_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hwerr_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_variable_check_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deprecated_count_based, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uefi_defined_variables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_value_and_runtime_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locks_and_properties, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_persistence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fill_until_full, setup, teardown),
 	};
-	return cmocka_run_group_tests_name(o->name, tests, NULL, NULL);
+	/* one group, one TAP plan: the UEFI checklist, then authenticated variables */
+	size_t na, nb = sizeof(tests) / sizeof(tests[0]);
+	const struct CMUnitTest *auth = conformance_auth_tests(&na);
+	struct CMUnitTest *all = calloc(na + nb, sizeof(*all));
+	assert_non_null(all);
+	memcpy(all, tests, sizeof(tests));
+	memcpy(all + nb, auth, na * sizeof(*all));
+	int failed = _cmocka_run_group_tests(o->name, all, na + nb, conformance_auth_keys_up,
+					     conformance_auth_keys_down);
+	free(all);
+	return failed;
 }

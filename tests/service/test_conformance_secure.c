@@ -20,7 +20,7 @@ static void *c_open(const char *dir)
 {
 	struct tv_secure_config cfg;
 	tv_secure_config_default(&cfg);
-	cfg.emu.size_mult = 2; /* 256 KiB: quick to fill */
+	cfg.emu.size_mult = 8; /* 1 MiB: 64 KiB segments hold a 40 KiB db */
 	cfg.sync = false;
 	struct tv_secure *sec;
 	return tv_secure_open(dir, &cfg, &sec) == 0 ? sec : NULL;

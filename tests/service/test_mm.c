@@ -253,11 +253,15 @@ static void test_get_next_rules(void **state)
 	assert_int_equal(tv_get_le64(c->buf + 40 + 16), 6);
 	assert_memory_equal(c->buf + 40 + 24, "N\0001\0\0\0", 6);
 	assert_int_equal(c->buf[40], 0xA0); /* the GUID came back */
-	/* The next one: the end. */
-	memcpy(p, c->buf + 40, 24 + 64);
-	tv_put_le64(p + 16, 64);
-	build(c, 2, p, 24 + 64);
-	assert_int_equal(invoke(c), 0);
+	/* Then the service's own volatile variables (SetupMode...), then the end. */
+	int steps = 0;
+	do {
+		memcpy(p, c->buf + 40, 24 + 64);
+		tv_put_le64(p + 16, 64);
+		build(c, 2, p, 24 + 64);
+		assert_int_equal(invoke(c), 0);
+		assert_true(++steps < 32);
+	} while (status(c) == EFI_SUCCESS && memcmp(c->buf + 40 + 24, "N\0001\0", 4) != 0);
 	assert_int_equal(status(c), EFI_NOT_FOUND);
 	/* A name area whose last unit is not NUL. */
 	memset(p, 'z', sizeof(p));

@@ -35,7 +35,7 @@ static void exec_supplicant(const char *dir, const char *sock)
 	snprintf(img, sizeof(img), "%s/rpmb.img", dir);
 	snprintf(log, sizeof(log), "%s/supplicant.log", dir);
 	const char *argv[] = {supplicant, "--image", img, "--socket", sock, "--no-sync",
-			      "--size-mult", "2", "--quiet", NULL};
+			      "--size-mult", "8", "--quiet", NULL};
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0 || dup2(fd, 2) < 0)

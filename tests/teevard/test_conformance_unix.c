@@ -18,7 +18,7 @@ struct cctx {
 
 static void *c_open(const char *dir)
 {
-	static const char *const extra[] = {"--emu-size-mult", "2", NULL}; /* 256 KiB */
+	static const char *const extra[] = {"--emu-size-mult", "8", NULL}; /* 1 MiB: 64 KiB segments */
 	struct cctx *x = calloc(1, sizeof(*x));
 	if (!x || tvd_start(&x->d, dir, extra) != 0) {
 		free(x);

@@ -100,7 +100,8 @@ static void verify(struct tv_client *c, struct var *model, struct op *inflight)
 		if (st == EFI_NOT_FOUND)
 			break;
 		assert_int_equal(st, EFI_SUCCESS);
-		assert_memory_equal(&g, &guid, sizeof(g));
+		if (memcmp(&g, &guid, sizeof(g)) != 0)
+			continue; /* the service's own (SetupMode...) */
 		assert_int_equal(name[0], 'K');
 		seen++;
 	}

@@ -4,33 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_index.h"
+#include "auth_var.h"
 #include "tv_err.h"
-#include "var_policy.h"
-
-#define NV EFI_VARIABLE_NON_VOLATILE
-#define BS EFI_VARIABLE_BOOTSERVICE_ACCESS
-#define RT EFI_VARIABLE_RUNTIME_ACCESS
-#define HR EFI_VARIABLE_HARDWARE_ERROR_RECORD
-#define AW EFI_VARIABLE_AUTHENTICATED_WRITE_ACCESS
-#define AT EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS
-#define AP EFI_VARIABLE_APPEND_WRITE
-
-struct tv_varsvc {
-	struct tv_store *nv;
-	struct tv_varsvc_config cfg;
-	enum tv_phase phase;
-	struct tv_index vol;      /* volatile variables */
-	uint64_t vol_used;
-	uint64_t vol_seq;         /* NV use is the store's own count (tv_store_used) */
-	struct tv_var_policy policy;
-};
-
-/* A variable found in either class. */
-struct found {
-	const struct tv_store_var *v;
-	bool nv;
-};
+#include "var_check_uefi.h"
+#include "var_internal.h"
 
 void tv_varsvc_config_default(struct tv_varsvc_config *cfg)
 {
@@ -60,46 +37,9 @@ static size_t nonempty_name(const uint8_t *name, size_t name_size)
 	return size > 2 ? size : 0;
 }
 
-static bool is_hwerr_name(const uint8_t *name, size_t size)
-{
-	static const char prefix[] = "HwErrRec";
-	if (size != 2 * 13)
-		return false;
-	for (size_t i = 0; i < 12; i++) {
-		char c = (char)name[2 * i];
-		if (name[2 * i + 1] != 0)
-			return false;
-		if (i < 8 ? c != prefix[i]
-			  : !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f')))
-			return false;
-	}
-	return true;
-}
-
-static uint64_t cost(size_t name_size, uint64_t data_size, uint32_t attrs)
-{
-	return tv_store_var_cost(name_size, data_size, (attrs & AT) != 0);
-}
-
-/* ---- lookup ---- */
-
 static bool visible(const struct tv_varsvc *svc, uint32_t attrs)
 {
 	return svc->phase != TV_PHASE_RUNTIME || (attrs & RT);
-}
-
-static struct found find(const struct tv_varsvc *svc, const uint8_t *name, size_t size,
-			 const efi_guid_t *guid)
-{
-	struct found f = {NULL, false};
-	if (svc->nv && (f.v = tv_store_get(svc->nv, guid->b, name, size)) != NULL) {
-		f.nv = true;
-		return f;
-	}
-	struct tv_key *k = tv_index_find(&svc->vol, guid->b, name, size);
-	if (k && tv_key_is_var(k))
-		f.v = &k->v;
-	return f;
 }
 
 /* ---- GetVariable ---- */
@@ -113,7 +53,7 @@ efi_status_t tv_varsvc_get(struct tv_varsvc *svc, const uint8_t *name, size_t na
 	size_t size = name_bytes(name, name_size);
 	if (size <= 2)
 		return EFI_NOT_FOUND; /* empty or unterminated */
-	struct found f = find(svc, name, size, guid);
+	struct tv_found f = tv_varsvc_find(svc, name, size, guid);
 	if (!f.v || !visible(svc, f.v->attrs))
 		return EFI_NOT_FOUND;
 	if (attrs)
@@ -133,9 +73,9 @@ efi_status_t tv_varsvc_get(struct tv_varsvc *svc, const uint8_t *name, size_t na
 /* ---- GetNextVariableName ---- */
 
 /* The variable after v in the walk (NV list, then the volatile list). */
-static struct found step(const struct tv_varsvc *svc, struct found cur)
+static struct tv_found step(const struct tv_varsvc *svc, struct tv_found cur)
 {
-	struct found f = cur;
+	struct tv_found f = cur;
 	if (!f.v) {
 		f.nv = svc->nv != NULL;
 		f.v = f.nv ? tv_store_first(svc->nv) : NULL;
@@ -161,9 +101,9 @@ efi_status_t tv_varsvc_get_next(struct tv_varsvc *svc, uint64_t *name_size, uint
 	size_t size = max > SIZE_MAX ? 0 : name_bytes(name, (size_t)max);
 	if (size == 0)
 		return EFI_INVALID_PARAMETER; /* MaxLen 0 or no NUL within it */
-	struct found f = {NULL, false};
+	struct tv_found f = {NULL, false};
 	if (size > 2) {
-		f = find(svc, name, size, guid);
+		f = tv_varsvc_find(svc, name, size, guid);
 		if (!f.v || !visible(svc, f.v->attrs))
 			return EFI_INVALID_PARAMETER;
 	}
@@ -184,163 +124,78 @@ efi_status_t tv_varsvc_get_next(struct tv_varsvc *svc, uint64_t *name_size, uint
 
 /* ---- SetVariable ---- */
 
-/* Steps 3 and 4 of the checks (attributes alone). */
-static efi_status_t check_attrs(uint32_t attrs, const uint8_t *name, size_t size)
+/* The front end, in the order of EDK2's VariableServiceSetVariable: attributes,
+ * the authentication descriptor's size, the class size, VarCheck, the rules
+ * for an existing variable; then AuthVariableLib (auth_var.c) and the store
+ * step (var_update.c). docs/variable-service.md lists each status. */
+static efi_status_t check_attrs(uint32_t attrs)
 {
 	if (attrs & ~EFI_VARIABLE_ATTRIBUTES_MASK)
 		return EFI_INVALID_PARAMETER; /* 0x80 (enhanced auth) included */
-	uint32_t access = attrs & ~AP;
-	if (access == 0)
-		return EFI_SUCCESS; /* a delete */
-	if (((attrs & RT) && !(attrs & BS)) || (attrs & (NV | BS | RT)) == NV)
+	if ((attrs & RT) && !(attrs & BS))
 		return (attrs & AW) ? EFI_UNSUPPORTED : EFI_INVALID_PARAMETER;
-	if ((attrs & HR) && ((attrs & (NV | BS | RT)) != (NV | BS | RT) || !is_hwerr_name(name, size)))
-		return EFI_INVALID_PARAMETER;
-	if (attrs & AW)
+	if ((attrs & ~AW) == NV)
+		return EFI_INVALID_PARAMETER; /* NV alone (EDK2's mask leaves 0x10 out) */
+	if ((attrs & AW) && (attrs & AT))
 		return EFI_UNSUPPORTED;
 	return EFI_SUCCESS;
 }
 
-static uint64_t class_max(const struct tv_varsvc *svc, uint32_t attrs)
+/* Where the payload is: after the EFI_VARIABLE_AUTHENTICATION_2 descriptor for
+ * 0x20; 0x10 (count-based, deprecated) passes only with EDK2's AUTHINFO_SIZE
+ * and is refused later (UNSUPPORTED, or INVALID_PARAMETER for a key variable). */
+static efi_status_t split_payload(struct tv_set_req *r)
 {
-	if (attrs & HR)
-		return svc->cfg.max_hwerr_var_size;
-	return (attrs & AT) ? svc->cfg.max_auth_var_size : svc->cfg.max_var_size;
-}
-
-/* Where authenticated-variable verification plugs in: it will check the
- * EFI_VARIABLE_AUTHENTICATION_2 descriptor and hand back the payload. A build
- * without authentication support answers as EDK2 does without it. */
-static efi_status_t auth_verify(struct tv_varsvc *svc, const uint8_t *name, size_t size,
-				const efi_guid_t *guid, uint32_t attrs, uint64_t *data_size,
-				const uint8_t **data)
-{
-	(void)svc, (void)name, (void)size, (void)guid, (void)attrs, (void)data_size, (void)data;
-	return EFI_INVALID_PARAMETER;
-}
-
-static efi_status_t from_tv(int rc)
-{
-	switch (rc) {
-	case TV_OK: return EFI_SUCCESS;
-	case TV_ENOSPC: return EFI_OUT_OF_RESOURCES;
-	case TV_ENOMEM: return EFI_OUT_OF_RESOURCES;
-	case TV_EEXPIRED: return EFI_WRITE_PROTECTED;
-	case TV_ENOENT: return EFI_NOT_FOUND;
-	default: return EFI_DEVICE_ERROR;
+	r->payload = r->data;
+	r->payload_size = r->data_size;
+	if (r->attrs & AW)
+		return r->data_size == TV_AUTHINFO_SIZE ? EFI_SUCCESS : EFI_UNSUPPORTED;
+	if (!(r->attrs & AT))
+		return EFI_SUCCESS;
+	efi_status_t s = tv_auth2_split(r->data, r->data_size, &r->desc);
+	if (s == EFI_SUCCESS) {
+		r->payload = r->desc.payload;
+		r->payload_size = r->desc.payload_size;
 	}
-}
-
-/* The bytes a variable's class uses now, and its room. */
-static uint64_t class_used(const struct tv_varsvc *svc, uint32_t attrs, uint64_t *room)
-{
-	if (!(attrs & NV)) {
-		*room = svc->cfg.volatile_storage;
-		return svc->vol_used;
-	}
-	uint64_t capacity = tv_store_capacity(svc->nv);
-	uint64_t hr_room = svc->cfg.hwerr_storage < capacity ? svc->cfg.hwerr_storage : 0;
-	*room = (attrs & HR) ? hr_room : capacity - hr_room;
-	return tv_store_used(svc->nv, (attrs & HR) != 0);
-}
-
-static efi_status_t vol_put(struct tv_varsvc *svc, struct tv_store_var *nv)
-{
-	struct tv_key *k = tv_index_find(&svc->vol, nv->guid, nv->name, nv->name_size);
-	struct tv_rec r = {.type = TV_REC_VAR, .seq = ++svc->vol_seq, .attrs = nv->attrs,
-			   .name = nv->name, .name_size = nv->name_size, .data = nv->data,
-			   .data_size = nv->data_size};
-	memcpy(r.guid, nv->guid, 16);
-	if (!k && tv_index_insert(&svc->vol, &r, &k) != TV_OK)
-		return EFI_OUT_OF_RESOURCES;
-	return tv_key_set_winner(&svc->vol, k, &r, 0, 0) == TV_OK ? EFI_SUCCESS
-								   : EFI_OUT_OF_RESOURCES;
-}
-
-static void vol_del(struct tv_varsvc *svc, const uint8_t *name, size_t size, const efi_guid_t *g)
-{
-	struct tv_key *k = tv_index_find(&svc->vol, g->b, name, size);
-	if (k)
-		tv_index_remove(&svc->vol, k);
-}
-
-/* Writes the new value (or deletes, when data is NULL) and keeps the accounting. */
-static efi_status_t commit(struct tv_varsvc *svc, struct found old, struct tv_store_var *nv,
-			   bool del)
-{
-	uint32_t attrs = del ? old.v->attrs : nv->attrs;
-	uint64_t room, used = class_used(svc, attrs, &room);
-	uint64_t old_cost = old.v ? cost(old.v->name_size, old.v->data_size, old.v->attrs) : 0;
-	uint64_t new_cost = del ? 0 : cost(nv->name_size, nv->data_size, nv->attrs);
-	if (new_cost > old_cost && used - old_cost + new_cost > room)
-		return EFI_OUT_OF_RESOURCES;
-	efi_status_t s;
-	if (attrs & NV)
-		s = from_tv(del ? tv_store_delete(svc->nv, nv->guid, nv->name, nv->name_size)
-				: tv_store_set(svc->nv, nv));
-	else if (del)
-		vol_del(svc, nv->name, nv->name_size, (const efi_guid_t *)nv->guid), s = EFI_SUCCESS;
-	else
-		s = vol_put(svc, nv);
-	if (s == EFI_SUCCESS && !(attrs & NV))
-		svc->vol_used = svc->vol_used - old_cost + new_cost;
 	return s;
 }
 
-/* Steps 9 to 13 once the request is known to be well formed. */
-static efi_status_t set_existing_rules(struct tv_varsvc *svc, struct found old, uint32_t attrs)
+/* teevar keeps the hardware-error-record rules at every phase (EDK2 checks
+ * them in VarCheckUefiLib, from EndOfDxe on): NV|BS|RT and a HwErrRec####
+ * name under the hardware-error GUID. */
+static bool hwerr_ok(const struct tv_set_req *r)
 {
-	bool runtime = svc->phase == TV_PHASE_RUNTIME;
-	if (old.v) {
-		if (runtime && (!(old.v->attrs & RT) || !old.nv))
-			return EFI_WRITE_PROTECTED;
-		if ((attrs & ~AP) && (attrs & ~AP) != old.v->attrs)
-			return EFI_INVALID_PARAMETER;
-	} else if (runtime && (attrs & ~AP) && (attrs & ~(AP | AT | HR)) != (NV | BS | RT)) {
-		return EFI_INVALID_PARAMETER;
-	}
+	return !(r->attrs & HR) || ((r->attrs & (NV | BS | RT)) == (NV | BS | RT) &&
+				    tv_is_hwerr_rec(r->name, r->name_size, r->guid));
+}
+
+/* VarCheck: registered locks and properties, the read-only state of the
+ * Secure Boot mode variables, then (from ReadyToBoot on, as EDK2 from EndOfDxe)
+ * the table of UEFI-defined variables. */
+static efi_status_t var_check(const struct tv_varsvc *svc, const struct tv_set_req *r)
+{
+	efi_status_t s = tv_var_policy_check(&svc->policy, r->name, r->name_size, r->guid,
+					     r->attrs, r->payload_size, svc->phase);
+	var_check_property_t prop;
+	if (s == EFI_SUCCESS && tv_sb_property(svc, r->name, r->name_size, r->guid, &prop) &&
+	    (prop.property & VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY))
+		s = EFI_WRITE_PROTECTED; /* the modes' own, in every phase */
+	if (s == EFI_SUCCESS && svc->phase != TV_PHASE_BOOT)
+		s = tv_uefi_var_check(r->name, r->name_size, r->guid, r->attrs, r->payload_size,
+				      r->payload);
+	return s;
+}
+
+static efi_status_t existing_rules(const struct tv_varsvc *svc, const struct tv_set_req *r)
+{
+	struct tv_found old = tv_varsvc_find(svc, r->name, r->name_size, r->guid);
+	if (!old.v)
+		return EFI_SUCCESS;
+	if (svc->phase == TV_PHASE_RUNTIME && !(old.v->attrs & RT))
+		return EFI_WRITE_PROTECTED;
+	if (r->attrs != 0 && (r->attrs & ~AP) != old.v->attrs)
+		return EFI_INVALID_PARAMETER; /* APPEND alone included: it is not a delete */
 	return EFI_SUCCESS;
-}
-
-static efi_status_t do_set(struct tv_varsvc *svc, const uint8_t *name, size_t size,
-			   const efi_guid_t *guid, uint32_t attrs, uint64_t data_size,
-			   const uint8_t *data)
-{
-	struct found old = find(svc, name, size, guid);
-	efi_status_t s = tv_var_policy_check(&svc->policy, name, size, guid, attrs, data_size,
-					     svc->phase);
-	if (s == EFI_SUCCESS)
-		s = set_existing_rules(svc, old, attrs);
-	if (s != EFI_SUCCESS)
-		return s;
-	struct tv_store_var nv = {.name = name, .name_size = (uint16_t)size,
-				  .attrs = attrs & ~AP, .data = data,
-				  .data_size = (uint32_t)data_size};
-	memcpy(nv.guid, guid->b, 16);
-	bool del = (attrs & ~AP) == 0 || (data_size == 0 && !(attrs & AP));
-	if (del)
-		return old.v ? commit(svc, old, &nv, true) : EFI_NOT_FOUND;
-	if ((attrs & AP) && data_size == 0)
-		return EFI_SUCCESS; /* nothing to append, nothing created */
-	uint8_t *merged = NULL;
-	if ((attrs & AP) && old.v) {
-		uint64_t total = (uint64_t)old.v->data_size + data_size;
-		if (size + total > class_max(svc, attrs))
-			return EFI_INVALID_PARAMETER;
-		if (!(merged = malloc(total)))
-			return EFI_OUT_OF_RESOURCES;
-		memcpy(merged, old.v->data, old.v->data_size);
-		memcpy(merged + old.v->data_size, data, data_size);
-		nv.data = merged;
-		nv.data_size = (uint32_t)total;
-	}
-	if (old.v && old.v->attrs == nv.attrs && old.v->data_size == nv.data_size &&
-	    memcmp(old.v->data, nv.data, nv.data_size) == 0)
-		s = EFI_SUCCESS; /* same value: no storage write */
-	else
-		s = commit(svc, old, &nv, false);
-	free(merged);
-	return s;
 }
 
 efi_status_t tv_varsvc_set(struct tv_varsvc *svc, const uint8_t *name, size_t name_size,
@@ -349,25 +204,29 @@ efi_status_t tv_varsvc_set(struct tv_varsvc *svc, const uint8_t *name, size_t na
 {
 	if (!svc)
 		return EFI_INVALID_PARAMETER;
-	size_t size = nonempty_name(name, name_size);
-	if (!size || !guid)
-		return EFI_INVALID_PARAMETER; /* 1 */
-	if (data_size && !data)
-		return EFI_INVALID_PARAMETER; /* 2 */
-	efi_status_t s = check_attrs(attrs, name, size); /* 3, 4, 5 */
-	if (s == EFI_SUCCESS && (attrs & AT))
-		s = auth_verify(svc, name, size, guid, attrs, &data_size, &data); /* 6 */
+	struct tv_set_req r = {.name = name, .name_size = nonempty_name(name, name_size),
+			       .guid = guid, .attrs = attrs, .data = data, .data_size = data_size};
+	if (!r.name_size || !guid || (data_size && !data))
+		return EFI_INVALID_PARAMETER;
+	efi_status_t s = check_attrs(attrs);
+	if (s == EFI_SUCCESS)
+		s = split_payload(&r);
 	if (s != EFI_SUCCESS)
 		return s;
-	bool del = (attrs & ~AP) == 0; /* attributes 0 delete, whatever the size */
-	if (!del && (data_size > class_max(svc, attrs) || size + data_size > class_max(svc, attrs)))
-		return EFI_INVALID_PARAMETER; /* 7, overflow-safe */
+	uint64_t max = tv_varsvc_class_max(svc, attrs);
+	if (r.payload_size > max || r.name_size + r.payload_size > max || !hwerr_ok(&r))
+		return EFI_INVALID_PARAMETER; /* overflow-safe */
 	if ((attrs & NV) && !svc->nv)
 		return EFI_OUT_OF_RESOURCES;
 	if (svc->nv)
 		(void)tv_store_sync(svc->nv); /* decide on what the media holds; a
 					       * failure shows in the store's write */
-	return do_set(svc, name, size, guid, attrs, data_size, data);
+	s = var_check(svc, &r);
+	if (s == EFI_SUCCESS)
+		s = existing_rules(svc, &r);
+	if (s == EFI_SUCCESS)
+		s = tv_auth_process(svc, &r);
+	return s;
 }
 
 /* ---- QueryVariableInfo ---- */
@@ -386,11 +245,11 @@ efi_status_t tv_varsvc_query(struct tv_varsvc *svc, uint32_t attrs, uint64_t *ma
 		*max_storage = *remaining = *max_var_size = 0;
 		return EFI_SUCCESS;
 	}
-	uint64_t room, used = class_used(svc, attrs, &room);
+	uint64_t room, used = tv_varsvc_class_used(svc, attrs, &room);
 	*max_storage = room;
 	*remaining = room > used ? room - used : 0;
-	uint64_t largest = class_max(svc, attrs);
-	uint64_t overhead = cost(0, 0, attrs);
+	uint64_t largest = tv_varsvc_class_max(svc, attrs);
+	uint64_t overhead = tv_store_var_cost(0, 0, (attrs & AT) != 0);
 	uint64_t fits = *remaining > overhead ? *remaining - overhead : 0;
 	if (attrs & NV) {
 		struct tv_store_stats st;
@@ -455,7 +314,13 @@ efi_status_t tv_varsvc_property_get(struct tv_varsvc *svc, const uint8_t *name,
 	size_t size = nonempty_name(name, name_size);
 	if (!svc || !size || !guid || !prop)
 		return EFI_INVALID_PARAMETER;
-	return tv_var_policy_get(&svc->policy, name, size, guid, svc->phase, prop);
+	efi_status_t s = tv_var_policy_get(&svc->policy, name, size, guid, svc->phase, prop);
+	if (s != EFI_NOT_FOUND)
+		return s; /* a registered property (or lock) comes first, as in EDK2 */
+	if (tv_sb_property(svc, name, size, guid, prop) ||
+	    tv_uefi_var_property(name, size, guid, prop))
+		return EFI_SUCCESS;
+	return EFI_NOT_FOUND;
 }
 
 /* ---- life cycle ---- */
@@ -476,6 +341,7 @@ int tv_varsvc_create(struct tv_store *nv, const struct tv_varsvc_config *cfg,
 		return TV_ENOMEM;
 	}
 	tv_var_policy_init(&svc->policy);
+	(void)tv_sb_init(svc); /* a store that refuses writes still gets its mode */
 	*out = svc;
 	return TV_OK;
 }

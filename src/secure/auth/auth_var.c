@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#include "auth_var.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth_pkcs7.h"
+#include "kek_trust.h"
+#include "secure_boot.h"
+#include "sig_list.h"
+#include "var_internal.h"
+
+/* Who must have signed (EDK2 AUTHVAR_TYPE). */
+enum signer_class {
+	SIGNER_PK,    /* the PK certificate itself */
+	SIGNER_KEK,   /* any X.509 certificate in KEK, as a chain anchor */
+	SIGNER_PRIV,  /* the signer bound when the variable was created */
+};
+
+static struct tv_update update_of(const struct tv_set_req *r)
+{
+	struct tv_update u = {.name = r->name, .name_size = r->name_size, .guid = r->guid,
+			      .attrs = r->attrs, .data = r->payload, .data_size = r->payload_size};
+	if (r->attrs & AT)
+		u.timestamp = r->desc.timestamp;
+	return u;
+}
+
+/* Does the signer of p7 sign `bytes` as the class asks? */
+static bool signer_ok(struct tv_varsvc *svc, enum signer_class cls, struct tv_p7 *p7,
+		      const uint8_t *bytes, size_t size, const struct tv_found *old,
+		      const uint8_t id[32], efi_status_t *status)
+{
+	const uint8_t *signer;
+	size_t signer_size;
+	*status = EFI_SECURITY_VIOLATION;
+	if (cls == SIGNER_KEK) {
+		const struct tv_store_var *kek = tv_varsvc_lookup(svc, &tv_global_guid, "KEK");
+		if (!kek) {
+			*status = EFI_NOT_FOUND; /* EDK2 returns the KEK lookup's status */
+			return false;
+		}
+		return tv_esl_verify_any_x509(kek->data, kek->data_size, p7, bytes, size);
+	}
+	if (!tv_p7_signer_der(p7, &signer, &signer_size))
+		return false;
+	if (cls == SIGNER_PK) {
+		/* The first signer must be byte for byte the first entry of PK. */
+		const struct tv_store_var *pk = tv_varsvc_lookup(svc, &tv_global_guid, "PK");
+		const uint8_t *cert;
+		size_t cert_size;
+		if (!pk || !tv_esl_first_data(pk->data, pk->data_size, &cert, &cert_size) ||
+		    cert_size != signer_size || memcmp(cert, signer, signer_size) != 0)
+			return false;
+		return tv_p7_verify(p7, cert, cert_size, bytes, size);
+	}
+	/* Private: an existing variable keeps the signer it was created by. */
+	if (old->v && (!old->v->has_ext || memcmp(old->v->ext.signer, id, 32) != 0))
+		return false;
+	return tv_p7_verify(p7, signer, signer_size, bytes, size);
+}
+
+/* EDK2 VerifyTimeBasedPayloadAndUpdate. */
+static efi_status_t verify_and_update(struct tv_varsvc *svc, const struct tv_set_req *r,
+				      enum signer_class cls, bool list_var, bool *deleted)
+{
+	const struct tv_auth2 *d = &r->desc;
+	if (!tv_efi_time_pads_zero(d->timestamp))
+		return EFI_SECURITY_VIOLATION;
+	struct tv_found old = tv_varsvc_find(svc, r->name, r->name_size, r->guid);
+	if (old.v && !(r->attrs & AP) && old.v->has_ext &&
+	    tv_efi_time_not_later(d->timestamp, old.v->ext.timestamp))
+		return EFI_SECURITY_VIOLATION; /* replayed or older */
+	if (d->cert_type != TV_WIN_CERT_TYPE_EFI_GUID ||
+	    memcmp(d->cert_guid, tv_cert_type_pkcs7_guid, 16) != 0)
+		return EFI_SECURITY_VIOLATION;
+	struct tv_p7 *p7 = NULL;
+	efi_status_t s = tv_p7_parse(d->cert, d->cert_size, &p7);
+	if (s != EFI_SUCCESS)
+		return s;
+	uint8_t id[32] = {0};
+	size_t n = 0;
+	uint8_t *bytes = tv_auth2_signed_bytes(r->name, r->name_size, r->guid, r->attrs, d, &n);
+	if (!bytes) {
+		s = EFI_OUT_OF_RESOURCES;
+	} else if (cls == SIGNER_PRIV && !tv_p7_signer_id(p7, id)) {
+		s = EFI_SECURITY_VIOLATION;
+	} else if (!signer_ok(svc, cls, p7, bytes, n, &old, id, &s)) {
+		/* s says why */
+	} else if (list_var && tv_esl_check_format(r->payload, (size_t)r->payload_size,
+						   tv_sb_classify(r->name, r->name_size, r->guid) ==
+							   TV_SBV_PK) != EFI_SUCCESS) {
+		s = EFI_INVALID_PARAMETER; /* checked only once the signature passed */
+	} else {
+		struct tv_update u = update_of(r);
+		u.signer = cls == SIGNER_PRIV && !old.v ? id : NULL;
+		u.filter = list_var && tv_sb_classify(r->name, r->name_size, r->guid) != TV_SBV_PK;
+		s = tv_varsvc_update(svc, &u, deleted);
+	}
+	free(bytes);
+	tv_p7_free(p7);
+	return s;
+}
+
+/* Setup (or Audit) mode: a key variable is taken without a signature, but its
+ * data must still be a descriptor (checked by the front end) and a well-formed
+ * signature list (EDK2 ProcessVarWithPk / ProcessVarWithKek). */
+static efi_status_t unsigned_update(struct tv_varsvc *svc, const struct tv_set_req *r, bool is_pk,
+				    bool *deleted)
+{
+	efi_status_t s = tv_esl_check_format(r->payload, (size_t)r->payload_size, is_pk);
+	if (s != EFI_SUCCESS)
+		return s;
+	struct tv_update u = update_of(r);
+	u.filter = !is_pk;
+	s = tv_varsvc_update(svc, &u, deleted);
+	/* teevar: a key changed without a signature after the firmware stage is
+	 * not the vendor's (EDK2 clears VendorKeys only in custom mode). */
+	if (s == EFI_SUCCESS && svc->phase != TV_PHASE_BOOT)
+		tv_sb_keys_modified(svc);
+	return s;
+}
+
+static bool key_attrs_ok(uint32_t attrs)
+{
+	return (attrs & NV) && (attrs & AT);
+}
+
+/* EDK2 ProcessVarWithPk: PK and KEK, and db/dbx/dbt's first attempt. */
+static efi_status_t process_with_pk(struct tv_varsvc *svc, const struct tv_set_req *r, bool is_pk)
+{
+	if (!key_attrs_ok(r->attrs))
+		return EFI_INVALID_PARAMETER;
+	bool deleted = false;
+	efi_status_t s;
+	if (tv_sb_setup_mode(svc)) {
+		s = unsigned_update(svc, r, is_pk, &deleted);
+		/* EDK2 takes an empty payload as a delete here, APPEND or not */
+		deleted = deleted || r->payload_size == 0;
+	} else {
+		s = verify_and_update(svc, r, SIGNER_PK, true, &deleted);
+	}
+	if (s == EFI_SUCCESS && is_pk)
+		tv_sb_pk_changed(svc, deleted);
+	return s;
+}
+
+/* EDK2 ProcessVarWithKek: db/dbx/dbt (and dbr) when PK did not sign. */
+static efi_status_t process_with_kek(struct tv_varsvc *svc, const struct tv_set_req *r)
+{
+	if (!key_attrs_ok(r->attrs))
+		return EFI_INVALID_PARAMETER;
+	if (tv_sb_setup_mode(svc))
+		return unsigned_update(svc, r, false, NULL);
+	return verify_and_update(svc, r, SIGNER_KEK, true, NULL);
+}
+
+/* EDK2 ProcessVariable: every other variable. */
+static efi_status_t process_variable(struct tv_varsvc *svc, const struct tv_set_req *r)
+{
+	if (r->attrs & AW)
+		return EFI_UNSUPPORTED; /* count-based authentication is gone */
+	if (r->attrs & AT)
+		return verify_and_update(svc, r, SIGNER_PRIV, false, NULL);
+	struct tv_found old = tv_varsvc_find(svc, r->name, r->name_size, r->guid);
+	if (old.v && (old.v->attrs & (AW | AT)))
+		return EFI_WRITE_PROTECTED; /* it needs its signer to change */
+	struct tv_update u = update_of(r);
+	return tv_varsvc_update(svc, &u, NULL);
+}
+
+efi_status_t tv_auth_process(struct tv_varsvc *svc, const struct tv_set_req *r)
+{
+	switch (tv_sb_classify(r->name, r->name_size, r->guid)) {
+	case TV_SBV_PK:
+		return process_with_pk(svc, r, true);
+	case TV_SBV_KEK:
+		return process_with_pk(svc, r, false);
+	case TV_SBV_DB: {
+		efi_status_t s = process_with_pk(svc, r, false);
+		return s == EFI_SUCCESS ? s : process_with_kek(svc, r);
+	}
+	case TV_SBV_MODE:
+		return tv_sb_mode_write(svc, r->name, r->name_size, r->attrs, r->payload,
+					r->payload_size);
+	case TV_SBV_STATUS:
+	case TV_SBV_PLATFORM:
+		return EFI_WRITE_PROTECTED; /* the service's own */
+	case TV_SBV_DEFAULT:
+		if (r->attrs & (AW | AT))
+			return EFI_INVALID_PARAMETER;
+		return tv_sb_default_write(svc, r->name, r->name_size, r->attrs, r->payload,
+					   r->payload_size);
+	case TV_SBV_NONE:
+	default:
+		return process_variable(svc, r);
+	}
+}
