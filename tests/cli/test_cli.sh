@@ -79,8 +79,9 @@ bytes() { printf "$1" >"$TMP/expect"; }
 # ---- help and usage ----
 
 t_help() { run --help; rc_is 0; for c in list get set delete info phase lock property check \
-	recover; do out_has "  $c "; done; out_has "exit codes"; out_has "4  cannot reach"
-	out_has "6  the variable store is damaged"; }
+	recover secureboot; do out_has "  $c "; done; out_has "exit codes"; out_has "4  cannot reach"
+	out_has "6  the variable store is damaged"; out_has "7  malformed signature data"
+	out_has "teevar-sb"; }
 t_version() { run --version; rc_is 0; out_has "teevar "; }
 t_no_command() { run; rc_is 1; err_has "no command"; one_err_line; }
 t_unknown_command() { run frobnicate; rc_is 1; err_has "unknown command"; one_err_line; }
@@ -426,6 +427,146 @@ t_write_error() { run set Foo-$V --hex 01
 	RC=0
 	"$TEEVAR" --state "$ST" list >/dev/full 2>"$ERR" || RC=$?; rc_is 5; }
 
+# ---- Secure Boot, CLI side (no Secure Boot service needed: signature lists in
+# plain variables, argument errors, commands that run either way) ----
+
+TSB=171c99b8-4321-4775-aaca-d8ec51ffa051  # teevar Secure Boot GUID (factory defaults)
+OWN=11111111-2222-3333-4444-123456789abc  # signature owner of the test lists
+SB=$TMP/sb
+# sb_files: a certificate "Test db" made now, its .esl, a list of two SHA-256
+# hashes, both lists together; made once, on first use.
+sb_files() {
+	[ -f "$SB/both.esl" ] && return 0
+	mkdir -p "$SB"
+	openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -subj "/CN=Test db/" \
+		-keyout "$SB/db.key" -out "$SB/db.crt" 2>/dev/null
+	openssl x509 -in "$SB/db.crt" -outform der -out "$SB/db.der"
+	if command -v cert-to-efi-sig-list >/dev/null; then
+		cert-to-efi-sig-list -g $OWN "$SB/db.crt" "$SB/db.esl" >/dev/null
+	else
+		python3 "$TMP/esl.py" x509 "$SB/db.der" >"$SB/db.esl"
+	fi
+	python3 "$TMP/esl.py" sha256 a b >"$SB/hash.esl"
+	cat "$SB/db.esl" "$SB/hash.esl" >"$SB/both.esl"
+}
+# esl.py: EFI_SIGNATURE_LIST bytes (owner $OWN): "x509 DER-FILE", "sha256 TEXT...".
+cat >"$TMP/esl.py" <<PYEOF
+import hashlib, struct, sys, uuid
+own = uuid.UUID("$OWN").bytes_le
+def esl(type_guid, entries):
+    size = 16 + len(entries[0])
+    hdr = uuid.UUID(type_guid).bytes_le + struct.pack("<III", 28 + size * len(entries), 0, size)
+    return hdr + b"".join(own + e for e in entries)
+if sys.argv[1] == "x509":
+    out = esl("a5c059a1-94e4-4aa7-87b5-ab155c2bf072", [open(sys.argv[2], "rb").read()])
+else:
+    out = esl("c1c41626-504c-4092-aca9-41f936934328",
+              [hashlib.sha256(a.encode()).digest() for a in sys.argv[2:]])
+sys.stdout.buffer.write(out)
+PYEOF
+sha_of() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+fingerprint() { openssl x509 -in "$SB/db.crt" -noout -fingerprint -sha256 | cut -d= -f2 |
+	tr -d : | tr A-F a-f; }
+
+t_esl_hash() { sb_files; run set Hashes-$V --file "$SB/hash.esl"; rc_is 0
+	run get Hashes-$V --esl; rc_is 0; out_has "Hashes-$V"; out_has "size: 124"
+	out_has "list 0 entry 0: SHA256 owner=$OWN hash=$(sha_of a)"
+	out_has "list 0 entry 1: SHA256 owner=$OWN hash=$(sha_of b)"; [ ! -s "$ERR" ]; }
+t_esl_x509() { sb_files; run set Certs-$V --file "$SB/db.esl"; rc_is 0
+	run get Certs-$V --esl; rc_is 0
+	out_has "list 0 entry 0: X509 owner=$OWN subject=\"CN=Test db\" issuer=\"CN=Test db\""
+	out_has "sha256=$(fingerprint)"; not_in_out "00000000  "; }
+t_esl_two_lists() { sb_files; run set Both-$V --file "$SB/both.esl"; rc_is 0
+	run get Both-$V --esl; rc_is 0; out_has "list 0 entry 0: X509"
+	out_has "list 1 entry 1: SHA256 owner=$OWN hash=$(sha_of b)"
+	[ "$(grep -c ' entry ' "$OUT")" -eq 3 ]; }
+t_esl_json() { sb_files; run set Both-$V --file "$SB/both.esl"; rc_is 0
+	run get Both-$V --esl --json; rc_is 0; json_ok
+	py "j['name']=='Both' and j['size']==$(stat -c %s "$SB/both.esl") and j['error'] is None"
+	py "[l['type'] for l in j['lists']]==['X509','SHA256'] and j['lists'][1]['offset']==$(stat -c %s "$SB/db.esl")"
+	py "j['lists'][0]['entries'][0]['subject']=='CN=Test db' and j['lists'][0]['entries'][0]['owner']=='$OWN'"
+	py "j['lists'][0]['entries'][0]['sha256']=='$(fingerprint)'"
+	py "j['lists'][1]['entries'][1]['hash']=='$(sha_of b)'"; }
+t_esl_malformed() { sb_files; local cut; cut=$(stat -c %s "$SB/db.esl")
+	head -c $((cut + 40)) "$SB/both.esl" >"$TMP/cut.esl"
+	run set Cut-$V --file "$TMP/cut.esl"; rc_is 0
+	run get Cut-$V --esl; rc_is 7; out_has "list 0 entry 0: X509"; out_has "CN=Test db"
+	err_has "get Cut-$V: not a well-formed signature list at offset $cut:"
+	err_has "SignatureListSize runs past the end"; one_err_line
+	run get Cut-$V --esl --json; rc_is 7; json_ok
+	py "j['error']['offset']==$cut and len(j['lists'])==1 and 'past the end' in j['error']['reason']"
+	run set Text-$V --string "not a signature list"; run get Text-$V --esl; rc_is 7
+	err_has "at offset 0:"; }
+t_esl_odd_entries() {
+	# an X509 list whose entry is not a certificate, a list of an unknown type
+	python3 - "$TMP/odd.esl" <<-'PYEOF'
+	import struct, sys, uuid
+	def esl(t, data):
+	    return uuid.UUID(t).bytes_le + struct.pack("<III", 28 + 16 + len(data), 0, 16 + len(data)) + bytes(16) + data
+	open(sys.argv[1], "wb").write(esl("a5c059a1-94e4-4aa7-87b5-ab155c2bf072", b"junk") +
+	                              esl("01234567-89ab-cdef-0123-456789abcdef", b"\x01\x02"))
+	PYEOF
+	run set Odd-$V --file "$TMP/odd.esl"; run get Odd-$V --esl; rc_is 0
+	out_has "list 0 entry 0: X509 owner=00000000-0000-0000-0000-000000000000 not a DER X.509 certificate (4 bytes)"
+	out_has "list 1 entry 0: unknown-type(01234567-89ab-cdef-0123-456789abcdef) owner=00000000-0000-0000-0000-000000000000 data=0102"; }
+t_esl_usage() { run get Foo-$V --esl --raw; rc_is 1; err_has "--raw excludes"; }
+t_default_guids() {
+	run get dbt; rc_is 2; err_has "get dbt-$DB: EFI_NOT_FOUND"
+	run get --name dbx; rc_is 2; err_has "get dbx-$DB:"
+	run get PK; rc_is 2; err_has "get PK-$G:"; run get --name KEK --json; rc_is 2; err_has "KEK-$G"
+	run delete dbr; [ "$RC" -ne 0 ]; err_has "delete dbr-$DB:"
+	# a descriptor (dwLength 24) whose payload is no signature list: refused by
+	# any service, under the image-security GUID
+	printf '\xe4\x07\x04\x01\0\0\0\0\0\0\0\0\0\0\0\0\x18\0\0\0\0\x02\xf1\x0e\x9d\xd2\xaf\x4a\xdf\x68\xee\x49\x8a\xa9\x34\x7d\x37\x56\x65\xa7junk' >"$TMP/bad.auth"
+	run set db --attrs nv,bs,rt,at --file "$TMP/bad.auth"; rc_is 3; err_has "set db-$DB:"
+	run get DB; rc_is 1; err_has "expected Name-GUID"   # names are case-sensitive
+	run get --name Foo; rc_is 1; err_has "go together"; }
+t_sb_status() { run secureboot; rc_is 0; out_has "mode:"; out_has "SetupMode:"
+	out_has "SecureBoot:"; out_has "AuditMode:"; out_has "DeployedMode:"; out_has "PK:"
+	out_has "dbx:"; out_has "defaults:"; [ ! -s "$ERR" ]
+	run secureboot status --json; rc_is 0; json_ok
+	py "j['mode'] in ('unknown','setup') and set(j['keys'])=={'PK','KEK','db','dbx','dbt'}"
+	py "set(j['variables'])=={'SetupMode','SecureBoot','AuditMode','DeployedMode','VendorKeys'}"
+	py "set(j['defaults'])=={'PKDefault','KEKDefault','dbDefault','dbxDefault','dbtDefault'}"; }
+t_sb_status_defaults() { sb_files
+	run set dbDefault-$TSB --attrs nv,bs --file "$SB/db.esl"; rc_is 0
+	run secureboot status --json; rc_is 0; py "j['defaults']['dbDefault'] and not j['defaults']['PKDefault']"; }
+t_info_secure_boot() { run info; rc_is 0; out_has "secure boot: "
+	run info --json; rc_is 0; json_ok
+	py "j['secure_boot']['mode'] in ('unknown','setup') and 'setup_mode' in j['secure_boot'] and 'pk_present' in j['secure_boot']"
+	run --runtime info; rc_is 0; out_has "secure boot: "; }
+t_enroll_usage() {
+	run secureboot enroll; rc_is 1; err_has "nothing to enroll"; one_err_line
+	run secureboot enroll --defaults; rc_is 1; err_has "nothing to enroll"
+	run secureboot enroll --db x --json; rc_is 1; err_has "--json belongs to secureboot status"
+	run secureboot status --db x; rc_is 1; err_has "belong to secureboot enroll"
+	run secureboot mode user --pk x; rc_is 1
+	run secureboot enroll extra --db x; rc_is 1; err_has "unexpected argument"
+	run secureboot frobnicate; rc_is 1; err_has "unknown sub-command"; one_err_line; }
+t_enroll_missing_file() { sb_files
+	run secureboot enroll --db "$SB/db.esl" --kek "$TMP/nope.esl"; rc_is 5; one_err_line
+	err_has "secureboot enroll: cannot read $TMP/nope.esl: No such file or directory"
+	run list; rc_is 0; [ ! -s "$OUT" ]; }
+t_enroll_not_key_file() { sb_files
+	run secureboot enroll --db "$SB/db.crt"; rc_is 7; one_err_line
+	err_has "--db $SB/db.crt: neither an .auth"; err_has "nor an .esl"
+	: >"$TMP/empty"; run secureboot enroll --pk "$TMP/empty"; rc_is 7; err_has "is empty"
+	printf '\xe4\x07\x04\x01\0\0\0\0\0\0\0\0\0\0\0\0\x18\0\0\0\0\x02\xf1\x0e\x9d\xd2\xaf\x4a\xdf\x68\xee\x49\x8a\xa9\x34\x7d\x37\x56\x65\xa7junk' >"$TMP/bad.auth"
+	run secureboot enroll --kek "$TMP/bad.auth"; rc_is 7; one_err_line
+	err_has "an .auth, but the signature lists after its descriptor are malformed: at offset 40"
+	printf '\xe4\x07\x04\x01\0\0\0\0\0\0\0\0\0\0\0\0\xff\0\0\0\0\x02\xf1\x0e\x9d\xd2\xaf\x4a\xdf\x68\xee\x49\x8a\xa9\x34\x7d\x37\x56\x65\xa7' >"$TMP/long.auth"
+	run secureboot enroll --kek "$TMP/long.auth"; rc_is 7; err_has "dwLength 255 runs past the end"
+	head -c 28 "$SB/hash.esl" | python3 -c "import sys,struct; d=bytearray(sys.stdin.buffer.read()); d[16:20]=struct.pack('<I',28); sys.stdout.buffer.write(d)" >"$TMP/none.esl"
+	run secureboot enroll --pk "$TMP/none.esl"; rc_is 7; err_has "holds no signature"
+	# every file is checked before anything is written
+	run secureboot enroll --db "$SB/db.esl" --pk "$SB/db.crt"; rc_is 7
+	run list; rc_is 0; [ ! -s "$OUT" ]; }
+t_mode_usage() { run secureboot mode bogus; rc_is 1; err_has "unknown mode 'bogus'"; one_err_line
+	run secureboot mode; rc_is 1; err_has "which mode"
+	run secureboot mode setup; rc_is 1; err_has "deleting PK"
+	run secureboot mode user extra; rc_is 1; err_has "unexpected argument"
+	run secureboot mode audit --json; rc_is 1; }
+
 tests=(
 	"--help lists the commands and exit codes:t_help"
 	"--version:t_version"
@@ -529,10 +670,25 @@ tests=(
 	"--file of a missing file: exit 5:t_missing_file"
 	"--file of a directory: exit 5:t_dir_file"
 	"write error on stdout: exit 5:t_write_error"
+	"get --esl: a list of SHA-256 hashes:t_esl_hash"
+	"get --esl: an X.509 list: subject, issuer, SHA-256 fingerprint:t_esl_x509"
+	"get --esl: two lists back to back:t_esl_two_lists"
+	"get --esl --json:t_esl_json"
+	"get --esl of a malformed list: what parsed, then the offset, exit 7:t_esl_malformed"
+	"get --esl: an entry that is no certificate, an unknown type:t_esl_odd_entries"
+	"get --esl with --raw: exit 1:t_esl_usage"
+	"PK, KEK, db, dbx, dbt, dbr without a GUID get their default GUID:t_default_guids"
+	"secureboot status runs with or without Secure Boot, --json:t_sb_status"
+	"secureboot status sees a factory default under the teevar GUID:t_sb_status_defaults"
+	"info: a secure boot line and a secure_boot object:t_info_secure_boot"
+	"secureboot enroll and status usage errors: exit 1:t_enroll_usage"
+	"secureboot enroll of a missing file: exit 5, nothing written:t_enroll_missing_file"
+	"secureboot enroll of a file that is neither .auth nor .esl: exit 7:t_enroll_not_key_file"
+	"secureboot mode usage errors: exit 1:t_mode_usage"
 )
 
 help_test() { run "$HELP_CMD" --help; rc_is 0; out_has "usage: teevar $HELP_CMD"; }
-for c in list get set delete info phase lock property check recover; do
+for c in list get set delete info phase lock property check recover secureboot; do
 	HELP_CMD=$c t "$c --help exits 0" help_test
 done
 for entry in "${tests[@]}"; do

@@ -33,6 +33,13 @@ static const struct opt_def opt_defs[] = {
 	{"min", OPT_MIN, true},
 	{"max", OPT_MAX, true},
 	{"format", OPT_FORMAT, false},
+	{"esl", OPT_ESL, false},
+	{"db", OPT_DB, true},
+	{"dbx", OPT_DBX, true},
+	{"dbt", OPT_DBT, true},
+	{"kek", OPT_KEK, true},
+	{"pk", OPT_PK, true},
+	{"defaults", OPT_DEFAULTS, false},
 };
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 

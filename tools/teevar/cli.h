@@ -21,6 +21,7 @@ enum {
 	EXIT_TRANSPORT = 4,
 	EXIT_IO = 5,
 	EXIT_DAMAGED = 6,   /* the store is damaged, or the device does not hold what is served */
+	EXIT_MALFORMED = 7, /* not a well-formed signature list (get --esl, secureboot enroll) */
 };
 
 #define CLI_NAME_MAX_CHARS 1024u        /* as Linux's efivar layer */
@@ -32,14 +33,19 @@ enum opt_id {
 	OPT_HELP, OPT_VERSION, OPT_STATE, OPT_TEE, OPT_RUNTIME, OPT_JSON, OPT_RAW,
 	OPT_NAME, OPT_GUID, OPT_ATTRS, OPT_APPEND, OPT_FILE, OPT_STDIN, OPT_HEX,
 	OPT_STRING, OPT_STRING16, OPT_EMPTY, OPT_READ_ONLY, OPT_MIN, OPT_MAX, OPT_FORMAT,
+	OPT_ESL, OPT_DB, OPT_DBX, OPT_DBT, OPT_KEK, OPT_PK, OPT_DEFAULTS,
 	OPT_COUNT
 };
+_Static_assert(OPT_COUNT <= 32, "options are bits of a uint32_t");
 #define OPT_BIT(id) (1u << (id))
 #define OPTS_GLOBAL (OPT_BIT(OPT_HELP) | OPT_BIT(OPT_VERSION) | OPT_BIT(OPT_STATE) | \
 		     OPT_BIT(OPT_TEE) | OPT_BIT(OPT_RUNTIME) | OPT_BIT(OPT_FORMAT))
 #define OPTS_VAR (OPT_BIT(OPT_NAME) | OPT_BIT(OPT_GUID))
 #define OPTS_DATA (OPT_BIT(OPT_FILE) | OPT_BIT(OPT_STDIN) | OPT_BIT(OPT_HEX) | \
 		   OPT_BIT(OPT_STRING) | OPT_BIT(OPT_STRING16) | OPT_BIT(OPT_EMPTY))
+/* secureboot enroll: the key files and --defaults */
+#define OPTS_ENROLL (OPT_BIT(OPT_DB) | OPT_BIT(OPT_DBX) | OPT_BIT(OPT_DBT) | OPT_BIT(OPT_KEK) | \
+		     OPT_BIT(OPT_PK) | OPT_BIT(OPT_DEFAULTS))
 
 #define CLI_MAX_POS 8
 
@@ -92,7 +98,10 @@ struct var_id {
 	efi_guid_t guid;
 	char *label;            /* "Name-guid", for messages */
 };
-/* From pos (Name-GUID, may be NULL) or --name/--guid. Returns 0 or EXIT_USAGE. */
+/* From pos (Name-GUID, may be NULL) or --name/--guid. The Secure Boot key
+ * variables may be named alone (pos "db", or --name db without --guid): PK and
+ * KEK get the global GUID, db, dbx, dbt and dbr the image-security GUID, as
+ * U-Boot's efi_auth_var_get_guid. Returns 0 or EXIT_USAGE. */
 int var_id_parse(const struct opts *o, const char *cmd, const char *pos, struct var_id *v);
 void var_id_free(struct var_id *v);
 
@@ -100,6 +109,9 @@ void var_id_free(struct var_id *v);
 
 /* The data source of `set`; returns 0, EXIT_USAGE or EXIT_IO. */
 int input_read(const struct opts *o, struct bytes *out);
+/* A whole file ('-' for stdin), at most 16 MiB; 0 or EXIT_IO ("teevar: <cmd>:
+ * cannot read <path>: <why>" printed). */
+int input_read_file(const char *cmd, const char *path, struct bytes *out);
 
 /* ---- output (output.c) ---- */
 
@@ -129,11 +141,102 @@ void session_close(struct session *s);
 enum op {
 	OP_GET, OP_LIST, OP_SET, OP_DELETE, OP_QUERY, OP_PHASE, OP_LOCK, OP_PROP_GET,
 	OP_PROP_SET,
+	OP_SB_KEY,      /* secureboot enroll: PK, KEK, db, dbx, dbt */
+	OP_SB_DEFAULT,  /* secureboot enroll --defaults: the factory defaults */
+	OP_SB_MODE,     /* secureboot mode: AuditMode, DeployedMode */
 };
 /* Prints "teevar: <what> <label>: <STATUS>: <hint>" (label may be NULL) and
  * returns the exit code for st. */
 int report_status(const struct session *s, enum op op, const char *what, const char *label,
 		  efi_status_t st);
+
+/* ---- signature lists (esl_show.c) ---- */
+
+/* How a walk over signature lists ended. */
+struct esl_walk {
+	size_t lists;
+	size_t entries;
+	const char *error;      /* why the bytes stopped being signature lists, or NULL */
+	size_t error_offset;
+};
+/* One line per entry (list index, type, owner, certificate subject, issuer and
+ * SHA-256 fingerprint, or the hash), as far as the bytes are well formed. */
+void esl_show_human(FILE *f, const uint8_t *p, size_t n, struct esl_walk *w);
+/* "lists": [...], "error": null or {"offset", "reason"} (members of an object
+ * the caller opened). */
+void esl_show_json(FILE *f, const uint8_t *p, size_t n, struct esl_walk *w);
+/* "teevar: <what> <label>: not a well-formed signature list at offset N: <why>
+ * (...)"; returns EXIT_MALFORMED. */
+int esl_report_malformed(const char *what, const char *label, const struct esl_walk *w);
+
+/* ---- Secure Boot state (sb_state.c) ---- */
+
+enum sb_mode { SB_MODE_UNKNOWN, SB_MODE_SETUP, SB_MODE_USER, SB_MODE_AUDIT, SB_MODE_DEPLOYED };
+
+/* The status variables (global GUID, BS|RT), in this order. */
+enum { SB_SETUP_MODE, SB_SECURE_BOOT, SB_AUDIT_MODE, SB_DEPLOYED_MODE, SB_VENDOR_KEYS,
+       SB_N_STATUS };
+/* The key variables and their factory defaults, in this order. */
+enum { SB_PK, SB_KEK, SB_DB, SB_DBX, SB_DBT, SB_N_KEYS };
+
+struct sb_var {
+	bool present;
+	uint32_t attrs;
+	struct bytes data;
+};
+
+struct sb_state {
+	struct sb_var status[SB_N_STATUS];
+	struct sb_var signature_support;
+	struct sb_var keys[SB_N_KEYS];
+	bool default_present[SB_N_KEYS];  /* the global mirror or the teevar Secure Boot GUID */
+	enum sb_mode mode;
+};
+
+extern const char *const sb_status_names[SB_N_STATUS];
+extern const char *const sb_key_names[SB_N_KEYS];          /* "PK", "KEK", "db", ... */
+extern const char *const sb_default_names[SB_N_KEYS];      /* "PKDefault", ... */
+extern const efi_guid_t sb_global_guid, sb_image_security_guid, sb_teevar_guid;
+const efi_guid_t *sb_key_guid(int key);
+
+/* Reads the status variables, SignatureSupport, the key variables and which
+ * defaults exist; a variable that is absent is only marked so. Returns
+ * EFI_SUCCESS, or the first other failure with *failed set to the label
+ * ("SetupMode-8be4...", static storage). sb_state_free releases either way. */
+efi_status_t sb_state_read(struct tv_client *c, struct sb_state *st, const char **failed);
+void sb_state_free(struct sb_state *st);
+const char *sb_mode_name(enum sb_mode m);
+/* The value of a 1-byte status variable, or -1 when absent or not 1 byte. */
+int sb_status_value(const struct sb_state *st, int which);
+/* A sentence about what does not match the mode (PK present in setup mode,
+ * SecureBoot not yet changed, ...), or NULL. */
+const char *sb_mode_note(const struct sb_state *st, char *buf, size_t size);
+/* A status variable in JSON: null (absent), its byte (one byte), or hex. */
+void sb_var_json(const struct sb_var *v);
+/* info's line and JSON member. */
+void sb_info_human(const struct sb_state *st);
+void sb_info_json(const struct sb_state *st);
+
+/* ---- key files (auth_file.c) ---- */
+
+/* An .auth or a bare .esl given to secureboot enroll. */
+struct key_file {
+	const char *path;
+	struct bytes raw;        /* the file */
+	bool is_auth;            /* starts with an EFI_VARIABLE_AUTHENTICATION_2 descriptor */
+	const uint8_t *esl;      /* the signature lists: after the descriptor, or the file */
+	size_t esl_size;
+	size_t entries;
+};
+/* Reads and classifies the file of --<opt>; 0, EXIT_IO or EXIT_MALFORMED
+ * (message printed: "teevar: <cmd>: --<opt> <path>: ..."). A file with no
+ * signature is refused. key_file_free releases either way. */
+int key_file_load(const char *cmd, const char *opt, const char *path, struct key_file *k);
+void key_file_free(struct key_file *k);
+/* An unsigned descriptor (the time utc, pads 0, dwLength 24, no CertData)
+ * followed by esl: what setup mode takes without a signature. 0 or -1. */
+struct tm;
+int auth_wrap_unsigned(const uint8_t *esl, size_t n, const struct tm *utc, struct bytes *out);
 
 /* ---- commands ---- */
 
@@ -155,6 +258,7 @@ int cmd_lock(const struct opts *o);
 int cmd_property(const struct opts *o);
 int cmd_check(const struct opts *o);
 int cmd_recover(const struct opts *o);
+int cmd_secureboot(const struct opts *o);
 
 /* After a SetVariable failed with EFI_DEVICE_ERROR: if the store is damaged,
  * says so ("teevar: <what> <label>: ...") and returns EXIT_DAMAGED; else 0 and

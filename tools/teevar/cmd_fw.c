@@ -148,11 +148,21 @@ int cmd_info(const struct opts *o)
 		fprintf(stderr, "teevar: info: store statistics: %s\n", strerror(-err));
 		rc = rc ? rc : EXIT_EFI;
 	}
+	/* Absent status variables (a service without Secure Boot) or a failure to
+	 * read them show as mode "unknown", never as a failure of info. */
+	struct sb_state sb;
+	const char *sb_failed;
+	(void)sb_state_read(s.client, &sb, &sb_failed);
 	bool json = opt_has(o, OPT_JSON);
 	if (json)
 		print_classes_json(ci);
 	else
 		print_classes_human(ci);
+	if (json)
+		sb_info_json(&sb);
+	else
+		sb_info_human(&sb);
+	sb_state_free(&sb);
 	if (err == 0 && json)
 		print_store_json(&si);
 	else if (err == 0)

@@ -217,24 +217,52 @@ int cmd_list(const struct opts *o)
 
 /* ---- get ---- */
 
-static void print_variable(const struct var_id *v, uint32_t attrs, const struct bytes *d,
-			   bool json)
+static void print_head_human(const struct var_id *v, uint32_t attrs, size_t size)
 {
-	char names[ATTRS_TEXT], g[37];
+	char names[ATTRS_TEXT];
 	attrs_format(attrs, names, sizeof(names));
-	if (!json) {
-		printf("%s\nattributes: 0x%08x (%s)\nsize: %zu\n", v->label, attrs, names, d->n);
-		hexdump(stdout, d->p, d->n);
-		return;
-	}
+	printf("%s\nattributes: 0x%08x (%s)\nsize: %zu\n", v->label, attrs, names, size);
+}
+
+static void print_head_json(const struct var_id *v, uint32_t attrs, size_t size)
+{
+	char g[37];
 	tv_guid_format(&v->guid, g);
 	fputs("{\"name\": ", stdout);
 	json_name(stdout, v->name, CLI_NAME_MAX_CHARS + 1);
 	printf(", \"guid\": \"%s\", \"attributes\": %u, \"attribute_names\": ", g, attrs);
 	attrs_print_json_names(stdout, attrs);
-	printf(", \"size\": %zu, \"data\": ", d->n);
+	printf(", \"size\": %zu, ", size);
+}
+
+static void print_variable(const struct var_id *v, uint32_t attrs, const struct bytes *d,
+			   bool json)
+{
+	if (!json) {
+		print_head_human(v, attrs, d->n);
+		hexdump(stdout, d->p, d->n);
+		return;
+	}
+	print_head_json(v, attrs, d->n);
+	fputs("\"data\": ", stdout);
 	json_hex(stdout, d->p, d->n);
 	fputs("}\n", stdout);
+}
+
+/* get --esl: the data as signature lists; EXIT_MALFORMED after what parsed. */
+static int print_variable_esl(const struct var_id *v, uint32_t attrs, const struct bytes *d,
+			      bool json)
+{
+	struct esl_walk w;
+	if (json) {
+		print_head_json(v, attrs, d->n);
+		esl_show_json(stdout, d->p, d->n, &w);
+		fputs("}\n", stdout);
+	} else {
+		print_head_human(v, attrs, d->n);
+		esl_show_human(stdout, d->p, d->n, &w);
+	}
+	return w.error ? esl_report_malformed("get", v->label, &w) : 0;
 }
 
 static int one_var_arg(const struct opts *o, const char *cmd, struct var_id *v)
@@ -246,8 +274,8 @@ static int one_var_arg(const struct opts *o, const char *cmd, struct var_id *v)
 
 int cmd_get(const struct opts *o)
 {
-	if (opt_has(o, OPT_RAW) && opt_has(o, OPT_JSON))
-		return usage_error("get: --raw and --json exclude each other");
+	if (opt_has(o, OPT_RAW) && (opt_has(o, OPT_JSON) || opt_has(o, OPT_ESL)))
+		return usage_error("get: --raw excludes --json and --esl");
 	struct var_id v;
 	int rc = one_var_arg(o, "get", &v);
 	if (rc != 0)
@@ -262,6 +290,8 @@ int cmd_get(const struct opts *o)
 			rc = report_status(&s, OP_GET, "get", v.label, st);
 		else if (opt_has(o, OPT_RAW))
 			fwrite(d.p, 1, d.n, stdout);
+		else if (opt_has(o, OPT_ESL))
+			rc = print_variable_esl(&v, attrs, &d, opt_has(o, OPT_JSON));
 		else
 			print_variable(&v, attrs, &d, opt_has(o, OPT_JSON));
 		bytes_free(&d);

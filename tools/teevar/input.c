@@ -10,13 +10,18 @@
 
 #define READ_CHUNK 65536u
 
-static int io_error(const char *what, const char *why)
+static int io_error_in(const char *cmd, const char *what, const char *why)
 {
-	fprintf(stderr, "teevar: set: cannot read %s: %s\n", what, why);
+	fprintf(stderr, "teevar: %s: cannot read %s: %s\n", cmd, what, why);
 	return EXIT_IO;
 }
 
-static int read_stream(FILE *f, const char *what, struct bytes *out)
+static int io_error(const char *what, const char *why)
+{
+	return io_error_in("set", what, why);
+}
+
+static int read_stream(const char *cmd, FILE *f, const char *what, struct bytes *out)
 {
 	size_t cap = 0;
 	out->p = NULL;
@@ -24,10 +29,10 @@ static int read_stream(FILE *f, const char *what, struct bytes *out)
 	for (;;) {
 		if (cap - out->n < READ_CHUNK) {
 			if (cap > CLI_DATA_MAX)
-				return io_error(what, "larger than 16 MiB");
+				return io_error_in(cmd, what, "larger than 16 MiB");
 			uint8_t *p = realloc(out->p, cap + READ_CHUNK);
 			if (!p)
-				return io_error(what, "out of memory");
+				return io_error_in(cmd, what, "out of memory");
 			out->p = p;
 			cap += READ_CHUNK;
 		}
@@ -37,21 +42,31 @@ static int read_stream(FILE *f, const char *what, struct bytes *out)
 			break;
 	}
 	if (ferror(f))
-		return io_error(what, strerror(errno));
+		return io_error_in(cmd, what, strerror(errno));
 	if (out->n > CLI_DATA_MAX)
-		return io_error(what, "larger than 16 MiB");
+		return io_error_in(cmd, what, "larger than 16 MiB");
 	return 0;
 }
 
-static int read_path(const char *path, struct bytes *out)
+static int read_path(const char *cmd, const char *path, struct bytes *out)
 {
 	if (strcmp(path, "-") == 0)
-		return read_stream(stdin, "standard input", out);
+		return read_stream(cmd, stdin, "standard input", out);
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return io_error(path, strerror(errno));
-	int rc = read_stream(f, path, out);
+		return io_error_in(cmd, path, strerror(errno));
+	int rc = read_stream(cmd, f, path, out);
 	fclose(f);
+	return rc;
+}
+
+int input_read_file(const char *cmd, const char *path, struct bytes *out)
+{
+	out->p = NULL;
+	out->n = 0;
+	int rc = read_path(cmd, path, out);
+	if (rc != 0)
+		bytes_free(out);
 	return rc;
 }
 
@@ -114,8 +129,8 @@ int input_read(const struct opts *o, struct bytes *out)
 		return usage_error("set: no data: give --file F, --stdin, --hex H, --string S or "
 				   "--string16 S (or --empty for a zero-length write, which deletes)");
 	switch (o->data_opt) {
-	case OPT_FILE: rc = read_path(v, out); break;
-	case OPT_STDIN: rc = read_path("-", out); break;
+	case OPT_FILE: rc = read_path("set", v, out); break;
+	case OPT_STDIN: rc = read_path("set", "-", out); break;
 	case OPT_HEX: rc = from_hex(v, out); break;
 	case OPT_STRING: rc = from_string(v, out); break;
 	case OPT_STRING16: rc = from_string16(v, out); break;

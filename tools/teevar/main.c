@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * teevar: UEFI variables of a teevar secure core from the command line
- * (list, get, set, delete, info, phase, lock, property, check, recover).
+ * (list, get, set, delete, info, phase, lock, property, check, recover,
+ * secureboot).
  */
 #include <string.h>
 
@@ -14,19 +15,33 @@
 #define VAR_HELP \
 	"The variable is Name-GUID (efivarfs style, e.g.\n" \
 	"BootOrder-8be4df61-93ca-11d2-aa0d-00e098032b8c) or --name N --guid G, where G\n" \
-	"may also be an alias (see teevar --help). Names are case-sensitive.\n"
+	"may also be an alias (see teevar --help). Names are case-sensitive. The Secure\n" \
+	"Boot key variables may be named alone: PK and KEK (global GUID), db, dbx, dbt\n" \
+	"and dbr (image-security GUID d719b2cb-3d3a-4596-a3bc-dad00e67656f), as\n" \
+	"`teevar get db` or `--name db` without --guid.\n"
 
 static const struct command commands[] = {
 	{"list", cmd_list, OPT_BIT(OPT_JSON), "list the variables (Name-GUID, one a line)",
 	 "usage: teevar list [--json]\n\n"
 	 "Prints every variable the service shows as Name-GUID, one a line.\n"
 	 "  --json   a JSON array of {name, guid, attributes, attribute_names, size}\n"},
-	{"get", cmd_get, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_RAW) | OPTS_VAR,
+	{"get", cmd_get, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_RAW) | OPT_BIT(OPT_ESL) | OPTS_VAR,
 	 "show a variable's attributes and data",
-	 "usage: teevar get VARIABLE [--raw | --json]\n\n"
+	 "usage: teevar get VARIABLE [--raw | --json | --esl [--json]]\n\n"
 	 "Prints the attributes (hex and names) and a hexdump of the data.\n"
 	 "  --raw    write only the data bytes to stdout\n"
-	 "  --json   {name, guid, attributes, attribute_names, size, data (hex)}\n\n" VAR_HELP},
+	 "  --json   {name, guid, attributes, attribute_names, size, data (hex)}\n"
+	 "  --esl    the data as EFI_SIGNATURE_LISTs (PK, KEK, db, dbx, dbt, the *Default\n"
+	 "           variables), one line per entry: list and entry index, type (X509,\n"
+	 "           SHA256, ... or unknown-type(GUID)), owner GUID, and for X509 the\n"
+	 "           certificate's subject, issuer (RFC 2253) and SHA-256 fingerprint, for\n"
+	 "           hashes the hex (X509_SHA*: the TBS hash and the time of revocation).\n"
+	 "           Data that is not well formed: what parsed, then an error naming the\n"
+	 "           offset, exit 7. With --json: {name, guid, attributes,\n"
+	 "           attribute_names, size, lists: [{index, offset, type, type_guid,\n"
+	 "           header_size, signature_size, entries: [{index, owner, subject, issuer,\n"
+	 "           sha256, ... | hash | tbs_hash, revocation_time | data}]}], error: null\n"
+	 "           or {offset, reason}}\n\n" VAR_HELP},
 	{"set", cmd_set, OPTS_VAR | OPTS_DATA | OPT_BIT(OPT_ATTRS) | OPT_BIT(OPT_APPEND),
 	 "create or replace a variable",
 	 "usage: teevar set VARIABLE [--attrs A] [--append] DATA\n\n"
@@ -45,7 +60,14 @@ static const struct command commands[] = {
 	 "  --append        append the data to the existing value (adds 0x40)\n\n"
 	 "UEFI rules: rt needs bs; nv alone is invalid; an existing variable keeps its\n"
 	 "attributes (delete it to change them); at runtime only nv,bs,rt variables can\n"
-	 "be created.\n\n" VAR_HELP},
+	 "be created.\n\n"
+	 "Authenticated variables (at): the data goes to SetVariable as given, so an\n"
+	 ".auth file (EFI_VARIABLE_AUTHENTICATION_2 descriptor + signature lists, from\n"
+	 "sign-efi-sig-list) is written with\n"
+	 "  teevar set db --attrs nv,bs,rt,at --file db.auth\n"
+	 "  teevar set db --attrs nv,bs,rt,at --append --file db-add.auth   (sign-efi-sig-list -a)\n"
+	 "  teevar set PK --attrs nv,bs,rt,at --file noPK.auth   (an empty list: deletes PK)\n\n"
+	 VAR_HELP},
 	{"delete", cmd_delete, OPTS_VAR, "delete a variable",
 	 "usage: teevar delete VARIABLE\n\n"
 	 "Deletes with SetVariable(attributes 0, no data).\n\n" VAR_HELP},
@@ -53,11 +75,15 @@ static const struct command commands[] = {
 	 "usage: teevar info [--json]\n\n"
 	 "QueryVariableInfo for the non-volatile (nv,bs,rt), volatile (bs,rt) and\n"
 	 "hardware-error (hr,nv,bs,rt) classes: maximum storage, remaining storage,\n"
-	 "maximum variable size; then, when the transport reaches teevar's own secure\n"
+	 "maximum variable size; the Secure Boot mode (\"secure boot: setup\", user,\n"
+	 "audit, deployed, or unknown when the service has no SetupMode variable; see\n"
+	 "teevar secureboot); then, when the transport reaches teevar's own secure\n"
 	 "core, the store's use, segments, RPMB write counter and boot phase, and its\n"
 	 "health: format version, damage (how many places, the first damaged RPMB\n"
 	 "block), read-only state, and what the last mount read.\n"
-	 "  --json   the same as one JSON object\n"},
+	 "  --json   the same as one JSON object (the mode in \"secure_boot\": {mode,\n"
+	 "           setup_mode, secure_boot, audit_mode, deployed_mode, vendor_keys,\n"
+	 "           pk_present, note})\n"},
 	{"phase", cmd_phase, 0, "show or advance the boot phase",
 	 "usage: teevar phase [ready-to-boot | exit-boot-services]\n\n"
 	 "Without an argument prints the phase (boot-services, ready-to-boot, runtime).\n"
@@ -101,6 +127,52 @@ static const struct command commands[] = {
 	 "kept, the damaged records are given up for good, and SetVariable works again.\n"
 	 "Prints what was kept and given up. Refused (exit 3) when the store is not\n"
 	 "damaged. Needs write access through teevard. Not supported over optee:.\n"},
+	{"secureboot", cmd_secureboot, OPT_BIT(OPT_JSON) | OPTS_ENROLL,
+	 "Secure Boot: status, enroll the keys, change the mode",
+	 "usage: teevar secureboot [status] [--json]\n"
+	 "       teevar secureboot enroll [--db F] [--dbx F] [--dbt F] [--kek F] [--pk F]\n"
+	 "                                [--defaults]\n"
+	 "       teevar secureboot mode audit|deployed|user\n\n"
+	 "status (the default): the mode (setup, user, audit, deployed, or unknown when\n"
+	 "the service has no SetupMode variable), derived from SetupMode, AuditMode and\n"
+	 "DeployedMode, with a note when PK or SecureBoot does not match it (SecureBoot\n"
+	 "follows an enrolled or deleted PK only at the next boot); the value of each\n"
+	 "status variable (SetupMode, SecureBoot, AuditMode, DeployedMode, VendorKeys;\n"
+	 "\"absent\" when missing), SignatureSupport's types, whether PK, KEK, db, dbx,\n"
+	 "dbt are present and how many entries they hold, and which factory defaults\n"
+	 "exist (PKDefault, KEKDefault, dbDefault, dbxDefault, dbtDefault).\n"
+	 "  --json   {mode, note, variables: {SetupMode: 0|1|null, ...},\n"
+	 "           signature_support: [types] or null, keys: {PK: {present, entries},\n"
+	 "           ...}, defaults: {PKDefault: true|false, ...}}\n\n"
+	 "enroll: the factory's provisioning, in the boot-services phase. Each F is an\n"
+	 ".auth (EFI_VARIABLE_AUTHENTICATION_2 descriptor + signature lists, written as\n"
+	 "is) or a bare .esl (signature lists, as cert-to-efi-sig-list writes them),\n"
+	 "which is wrapped in an unsigned descriptor with the current UTC time (as\n"
+	 "efi-updatevar -e does): only setup and audit mode take that, so an .esl is\n"
+	 "refused before anything is written when the service is in another mode.\n"
+	 "Written with attributes nv,bs,rt,at (0x27) in the order db, dbx, dbt, KEK, PK\n"
+	 "(PK last: enrolling it leaves setup mode); the first failure stops, naming the\n"
+	 "variable and the EFI status.\n"
+	 "  --db F, --dbx F, --dbt F   db, dbx, dbt (image-security GUID)\n"
+	 "  --kek F, --pk F            KEK, PK (global GUID)\n"
+	 "  --defaults                 also write the same signature lists (descriptor\n"
+	 "                             stripped) as the factory defaults PKDefault,\n"
+	 "                             KEKDefault, dbDefault, dbxDefault, dbtDefault\n"
+	 "                             (nv,bs under the teevar Secure Boot GUID\n"
+	 "                             171c99b8-4321-4775-aaca-d8ec51ffa051, alias\n"
+	 "                             teevar-sb), after the keys; only before\n"
+	 "                             ready-to-boot\n"
+	 "A file that is neither an .auth nor an .esl, or holds no signature, exits 7;\n"
+	 "a file that cannot be read exits 5.\n\n"
+	 "mode: the mode changes the UEFI interface offers (UEFI 2.10 section 32.3):\n"
+	 "  audit      AuditMode = 1: from setup, or from user (which deletes PK)\n"
+	 "  deployed   DeployedMode = 1: from user\n"
+	 "  user       DeployedMode = 0: from deployed (the platform's method; before\n"
+	 "             ready-to-boot)\n"
+	 "Enrolling PK takes setup to user and audit to deployed; deleting PK (an empty\n"
+	 "list signed by PK) takes user to setup. The service refuses other transitions\n"
+	 "(EFI_WRITE_PROTECTED, exit 3; the message says what the current mode allows),\n"
+	 "and mode writes after exit-boot-services.\n"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -139,7 +211,10 @@ static void print_global_help(void)
 	       "  4  cannot reach the secure core (transport or open failure)\n"
 	       "  5  I/O error (reading input files, writing output)\n"
 	       "  6  the variable store is damaged: check found damage or a device that\n"
-	       "     does not hold what is served, or a write was refused because of it\n");
+	       "     does not hold what is served, or a write was refused because of it\n"
+	       "  7  malformed signature data: get --esl of a variable that is not a\n"
+	       "     well-formed signature list, or a secureboot enroll file that is neither\n"
+	       "     an .auth nor an .esl\n");
 }
 
 static const struct command *find_command(const char *name)

@@ -179,6 +179,7 @@ static const struct {
 	{"systemd", "4a67b082-0a4c-41cf-b6c7-440b29bb8c4f", "LoaderEntryDefault, ..."},
 	{"hwerr", "414e6bdd-e47b-47cc-b244-bb61020cf516", "HwErrRec####"},
 	{"pstore", "cfc8fc79-be2e-4ddc-97f0-9f98bfe298a0", "Linux efi-pstore dumps"},
+	{"teevar-sb", "171c99b8-4321-4775-aaca-d8ec51ffa051", "PKDefault, ... (factory, nv,bs)"},
 };
 #define N_ALIASES (sizeof(guid_aliases) / sizeof(guid_aliases[0]))
 
@@ -219,15 +220,40 @@ static int name_convert(const char *cmd, const char *text, efi_char16_t **out)
 	return usage_error("%s: bad variable name: %s", cmd, why);
 }
 
+/* The Secure Boot key variables may be named without a GUID (U-Boot's
+ * efi_auth_var_get_guid): db, dbx, dbt, dbr under the image-security GUID, PK
+ * and KEK under the global one. Names are case-sensitive. */
+static const struct {
+	const char *name;
+	const char *alias;
+} default_guids[] = {
+	{"db", "db"}, {"dbx", "db"}, {"dbt", "db"}, {"dbr", "db"},
+	{"PK", "global"}, {"KEK", "global"},
+};
+
+static int default_guid(const char *name, efi_guid_t *guid)
+{
+	for (size_t i = 0; i < sizeof(default_guids) / sizeof(default_guids[0]); i++)
+		if (strcmp(name, default_guids[i].name) == 0)
+			return parse_guid_or_alias(default_guids[i].alias, guid);
+	return -1;
+}
+
 /* "Name-GUID": the GUID is the last 36 characters, '-' right before them. */
 static int split_name_guid(const char *cmd, const char *arg, char **name, efi_guid_t *guid)
 {
 	size_t len = strlen(arg);
 	if (len < GUID_TEXT_LEN + 2 || arg[len - GUID_TEXT_LEN - 1] != '-' ||
-	    tv_guid_parse(arg + len - GUID_TEXT_LEN, guid) != 0)
+	    tv_guid_parse(arg + len - GUID_TEXT_LEN, guid) != 0) {
+		if (default_guid(arg, guid) == 0) {
+			*name = strdup(arg);
+			return *name ? 0 : usage_error("%s: out of memory", cmd);
+		}
 		return usage_error("%s: bad variable '%s': expected Name-GUID "
-				   "(e.g. BootOrder-8be4df61-93ca-11d2-aa0d-00e098032b8c) "
-				   "or --name N --guid G", cmd, arg);
+				   "(e.g. BootOrder-8be4df61-93ca-11d2-aa0d-00e098032b8c), "
+				   "--name N --guid G, or one of PK, KEK, db, dbx, dbt, dbr",
+				   cmd, arg);
+	}
 	*name = strndup(arg, len - GUID_TEXT_LEN - 1);
 	return *name ? 0 : usage_error("%s: out of memory", cmd);
 }
@@ -243,8 +269,14 @@ static int var_id_texts(const struct opts *o, const char *cmd, const char *pos, 
 		return split_name_guid(cmd, pos, name, guid);
 	if (!by_opts)
 		return usage_error("%s: missing variable (Name-GUID, or --name N --guid G)", cmd);
+	if (opt_has(o, OPT_NAME) && !opt_has(o, OPT_GUID) &&
+	    default_guid(o->value[OPT_NAME], guid) == 0) {
+		*name = strdup(o->value[OPT_NAME]);
+		return *name ? 0 : usage_error("%s: out of memory", cmd);
+	}
 	if (!opt_has(o, OPT_NAME) || !opt_has(o, OPT_GUID))
-		return usage_error("%s: --name and --guid go together", cmd);
+		return usage_error("%s: --name and --guid go together (only PK, KEK, db, dbx, "
+				   "dbt and dbr have a default GUID)", cmd);
 	if (parse_guid_or_alias(o->value[OPT_GUID], guid) != 0)
 		return usage_error("%s: bad GUID '%s' (expected xxxxxxxx-xxxx-xxxx-xxxx-"
 				   "xxxxxxxxxxxx or an alias, see teevar --help)",

@@ -219,8 +219,46 @@ static const char *invalid_hint(enum op op)
 	}
 }
 
+/* What a refused Secure Boot write means, or NULL for the generic hint. */
+static const char *secure_boot_hint(enum op op, efi_status_t st)
+{
+	switch (st) {
+	case EFI_SECURITY_VIOLATION:
+		return op == OP_SB_KEY
+			       ? "outside setup and audit mode a key variable takes only an .auth "
+				 "signed by the right key (PK for PK and KEK; PK or a KEK key for db, "
+				 "dbx, dbt) with a timestamp later than the stored one"
+			       : NULL;
+	case EFI_INVALID_PARAMETER:
+		if (op == OP_SB_KEY)
+			return "the payload is not a well-formed signature list of the twelve UEFI "
+			       "types, PK would hold more than one entry, or the descriptor is "
+			       "malformed";
+		if (op == OP_SB_MODE)
+			return "the service does not take this mode change (AuditMode and "
+			       "DeployedMode: one byte, bs,rt)";
+		return "the service refused the factory default (nv,bs under the teevar Secure "
+		       "Boot GUID, a signature list)";
+	case EFI_NOT_FOUND:
+		return op == OP_SB_KEY ? "no KEK is enrolled to verify this db, dbx or dbt update"
+				       : NULL;
+	case EFI_WRITE_PROTECTED:
+	case EFI_ACCESS_DENIED:
+		if (op == OP_SB_DEFAULT)
+			return "factory defaults are writable only in the boot-services phase "
+			       "(before ready-to-boot)";
+		if (op == OP_SB_MODE)
+			return "the mode change is not allowed now (see teevar secureboot status)";
+		return "the service refuses key writes now (at runtime, or the variable is locked)";
+	default: return NULL;
+	}
+}
+
 static const char *status_hint(enum op op, efi_status_t st, bool runtime)
 {
+	const char *sb = op >= OP_SB_KEY ? secure_boot_hint(op, st) : NULL;
+	if (sb)
+		return sb;
 	switch (st) {
 	case EFI_NOT_FOUND: return not_found_hint(op, runtime);
 	case EFI_INVALID_PARAMETER: return invalid_hint(op);
