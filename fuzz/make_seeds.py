@@ -147,3 +147,44 @@ put('fuzz_vtee_msg', 'invoke_resp', b'\x01' + tvv(0x8002, 2, session=1, origin=4
     params=[(7, len(mm), 0, 0), (2, 0xfffffffe, 0, 0)], payload=mm))
 put('fuzz_vtee_msg', 'invoke_resp_err', b'\x01' + tvv(0x8002, 2, session=1, ret=0xFFFF0010, origin=4,
     params=[(7, 65536, 0, 0), (2, 0, 0, 0)]))
+
+# --- fuzz_auth: selector (mod 4) = parser ---
+def guid(s):
+    b = bytes.fromhex(s.replace('-', ''))
+    return b[3::-1] + b[5:3:-1] + b[7:5:-1] + b[8:]
+SHA256 = guid('c1c41626-504c-4092-aca9-41f936934328')
+X509 = guid('a5c059a1-94e4-4aa7-87b5-ab155c2bf072')
+PKCS7 = guid('4aafd29d-68df-49ee-8aa9-347d375665a7')
+OWNER = guid('11111111-2222-3333-4444-123456789abc')
+def esl(type_, entries):
+    size = 16 + len(entries[0])
+    return type_ + u32(28 + size * len(entries)) + u32(0) + u32(size) + b''.join(OWNER + e for e in entries)
+hashes = esl(SHA256, [hashlib.sha256(bytes([i])).digest() for i in range(3)])
+put('fuzz_auth', 'format_hashes', b'\x01\x00' + hashes)
+put('fuzz_auth', 'filter_dup', b'\x02' + u16(len(hashes)) + hashes + esl(SHA256, [hashlib.sha256(b'\x01').digest(), hashlib.sha256(b'new').digest()]))
+efi_time = u16(2024) + bytes([1, 2, 3, 4, 5, 0]) + u32(0) + u16(0) + bytes(2)
+put('fuzz_auth', 'descriptor_empty', b'\x00' + efi_time + u32(24) + u16(0x200) + u16(0x0EF1) + PKCS7 + hashes)
+# A real SignedData (an ephemeral key made here and thrown away): what the
+# descriptor parser must get past to reach the PKCS#7 checks.
+import subprocess, tempfile
+with tempfile.TemporaryDirectory() as tmp:
+    key, crt, data = (os.path.join(tmp, n) for n in ('k.pem', 'c.pem', 'd.bin'))
+    with open(data, 'wb') as f:
+        f.write(hashes)
+    try:
+        subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=seed',
+                        '-keyout', key, '-out', crt, '-days', '1'], check=True, capture_output=True)
+        p7 = subprocess.run(['openssl', 'cms', '-sign', '-binary', '-noattr', '-md', 'sha256', '-outform', 'DER',
+                             '-signer', crt, '-inkey', key, '-in', data], check=True, capture_output=True).stdout
+        put('fuzz_auth', 'descriptor_signed', b'\x00' + efi_time + u32(24 + len(p7)) + u16(0x200) +
+            u16(0x0EF1) + PKCS7 + p7 + hashes)
+        with open(crt, 'rb') as f:
+            pem = f.read()
+        der = subprocess.run(['openssl', 'x509', '-outform', 'DER'], input=pem, check=True,
+                             capture_output=True).stdout
+        put('fuzz_auth', 'format_x509_pk', b'\x01\x01' + esl(X509, [der]))
+    except (OSError, subprocess.CalledProcessError):
+        pass  # no openssl: the other seeds still go in
+boot = u32(1) + u16(4) + 'Linux\0'.encode('utf-16-le') + bytes([0x7f, 0xff, 4, 0])
+put('fuzz_auth', 'uefi_boot0001', b'\x03\x01' + u32(7) + boot)
+put('fuzz_auth', 'uefi_bootorder', b'\x03\x00' + u32(7) + u16(1) + u16(0))

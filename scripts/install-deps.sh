@@ -7,7 +7,10 @@
 #                          QEMU and AAVMF (`make check-qemu`; docs/qemu.md)
 set -eu
 
-PKGS="build-essential meson ninja-build pkg-config libssl-dev libcmocka-dev openssl python3 valgrind systemd"
+# efitools (cert-to-efi-sig-list, sign-efi-sig-list): the Secure Boot tests make
+# their .esl and .auth files with it, from keys made at test time.
+PKGS="build-essential meson ninja-build pkg-config libssl-dev libcmocka-dev openssl python3 valgrind systemd \
+efitools"
 if [ "${1:-}" = qemu ]; then
     PKGS="$PKGS linux-source-6.12 gcc-aarch64-linux-gnu libc6-dev-arm64-cross bc bison flex \
 libelf-dev kmod xz-utils cpio fdisk qemu-system-arm qemu-efi-aarch64"

@@ -71,6 +71,7 @@ step set DemoScratch-$demo --attrs nv,bs --string "short-lived"
 step list
 step get DemoGreeting-$demo
 step info
+step secureboot
 step delete DemoScratch-$demo
 step list
 

@@ -233,9 +233,16 @@ bool tv_p7_verify(struct tv_p7 *p7, const uint8_t *trusted_der, size_t trusted_s
 	store = X509_STORE_new();
 	/* EDK2 fills a memory BIO with BIO_write, which refuses 0 bytes; the
 	 * serialized data is never empty (name, GUID, attributes, time). */
-	in = BIO_new_mem_buf(data ? data : nothing, (int)data_size);
-	if (!anchor || !store || !in)
+	in = BIO_new(BIO_f_buffer());
+	BIO *mem = BIO_new_mem_buf(data ? data : nothing, (int)data_size);
+	if (!anchor || !store || !in || !mem) {
+		BIO_free(mem);
 		goto out;
+	}
+	/* Not a memory BIO on top: OpenSSL 3.0's PKCS7_verify copies a memory BIO
+	 * into one of its own and leaks it when the SignedData's digests cannot
+	 * be set up (found by fuzz_auth). */
+	BIO_push(in, mem);
 	/* The store holds this one certificate and nothing else: no default
 	 * paths, no CRLs. PARTIAL_CHAIN lets a non-self-signed certificate end
 	 * the chain; NO_CHECK_TIME because firmware has no trusted clock;
@@ -245,14 +252,17 @@ bool tv_p7_verify(struct tv_p7 *p7, const uint8_t *trusted_der, size_t trusted_s
 					X509_V_FLAG_NO_CHECK_TIME) != 1 ||
 	    X509_STORE_set_purpose(store, X509_PURPOSE_ANY) != 1)
 		goto out;
-	/* certs NULL: intermediates come only from the SignedData. Without
-	 * PKCS7_NO_DUAL_CONTENT (as in EDK2) an embedded content is ignored and
-	 * the supplied data is what gets verified. */
+	/* An embedded content is dropped first: EDK2 verifies the supplied data
+	 * whatever the SignedData carries (it passes no PKCS7_NO_DUAL_CONTENT),
+	 * and OpenSSL's dual-content path leaks memory (found by fuzz_auth). */
+	if (!PKCS7_get_detached(p7->p7) && PKCS7_set_detached(p7->p7, 1) != 1)
+		goto out;
+	/* certs NULL: intermediates come only from the SignedData. */
 	ok = PKCS7_verify(p7->p7, NULL, store, in, NULL, PKCS7_BINARY) == 1;
 out:
 	if (!ok)
 		ERR_clear_error();
-	BIO_free(in);
+	BIO_free_all(in);
 	X509_STORE_free(store);
 	X509_free(anchor); /* the store holds its own reference */
 	return ok;
