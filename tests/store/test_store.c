@@ -321,6 +321,28 @@ static void test_auth_extension_roundtrip(void **state)
 	assert_int_equal(r->attrs, 0x27);
 	assert_memory_equal(&r->ext, &v.ext, sizeof(v.ext));
 	assert_memory_equal(r->data, data, 5);
+	/* The timestamp and signer survive the cleaner copying the record, the
+	 * checkpoints and a remount: churn until segments were cleaned. */
+	uint8_t junk[600] = {0};
+	struct tv_store_stats before, after;
+	tv_store_get_stats(h.st, &before);
+	/* live data at ~85% of the capacity, so that free segments run short */
+	uint32_t nvars = (uint32_t)(before.capacity * 85 / 100 / (52 + 8 + sizeof(junk)));
+	uint64_t rng = 5;
+	for (uint32_t i = 0; i < 12 * nvars; i++) {
+		junk[0] = (uint8_t)i;
+		uint32_t n = i < nvars ? i : (uint32_t)(tv_test_rand(&rng) % nvars);
+		assert_int_equal(h_set(h.st, n, junk, sizeof(junk)), TV_OK);
+	}
+	tv_store_get_stats(h.st, &after);
+	assert_true(after.gc_segments > before.gc_segments);
+	h_unmount(&h);
+	assert_int_equal(h_mount(&h), TV_OK);
+	r = tv_store_get(h.st, v.guid, name, 4);
+	assert_non_null(r);
+	assert_true(r->has_ext);
+	assert_memory_equal(&r->ext, &v.ext, sizeof(v.ext));
+	assert_memory_equal(r->data, data, 5);
 	h_fini(&h);
 }
 
