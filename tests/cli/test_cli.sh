@@ -9,30 +9,9 @@ TEEVAR=${1:?usage: test_cli.sh PATH/TO/teevar}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-unset TEEVAR_TEE TEEVAR_STATE
-
-G=8be4df61-93ca-11d2-aa0d-00e098032b8c    # EFI_GLOBAL_VARIABLE
-DB=d719b2cb-3d3a-4596-a3bc-dad00e67656f   # EFI_IMAGE_SECURITY_DATABASE
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 V=11111111-2222-3333-4444-555555555555    # a vendor GUID of our own
-N=0
-ST=
-OUT=$TMP/out
-ERR=$TMP/err
-SAN=0
-
-fresh() {
-	ST=$(mktemp -d "$TMP/state.XXXXXX")
-}
-
-# run ARGS...: teevar on $ST; sets RC, output in $OUT / $ERR. Stdin from $IN.
-run() {
-	RC=0
-	"$TEEVAR" --state "$ST" "$@" >"$OUT" 2>"$ERR" <"${IN:-/dev/null}" || RC=$?
-	if grep -qE 'Sanitizer|runtime error:' "$ERR"; then
-		SAN=1
-	fi
-	return 0
-}
 
 # run_env ARGS...: teevar without --state (transport from the environment).
 run_env() {
@@ -44,12 +23,7 @@ run_env() {
 	return 0
 }
 
-rc_is() { [ "$RC" -eq "$1" ] || { echo "# exit $RC, expected $1" >&2; return 1; }; }
-out_has() { grep -qF -- "$1" "$OUT" || { echo "# stdout lacks '$1'" >&2; return 1; }; }
-err_has() { grep -qF -- "$1" "$ERR" || { echo "# stderr lacks '$1'" >&2; return 1; }; }
 out_is_file() { cmp -s "$OUT" "$1" || { echo "# stdout differs from $1" >&2; return 1; }; }
-one_err_line() { [ "$(wc -l <"$ERR")" -eq 1 ] || { echo "# stderr not one line" >&2; return 1; }; }
-not_in_out() { ! grep -qF -- "$1" "$OUT" || { echo "# stdout has '$1'" >&2; return 1; }; }
 # run_list ARGS: `list` without the variables the secure core keeps itself
 # (Secure Boot's status variables, present in every store).
 OWN_RE='^(SetupMode|SecureBoot|AuditMode|DeployedMode|VendorKeys|SignatureSupport)-8be4df61-93ca-11d2-aa0d-00e098032b8c$'
@@ -61,29 +35,6 @@ run_list() {
 	else
 		grep -Ev "$OWN_RE" "$OUT" >"$OUT.own" || true
 		mv "$OUT.own" "$OUT"
-	fi
-}
-json_ok() { python3 -m json.tool "$OUT" >/dev/null || { echo "# bad JSON" >&2; return 1; }; }
-# py EXPR: a Python expression over the JSON on stdout, bound to j.
-py() { python3 -c "import json,sys; j=json.load(open('$OUT')); sys.exit(0 if ($1) else 1)" ||
-	{ echo "# JSON check failed: $1" >&2; return 1; }; }
-
-# t DESC FUNC: one TAP test; FUNC runs in a fresh state directory.
-t() {
-	local desc=$1 fn=$2
-	N=$((N + 1))
-	fresh
-	# Not in a condition: there bash would ignore set -e inside the subshell.
-	(
-		set -e
-		"$fn"
-		[ "$SAN" -eq 0 ] || { echo "# sanitizer report" >&2; exit 1; }
-	) 2>"$TMP/diag"
-	if [ $? -eq 0 ]; then
-		echo "ok $N - $desc"
-	else
-		echo "not ok $N - $desc"
-		sed 's/^/# /' "$TMP/diag" "$ERR" 2>/dev/null
 	fi
 }
 
@@ -705,7 +656,4 @@ help_test() { run "$HELP_CMD" --help; rc_is 0; out_has "usage: teevar $HELP_CMD"
 for c in list get set delete info phase lock property check recover secureboot; do
 	HELP_CMD=$c t "$c --help exits 0" help_test
 done
-for entry in "${tests[@]}"; do
-	t "${entry%:*}" "${entry##*:}"
-done
-echo "1..$N"
+run_tests "${tests[@]}"

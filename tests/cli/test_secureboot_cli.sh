@@ -11,7 +11,9 @@ TEEVAR=${1:?usage: test_secureboot_cli.sh PATH/TO/teevar}
 [[ $TEEVAR == /* ]] || TEEVAR=$PWD/$TEEVAR
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-unset TEEVAR_TEE TEEVAR_STATE
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 for tool in openssl cert-to-efi-sig-list sign-efi-sig-list python3; do
 	if ! command -v $tool >/dev/null; then
@@ -20,56 +22,8 @@ for tool in openssl cert-to-efi-sig-list sign-efi-sig-list python3; do
 	fi
 done
 
-G=8be4df61-93ca-11d2-aa0d-00e098032b8c    # EFI_GLOBAL_VARIABLE
-DB=d719b2cb-3d3a-4596-a3bc-dad00e67656f   # EFI_IMAGE_SECURITY_DATABASE
-TSB=171c99b8-4321-4775-aaca-d8ec51ffa051  # teevar Secure Boot GUID (factory defaults)
 OWN=11111111-2222-3333-4444-123456789abc  # signature owner
-N=0
-ST=
-OUT=$TMP/out
-ERR=$TMP/err
-SAN=0
 K=$TMP/keys
-
-fresh() {
-	ST=$(mktemp -d "$TMP/state.XXXXXX")
-}
-
-# run ARGS...: teevar on $ST; sets RC, output in $OUT / $ERR.
-run() {
-	RC=0
-	"$TEEVAR" --state "$ST" "$@" >"$OUT" 2>"$ERR" </dev/null || RC=$?
-	if grep -qE 'Sanitizer|runtime error:' "$ERR"; then
-		SAN=1
-	fi
-	return 0
-}
-
-rc_is() { [ "$RC" -eq "$1" ] || { echo "# exit $RC, expected $1" >&2; return 1; }; }
-out_has() { grep -qF -- "$1" "$OUT" || { echo "# stdout lacks '$1'" >&2; return 1; }; }
-err_has() { grep -qF -- "$1" "$ERR" || { echo "# stderr lacks '$1'" >&2; return 1; }; }
-not_in_out() { ! grep -qF -- "$1" "$OUT" || { echo "# stdout has '$1'" >&2; return 1; }; }
-one_err_line() { [ "$(wc -l <"$ERR")" -eq 1 ] || { echo "# stderr not one line" >&2; return 1; }; }
-json_ok() { python3 -m json.tool "$OUT" >/dev/null || { echo "# bad JSON" >&2; return 1; }; }
-py() { python3 -c "import json,sys; j=json.load(open('$OUT')); sys.exit(0 if ($1) else 1)" ||
-	{ echo "# JSON check failed: $1" >&2; return 1; }; }
-
-t() {
-	local desc=$1 fn=$2
-	N=$((N + 1))
-	fresh
-	(
-		set -e
-		"$fn"
-		[ "$SAN" -eq 0 ] || { echo "# sanitizer report" >&2; exit 1; }
-	) 2>"$TMP/diag"
-	if [ $? -eq 0 ]; then
-		echo "ok $N - $desc"
-	else
-		echo "not ok $N - $desc"
-		sed 's/^/# /' "$TMP/diag" "$ERR" 2>/dev/null
-	fi
-}
 
 # ---- keys (efivarfs-and-tools.md's recipe) ----
 
@@ -242,7 +196,4 @@ tests=(
 	"mode changes at runtime: EFI_WRITE_PROTECTED:t_mode_at_runtime"
 )
 
-for entry in "${tests[@]}"; do
-	t "${entry%:*}" "${entry##*:}"
-done
-echo "1..$N"
+run_tests "${tests[@]}"
