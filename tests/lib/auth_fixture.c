@@ -1,24 +1,37 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "auth_fixture.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/pkcs7.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
+
+/*
+ * No cmocka here: the benchmarks (built with -Dtests=false) use these helpers
+ * too. A failure prints where it happened and aborts, which a cmocka test
+ * reports as a failure (a crash) as well.
+ */
+#define FX_CHECK(cond) ((cond) ? (void)0 : fx_fail(#cond, __FILE__, __LINE__))
+
+static _Noreturn void fx_fail(const char *what, const char *file, int line)
+{
+	fprintf(stderr, "%s:%d: auth fixture: %s failed\n", file, line, what);
+	ERR_print_errors_fp(stderr);
+	abort();
+}
 
 EVP_PKEY *fx_rsa_key(void)
 {
 	EVP_PKEY *k = EVP_RSA_gen(2048);
 
-	assert_non_null(k);
+	FX_CHECK(k);
 	return k;
 }
 
@@ -26,7 +39,7 @@ EVP_PKEY *fx_ec_key(void)
 {
 	EVP_PKEY *k = EVP_EC_gen("P-256");
 
-	assert_non_null(k);
+	FX_CHECK(k);
 	return k;
 }
 
@@ -37,9 +50,8 @@ static void add_name(X509_NAME *n, int nid, const char *text, size_t len)
 	 * would apply the table. */
 	int type = len > 64 || memchr(text, 0, len) ? V_ASN1_UTF8STRING : MBSTRING_UTF8;
 
-	assert_int_equal(X509_NAME_add_entry_by_NID(n, nid, type, (const unsigned char *)text,
-						    (int)len, -1, 0),
-			 1);
+	FX_CHECK(X509_NAME_add_entry_by_NID(n, nid, type, (const unsigned char *)text, (int)len,
+					    -1, 0) == 1);
 }
 
 X509 *fx_cert(EVP_PKEY *key, const struct fx_cert_opts *o)
@@ -48,27 +60,26 @@ X509 *fx_cert(EVP_PKEY *key, const struct fx_cert_opts *o)
 	X509 *x = X509_new();
 	X509_NAME *subject;
 
-	assert_non_null(x);
-	assert_int_equal(X509_set_version(x, X509_VERSION_3), 1);
-	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), serial++), 1);
-	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), o->from_days * 86400L));
-	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), o->to_days * 86400L));
-	assert_int_equal(X509_set_pubkey(x, key), 1);
+	FX_CHECK(x);
+	FX_CHECK(X509_set_version(x, X509_VERSION_3) == 1);
+	FX_CHECK(ASN1_INTEGER_set(X509_get_serialNumber(x), serial++) == 1);
+	FX_CHECK(X509_gmtime_adj(X509_getm_notBefore(x), o->from_days * 86400L));
+	FX_CHECK(X509_gmtime_adj(X509_getm_notAfter(x), o->to_days * 86400L));
+	FX_CHECK(X509_set_pubkey(x, key) == 1);
 	subject = X509_get_subject_name(x);
 	add_name(subject, NID_organizationName, "teevar tests", 12);
 	if (o->cn)
 		add_name(subject, NID_commonName, o->cn, o->cn_len ? o->cn_len : strlen(o->cn));
-	assert_int_equal(X509_set_issuer_name(x, o->issuer ? X509_get_subject_name(o->issuer)
-							   : subject),
-			 1);
+	FX_CHECK(X509_set_issuer_name(x, o->issuer ? X509_get_subject_name(o->issuer) : subject) ==
+		 1);
 	if (o->ca) {
 		X509_EXTENSION *ext =
 			X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints, "critical,CA:TRUE");
-		assert_non_null(ext);
-		assert_int_equal(X509_add_ext(x, ext, -1), 1);
+		FX_CHECK(ext);
+		FX_CHECK(X509_add_ext(x, ext, -1) == 1);
 		X509_EXTENSION_free(ext);
 	}
-	assert_true(X509_sign(x, o->issuer_key ? o->issuer_key : key, EVP_sha256()) > 0);
+	FX_CHECK(X509_sign(x, o->issuer_key ? o->issuer_key : key, EVP_sha256()) > 0);
 	return x;
 }
 
@@ -84,11 +95,11 @@ uint8_t *fx_cert_der(X509 *x, size_t *len)
 	int n = i2d_X509(x, NULL);
 	uint8_t *buf, *p;
 
-	assert_true(n > 0);
+	FX_CHECK(n > 0);
 	buf = malloc((size_t)n);
-	assert_non_null(buf);
+	FX_CHECK(buf);
 	p = buf;
-	assert_int_equal(i2d_X509(x, &p), n);
+	FX_CHECK(i2d_X509(x, &p) == n);
 	*len = (size_t)n;
 	return buf;
 }
@@ -103,19 +114,19 @@ uint8_t *fx_sign(X509 *signer, EVP_PKEY *key, STACK_OF(X509) *extra, const EVP_M
 	uint8_t *out;
 	int n;
 
-	assert_non_null(in);
+	FX_CHECK(in);
 	/* PKCS7_PARTIAL: the signer goes in with its own digest below. */
 	p7 = PKCS7_sign(NULL, NULL, extra, NULL, flags | PKCS7_PARTIAL);
-	assert_non_null(p7);
-	assert_non_null(PKCS7_sign_add_signer(p7, signer, key, md, flags));
-	assert_int_equal(PKCS7_final(p7, in, flags), 1);
+	FX_CHECK(p7);
+	FX_CHECK(PKCS7_sign_add_signer(p7, signer, key, md, flags));
+	FX_CHECK(PKCS7_final(p7, in, flags) == 1);
 	if (bare)
 		n = i2d_PKCS7_SIGNED(p7->d.sign, &der);
 	else
 		n = i2d_PKCS7(p7, &der);
-	assert_true(n > 0);
+	FX_CHECK(n > 0);
 	out = malloc((size_t)n);
-	assert_non_null(out);
+	FX_CHECK(out);
 	memcpy(out, der, (size_t)n);
 	*out_len = (size_t)n;
 	OPENSSL_free(der);
