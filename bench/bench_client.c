@@ -117,7 +117,7 @@ static double walk_ms(unsigned n)
 				break;
 			if (s != EFI_SUCCESS)
 				die("walk");
-			seen++;
+			seen += memcmp(&g, &guid, sizeof(g)) == 0; /* not the service's own */
 		}
 		t[r] = (bench_now_us() - t0) / 1e3;
 		if (seen != n)
