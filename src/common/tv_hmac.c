@@ -2,8 +2,10 @@
 #include "tv_hmac.h"
 
 #include <pthread.h>
+#include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
@@ -17,25 +19,72 @@ static void hmac_fetch(void)
 	hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
 }
 
-int tv_hmac_init(struct tv_hmac *h, const uint8_t *key, size_t key_len)
+/* Setting an HMAC key up costs more than MACing two RPMB frames, and the
+ * secure core uses the same two or three keys all the time (the RPMB key, the
+ * store key; the emulator's copy of the RPMB key). So keyed contexts are kept
+ * and duplicated: a few, shared by the threads of the process, replaced round
+ * robin. The keys are in the callers' memory anyway. */
+#define KEYED_MAX 4
+#define KEY_MAX 64
+static struct keyed {
+	uint8_t key[KEY_MAX];
+	size_t len;
+	EVP_MAC_CTX *ctx;
+} keyed[KEYED_MAX];
+static unsigned keyed_next;
+static pthread_mutex_t keyed_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static EVP_MAC_CTX *new_keyed(const uint8_t *key, size_t key_len)
 {
-	h->ctx = NULL;
-	pthread_once(&hmac_once, hmac_fetch);
-	if (!hmac_alg)
-		return TV_EIO;
 	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(hmac_alg);
 	if (!ctx)
-		return TV_ENOMEM;
+		return NULL;
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
 		OSSL_PARAM_construct_end(),
 	};
 	if (!EVP_MAC_init(ctx, key, key_len, params)) {
 		EVP_MAC_CTX_free(ctx);
-		return TV_EIO;
+		return NULL;
 	}
-	h->ctx = ctx;
-	return TV_OK;
+	return ctx;
+}
+
+/* A context ready for this key: a copy of a kept one, or a new one (kept). */
+static EVP_MAC_CTX *keyed_ctx(const uint8_t *key, size_t key_len)
+{
+	if (key_len > KEY_MAX)
+		return new_keyed(key, key_len);
+	EVP_MAC_CTX *ctx = NULL;
+	pthread_mutex_lock(&keyed_lock);
+	for (unsigned i = 0; i < KEYED_MAX && !ctx; i++)
+		if (keyed[i].ctx && keyed[i].len == key_len &&
+		    CRYPTO_memcmp(keyed[i].key, key, key_len) == 0)
+			ctx = EVP_MAC_CTX_dup(keyed[i].ctx);
+	if (!ctx) {
+		ctx = new_keyed(key, key_len);
+		EVP_MAC_CTX *kept = ctx ? EVP_MAC_CTX_dup(ctx) : NULL;
+		if (kept) {
+			struct keyed *k = &keyed[keyed_next++ % KEYED_MAX];
+			EVP_MAC_CTX_free(k->ctx);
+			OPENSSL_cleanse(k->key, sizeof(k->key));
+			memcpy(k->key, key, key_len);
+			k->len = key_len;
+			k->ctx = kept;
+		}
+	}
+	pthread_mutex_unlock(&keyed_lock);
+	return ctx;
+}
+
+int tv_hmac_init(struct tv_hmac *h, const uint8_t *key, size_t key_len)
+{
+	h->ctx = NULL;
+	pthread_once(&hmac_once, hmac_fetch);
+	if (!hmac_alg)
+		return TV_EIO;
+	h->ctx = keyed_ctx(key, key_len);
+	return h->ctx ? TV_OK : TV_EIO;
 }
 
 int tv_hmac_update(struct tv_hmac *h, const void *data, size_t len)

@@ -60,45 +60,79 @@ static bool signer_ok(struct tv_varsvc *svc, enum signer_class cls, struct tv_p7
 	return tv_p7_verify(p7, signer, signer_size, bytes, size);
 }
 
-/* EDK2 VerifyTimeBasedPayloadAndUpdate. */
-static efi_status_t verify_and_update(struct tv_varsvc *svc, const struct tv_set_req *r,
-				      enum signer_class cls, bool list_var, bool *deleted)
+/* A signed write once its descriptor passed the checks every signer class
+ * shares: the parsed SignedData and the bytes it must sign. */
+struct signed_req {
+	struct tv_found old;
+	struct tv_p7 *p7;
+	uint8_t *bytes;
+	size_t size;
+};
+
+static void release(struct signed_req *sr)
+{
+	free(sr->bytes);
+	tv_p7_free(sr->p7);
+}
+
+/* EDK2 VerifyTimeBasedPayload up to the signature: pads, timestamp, the
+ * certificate type, the PKCS#7 parse (digest algorithm), the signed bytes. */
+static efi_status_t prepare(struct tv_varsvc *svc, const struct tv_set_req *r,
+			    struct signed_req *sr)
 {
 	const struct tv_auth2 *d = &r->desc;
+	memset(sr, 0, sizeof(*sr));
 	if (!tv_efi_time_pads_zero(d->timestamp))
 		return EFI_SECURITY_VIOLATION;
-	struct tv_found old = tv_varsvc_find(svc, r->name, r->name_size, r->guid);
-	if (old.v && !(r->attrs & AP) && old.v->has_ext &&
-	    tv_efi_time_not_later(d->timestamp, old.v->ext.timestamp))
+	sr->old = tv_varsvc_find(svc, r->name, r->name_size, r->guid);
+	if (sr->old.v && !(r->attrs & AP) && sr->old.v->has_ext &&
+	    tv_efi_time_not_later(d->timestamp, sr->old.v->ext.timestamp))
 		return EFI_SECURITY_VIOLATION; /* replayed or older */
 	if (d->cert_type != TV_WIN_CERT_TYPE_EFI_GUID ||
 	    memcmp(d->cert_guid, tv_cert_type_pkcs7_guid, 16) != 0)
 		return EFI_SECURITY_VIOLATION;
-	struct tv_p7 *p7 = NULL;
-	efi_status_t s = tv_p7_parse(d->cert, d->cert_size, &p7);
+	efi_status_t s = tv_p7_parse(d->cert, d->cert_size, &sr->p7);
 	if (s != EFI_SUCCESS)
 		return s;
-	uint8_t id[32] = {0};
-	size_t n = 0;
-	uint8_t *bytes = tv_auth2_signed_bytes(r->name, r->name_size, r->guid, r->attrs, d, &n);
-	if (!bytes) {
-		s = EFI_OUT_OF_RESOURCES;
-	} else if (cls == SIGNER_PRIV && !tv_p7_signer_id(p7, id)) {
-		s = EFI_SECURITY_VIOLATION;
-	} else if (!signer_ok(svc, cls, p7, bytes, n, &old, id, &s)) {
-		/* s says why */
-	} else if (list_var && tv_esl_check_format(r->payload, (size_t)r->payload_size,
-						   tv_sb_classify(r->name, r->name_size, r->guid) ==
-							   TV_SBV_PK) != EFI_SUCCESS) {
-		s = EFI_INVALID_PARAMETER; /* checked only once the signature passed */
-	} else {
-		struct tv_update u = update_of(r);
-		u.signer = cls == SIGNER_PRIV && !old.v ? id : NULL;
-		u.filter = list_var && tv_sb_classify(r->name, r->name_size, r->guid) != TV_SBV_PK;
-		s = tv_varsvc_update(svc, &u, deleted);
+	sr->bytes = tv_auth2_signed_bytes(r->name, r->name_size, r->guid, r->attrs, d, &sr->size);
+	if (!sr->bytes) {
+		release(sr);
+		return EFI_OUT_OF_RESOURCES;
 	}
-	free(bytes);
-	tv_p7_free(p7);
+	return EFI_SUCCESS;
+}
+
+/* The rest of EDK2 VerifyTimeBasedPayloadAndUpdate: the signer, the payload's
+ * format for key variables (only once the signature passed), the store step. */
+static efi_status_t judge_and_update(struct tv_varsvc *svc, const struct tv_set_req *r,
+				     struct signed_req *sr, enum signer_class cls, bool list_var,
+				     bool *deleted)
+{
+	uint8_t id[32] = {0};
+	efi_status_t s;
+	if (cls == SIGNER_PRIV && !tv_p7_signer_id(sr->p7, id))
+		return EFI_SECURITY_VIOLATION;
+	if (!signer_ok(svc, cls, sr->p7, sr->bytes, sr->size, &sr->old, id, &s))
+		return s;
+	bool pk = tv_sb_classify(r->name, r->name_size, r->guid) == TV_SBV_PK;
+	if (list_var && tv_esl_check_format(r->payload, (size_t)r->payload_size, pk) != EFI_SUCCESS)
+		return EFI_INVALID_PARAMETER;
+	struct tv_update u = update_of(r);
+	u.signer = cls == SIGNER_PRIV && !sr->old.v ? id : NULL;
+	u.filter = list_var && !pk;
+	return tv_varsvc_update(svc, &u, deleted);
+}
+
+/* EDK2 VerifyTimeBasedPayloadAndUpdate for one signer class. */
+static efi_status_t verify_and_update(struct tv_varsvc *svc, const struct tv_set_req *r,
+				      enum signer_class cls, bool list_var, bool *deleted)
+{
+	struct signed_req sr;
+	efi_status_t s = prepare(svc, r, &sr);
+	if (s != EFI_SUCCESS)
+		return s;
+	s = judge_and_update(svc, r, &sr, cls, list_var, deleted);
+	release(&sr);
 	return s;
 }
 
@@ -145,14 +179,24 @@ static efi_status_t process_with_pk(struct tv_varsvc *svc, const struct tv_set_r
 	return s;
 }
 
-/* EDK2 ProcessVarWithKek: db/dbx/dbt (and dbr) when PK did not sign. */
-static efi_status_t process_with_kek(struct tv_varsvc *svc, const struct tv_set_req *r)
+/* db, dbx, dbt (and dbr): EDK2 tries ProcessVarWithPk, and on any failure
+ * ProcessVarWithKek, whose status is the answer. Both attempts share every
+ * check before the signer, so the SignedData is parsed once for both. */
+static efi_status_t process_db(struct tv_varsvc *svc, const struct tv_set_req *r)
 {
 	if (!key_attrs_ok(r->attrs))
 		return EFI_INVALID_PARAMETER;
 	if (tv_sb_setup_mode(svc))
 		return unsigned_update(svc, r, false, NULL);
-	return verify_and_update(svc, r, SIGNER_KEK, true, NULL);
+	struct signed_req sr;
+	efi_status_t s = prepare(svc, r, &sr);
+	if (s != EFI_SUCCESS)
+		return s;
+	s = judge_and_update(svc, r, &sr, SIGNER_PK, true, NULL);
+	if (s != EFI_SUCCESS)
+		s = judge_and_update(svc, r, &sr, SIGNER_KEK, true, NULL);
+	release(&sr);
+	return s;
 }
 
 /* EDK2 ProcessVariable: every other variable. */
@@ -176,10 +220,8 @@ efi_status_t tv_auth_process(struct tv_varsvc *svc, const struct tv_set_req *r)
 		return process_with_pk(svc, r, true);
 	case TV_SBV_KEK:
 		return process_with_pk(svc, r, false);
-	case TV_SBV_DB: {
-		efi_status_t s = process_with_pk(svc, r, false);
-		return s == EFI_SUCCESS ? s : process_with_kek(svc, r);
-	}
+	case TV_SBV_DB:
+		return process_db(svc, r);
 	case TV_SBV_MODE:
 		return tv_sb_mode_write(svc, r->name, r->name_size, r->attrs, r->payload,
 					r->payload_size);
