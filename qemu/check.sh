@@ -5,8 +5,12 @@
 #   qemu/check.sh HOST_BUILD QEMU_OUT     (after qemu/prepare.sh QEMU_OUT)
 # Five power cycles on one secure-core state: main (efivar, efibootmgr, shell
 # I/O, df), reboot (persistence), noruntime (efi=noruntime), outage (teevard
-# killed and restarted mid-run), hostile (a lying bridge against the module). Every variable the guest dumps (TV-VAR lines)
-# is read back on the host from the state directory and compared byte by byte.
+# killed and restarted mid-run), hostile (a lying bridge against the module).
+# Then two on a fresh state of their own: secureboot (efitools and mokutil
+# enrol keys at runtime; a 40 KiB dbx, a 50-certificate db) and
+# secureboot-reboot (the next boot: Secure Boot on). Every variable the guest
+# dumps (TV-VAR lines) is read back on the host from the state directory and
+# compared byte by byte.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +21,8 @@ TVQ_OUT=$(realpath "${2:?usage: check.sh HOST_BUILD QEMU_OUT}")
 tvq_workdir qemu
 logs="$TVQ_OUT/logs"
 rm -rf "$logs" && mkdir -p "$logs"
-trap 'tvq_cleanup; cp "$TVQ_WORK"/*.log "$logs"/ 2>/dev/null; rm -rf "$TVQ_WORK"' EXIT
+trap '[ -n "${sbkeys_pid:-}" ] && kill "$sbkeys_pid" 2>/dev/null; tvq_cleanup
+    cp "$TVQ_WORK"/*.log "$logs"/ 2>/dev/null; rm -rf "$TVQ_WORK"' EXIT
 state="$TVQ_WORK/state"
 G=$TVQ_GUID
 GLOBAL=8be4df61-93ca-11d2-aa0d-00e098032b8c
@@ -110,6 +115,12 @@ outage_driver() {
 
 [ -f "$TVQ_OUT/initramfs.cpio" ] || { echo "Bail out! run qemu/prepare.sh $TVQ_OUT first"; exit 1; }
 
+# The secureboot cycles' keys and signed updates (qemu/sb-keys.sh: openssl,
+# cert-to-efi-sig-list, sign-efi-sig-list), made while the first cycles run.
+sbkeys="$TVQ_WORK/sb-keys"
+"$here/sb-keys.sh" "$sbkeys" >"$TVQ_WORK/sb-keys.log" 2>&1 &
+sbkeys_pid=$!
+
 cycle main "" \
     "set TvSeed-$G --attrs nv,bs,rt --string from-firmware" \
     "set TvVolatile-$G --attrs bs,rt --string volatile" \
@@ -132,6 +143,37 @@ check "[reboot] the volatile variable is gone from the secure core" \
 cycle noruntime "efi=noruntime"
 cycle outage ""
 cycle hostile "efi=noruntime"
+
+# Secure Boot on a fresh store (the cycles above keep theirs in setup mode),
+# the keys given to the guest as a tar archive on a second virtio disk.
+wait "$sbkeys_pid"
+sbkeys_rc=$?
+sbkeys_pid=
+if [ "$sbkeys_rc" -eq 0 ]; then
+    ok "[secureboot] keys and signed updates made (openssl, cert-to-efi-sig-list, sign-efi-sig-list)"
+    state="$TVQ_WORK/sb-state"
+    # shellcheck disable=SC2034 # read by machine.sh's tvq_args
+    TVQ_EXTRA_DISK="$sbkeys/keys.tar"
+    cycle secureboot ""
+    unsigned=$(sed -n 's/^TV-SB-UNSIGNED-ERRNO \([A-Z]*\).*/\1/p' "$TVQ_WORK/secureboot.log" | tr -d '\r')
+    echo "# [secureboot] the guest's unsigned db write failed with ${unsigned:-?} (EFI_SECURITY_VIOLATION)"
+    check "[secureboot] host: db is the 50 certificates and the signed append, byte for byte" \
+        cmp -s <(tvq_teevar --state "$state" get db --raw) "$sbkeys/db-final.esl"
+    check "[secureboot] host: dbx is the 40 KiB list and the appended hashes, byte for byte" \
+        cmp -s <(tvq_teevar --state "$state" get dbx --raw) "$sbkeys/dbx-final.esl"
+    cycle secureboot-reboot ""
+    unset TVQ_EXTRA_DISK
+    sb=$(tvq_teevar --state "$state" secureboot status --json)
+    check "[secureboot] host: teevar secureboot status says user mode, SecureBoot 1, SetupMode 0" \
+        python3 -c 'import json, sys; s = json.loads(sys.argv[1]); v = s["variables"]
+sys.exit(not (s["mode"] == "user" and v["SecureBoot"] == 1 and v["SetupMode"] == 0))' "$sb"
+    n_db=$(tvq_teevar --state "$state" get db --esl | grep -c ' X509 ')
+    n_dbx=$(tvq_teevar --state "$state" get dbx --esl | grep -c ' SHA256 ')
+    check "[secureboot] host: teevar get db --esl lists 52 certificates ($n_db), dbx --esl 855 hashes ($n_dbx)" \
+        test "$n_db $n_dbx" = "52 855"
+else
+    nok "[secureboot] keys and signed updates made (see $logs/sb-keys.log)"
+fi
 
 echo "1..$t"
 echo "# check-qemu: $((t - failed)) passed, $failed failed (logs: $logs)"

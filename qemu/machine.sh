@@ -64,7 +64,9 @@ tvq_secure_stop() {
 
 # tvq_args SCENARIO [KERNEL ARGS...]: the machine's qemu-system-aarch64
 # arguments, in the array TVQ_ARGS; the guest runs /teevar/SCENARIO.sh and
-# powers off. The console is stdio.
+# powers off. The console is stdio. With TVQ_EXTRA_DISK set to a file, that
+# file is a second, read-only virtio disk (the guest's /dev/vdb; the
+# secureboot scenario's keys, as a tar archive).
 tvq_args() {
     local scenario=$1; shift
     cp "$TVQ_OUT/AAVMF_VARS.fd" "$TVQ_WORK/vars.fd"
@@ -83,6 +85,11 @@ tvq_args() {
         -drive if=none,id=disk,format=raw,file="$TVQ_WORK/disk.img"
         -device virtio-blk-pci,drive=disk
     )
+    if [ -n "${TVQ_EXTRA_DISK:-}" ]; then
+        # shellcheck disable=SC2054 # the commas are QEMU's
+        TVQ_ARGS+=(-drive if=none,id=extra,format=raw,readonly=on,file="$TVQ_EXTRA_DISK"
+            -device virtio-blk-pci,drive=extra)
+    fi
 }
 
 # tvq_boot SCENARIO LOG [KERNEL ARGS...]: the machine in the background,

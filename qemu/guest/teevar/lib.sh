@@ -67,3 +67,39 @@ lacks() { [ ! -e "$EV/$1" ]; }
 
 # content_is VAR HEX: the file's bytes (attributes + data)
 content_is() { [ "$(hexof "$EV/$1")" = "$2" ]; }
+
+# Secure Boot (the secureboot scenarios)
+IS=d719b2cb-3d3a-4596-a3bc-dad00e67656f      # EFI_IMAGE_SECURITY_DATABASE (db, dbx)
+KEYS=/tmp/keys
+
+# The host's keys and signed updates: a tar archive on the second virtio disk.
+unpack_keys() { mkdir -p "$KEYS" && tar xf /dev/vdb -C "$KEYS" && [ -f "$KEYS/sizes" ]; }
+
+# efitools finds efivarfs by running `mount -l` through system() and parsing
+# "... on DIR type efivarfs ...". busybox mount has no -l, but without
+# arguments it prints that format: a wrapper first in PATH drops the -l.
+# system() runs /bin/sh, and Debian's busybox sh runs its own applets before
+# it looks at PATH, so /bin/sh is Debian's dash until efitools_done.
+efitools_mount_wrapper() {
+    mkdir -p /tmp/sbbin
+    cat >/tmp/sbbin/mount <<'W'
+#!/bin/sh
+[ "$1" = -l ] && shift
+exec /bin/busybox mount "$@"
+W
+    chmod +x /tmp/sbbin/mount
+    PATH=/tmp/sbbin:$PATH
+    export PATH
+    ln -sf dash /bin/sh
+}
+efitools_done() { ln -sf busybox /bin/sh; }
+
+# "PK n KEK n db n dbx n": the signatures efi-readvar's output FILE lists.
+readvar_counts() {
+    awk '/^Variable / { v = $2; sub(",", "", v) }
+        /^ +Signature [0-9]+,/ { n[v]++ }
+        END { printf "PK %d KEK %d db %d dbx %d", n["PK"], n["KEK"], n["db"], n["dbx"] }' "$1"
+}
+
+# A status variable (BS|RT, one byte) holds VALUE.
+sb_var_is() { content_is "$1-$GLOBAL" "060000000$2"; }
