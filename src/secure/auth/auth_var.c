@@ -35,7 +35,7 @@ static bool signer_ok(struct tv_varsvc *svc, enum signer_class cls, struct tv_p7
 	size_t signer_size;
 	*status = EFI_SECURITY_VIOLATION;
 	if (cls == SIGNER_KEK) {
-		const struct tv_store_var *kek = tv_varsvc_lookup(svc, &tv_global_guid, "KEK");
+		const struct tv_store_var *kek = tv_sb_key_var(svc, &tv_global_guid, "KEK");
 		if (!kek) {
 			*status = EFI_NOT_FOUND; /* EDK2 returns the KEK lookup's status */
 			return false;
@@ -46,7 +46,7 @@ static bool signer_ok(struct tv_varsvc *svc, enum signer_class cls, struct tv_p7
 		return false;
 	if (cls == SIGNER_PK) {
 		/* The first signer must be byte for byte the first entry of PK. */
-		const struct tv_store_var *pk = tv_varsvc_lookup(svc, &tv_global_guid, "PK");
+		const struct tv_store_var *pk = tv_sb_key_var(svc, &tv_global_guid, "PK");
 		const uint8_t *cert;
 		size_t cert_size;
 		if (!pk || !tv_esl_first_data(pk->data, pk->data_size, &cert, &cert_size) ||
@@ -61,13 +61,22 @@ static bool signer_ok(struct tv_varsvc *svc, enum signer_class cls, struct tv_p7
 }
 
 /* A signed write once its descriptor passed the checks every signer class
- * shares: the parsed SignedData and the bytes it must sign. */
+ * shares: the parsed SignedData and the bytes it must sign. Nothing that
+ * depends on the store is kept: an attempt that fails in the store step may
+ * have made the store reload (db's KEK attempt then looks again). */
 struct signed_req {
-	struct tv_found old;
 	struct tv_p7 *p7;
 	uint8_t *bytes;
 	size_t size;
 };
+
+/* Without APPEND the timestamp must be later than the stored one. */
+static bool replayed(const struct tv_varsvc *svc, const struct tv_set_req *r)
+{
+	struct tv_found old = tv_varsvc_find(svc, r->name, r->name_size, r->guid);
+	return old.v && !(r->attrs & AP) && old.v->has_ext &&
+	       tv_efi_time_not_later(r->desc.timestamp, old.v->ext.timestamp);
+}
 
 static void release(struct signed_req *sr)
 {
@@ -82,12 +91,8 @@ static efi_status_t prepare(struct tv_varsvc *svc, const struct tv_set_req *r,
 {
 	const struct tv_auth2 *d = &r->desc;
 	memset(sr, 0, sizeof(*sr));
-	if (!tv_efi_time_pads_zero(d->timestamp))
+	if (!tv_efi_time_pads_zero(d->timestamp) || replayed(svc, r))
 		return EFI_SECURITY_VIOLATION;
-	sr->old = tv_varsvc_find(svc, r->name, r->name_size, r->guid);
-	if (sr->old.v && !(r->attrs & AP) && sr->old.v->has_ext &&
-	    tv_efi_time_not_later(d->timestamp, sr->old.v->ext.timestamp))
-		return EFI_SECURITY_VIOLATION; /* replayed or older */
 	if (d->cert_type != TV_WIN_CERT_TYPE_EFI_GUID ||
 	    memcmp(d->cert_guid, tv_cert_type_pkcs7_guid, 16) != 0)
 		return EFI_SECURITY_VIOLATION;
@@ -110,15 +115,18 @@ static efi_status_t judge_and_update(struct tv_varsvc *svc, const struct tv_set_
 {
 	uint8_t id[32] = {0};
 	efi_status_t s;
+	if (replayed(svc, r)) /* again: the store may have reloaded since prepare() */
+		return EFI_SECURITY_VIOLATION;
+	struct tv_found old = tv_varsvc_find(svc, r->name, r->name_size, r->guid);
 	if (cls == SIGNER_PRIV && !tv_p7_signer_id(sr->p7, id))
 		return EFI_SECURITY_VIOLATION;
-	if (!signer_ok(svc, cls, sr->p7, sr->bytes, sr->size, &sr->old, id, &s))
+	if (!signer_ok(svc, cls, sr->p7, sr->bytes, sr->size, &old, id, &s))
 		return s;
 	bool pk = tv_sb_classify(r->name, r->name_size, r->guid) == TV_SBV_PK;
 	if (list_var && tv_esl_check_format(r->payload, (size_t)r->payload_size, pk) != EFI_SUCCESS)
 		return EFI_INVALID_PARAMETER;
 	struct tv_update u = update_of(r);
-	u.signer = cls == SIGNER_PRIV && !sr->old.v ? id : NULL;
+	u.signer = cls == SIGNER_PRIV && !old.v ? id : NULL;
 	u.filter = list_var && !pk;
 	return tv_varsvc_update(svc, &u, deleted);
 }
@@ -145,14 +153,13 @@ static efi_status_t unsigned_update(struct tv_varsvc *svc, const struct tv_set_r
 	efi_status_t s = tv_esl_check_format(r->payload, (size_t)r->payload_size, is_pk);
 	if (s != EFI_SUCCESS)
 		return s;
-	struct tv_update u = update_of(r);
-	u.filter = !is_pk;
-	s = tv_varsvc_update(svc, &u, deleted);
 	/* teevar: a key changed without a signature after the firmware stage is
 	 * not the vendor's (EDK2 clears VendorKeys only in custom mode). */
-	if (s == EFI_SUCCESS && svc->phase != TV_PHASE_BOOT)
-		tv_sb_keys_modified(svc);
-	return s;
+	if (svc->phase != TV_PHASE_BOOT && (s = tv_sb_keys_modified(svc)) != EFI_SUCCESS)
+		return s;
+	struct tv_update u = update_of(r);
+	u.filter = !is_pk;
+	return tv_varsvc_update(svc, &u, deleted);
 }
 
 static bool key_attrs_ok(uint32_t attrs)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "secure_boot.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "efi_siglist.h"
@@ -78,22 +79,35 @@ const char *tv_sb_mode_name(enum tv_sb_mode mode)
 static uint8_t read_byte(const struct tv_varsvc *svc, const char *name, uint8_t absent)
 {
 	const struct tv_store_var *v = tv_varsvc_lookup(svc, &tv_sb_platform_guid, name);
-	return v && v->data_size == 1 ? v->data[0] : absent;
+	return v && v->attrs == (NV | BS) && v->data_size == 1 ? v->data[0] : absent;
 }
 
-static void write_mode_rec(struct tv_varsvc *svc, uint8_t value)
+static efi_status_t write_mode_rec(struct tv_varsvc *svc, uint8_t value)
 {
-	/* A failed write leaves the old record: tv_sb_init() then finishes or
-	 * undoes the change at the next start, and RAM follows what was asked. */
 	if (value == REC_NONE)
-		(void)tv_varsvc_del_trusted(svc, &tv_sb_platform_guid, mode_rec);
-	else
-		(void)tv_varsvc_put_trusted(svc, &tv_sb_platform_guid, mode_rec, NV | BS, &value, 1);
+		return tv_varsvc_del_trusted(svc, &tv_sb_platform_guid, mode_rec);
+	return tv_varsvc_put_trusted(svc, &tv_sb_platform_guid, mode_rec, NV | BS, &value, 1);
+}
+
+const struct tv_store_var *tv_sb_key_var(const struct tv_varsvc *svc, const efi_guid_t *guid,
+					 const char *name)
+{
+	const struct tv_store_var *v = tv_varsvc_lookup(svc, guid, name);
+	/* only what the authenticated path stores is a key */
+	return v && v->attrs == (NV | BS | RT | AT) && v->has_ext ? v : NULL;
 }
 
 static bool pk_present(const struct tv_varsvc *svc)
 {
-	return tv_varsvc_lookup(svc, &tv_global_guid, "PK") != NULL;
+	return tv_sb_key_var(svc, &tv_global_guid, "PK") != NULL;
+}
+
+/* The mode a store shows (after tv_sb_init() finished any cut change). */
+static enum tv_sb_mode mode_of(bool pk, uint8_t rec)
+{
+	if (pk)
+		return rec == REC_DEPLOYED || rec == REC_AUDIT ? TV_SB_DEPLOYED : TV_SB_USER;
+	return rec == REC_AUDIT || rec == REC_AUDIT_PK_PENDING ? TV_SB_AUDIT : TV_SB_SETUP;
 }
 
 /* ---- the status variables ---- */
@@ -131,33 +145,66 @@ static void mirror_defaults(struct tv_varsvc *svc)
 	for (size_t i = 0; i < NDEFAULTS; i++) {
 		const struct tv_store_var *v =
 			tv_varsvc_lookup(svc, &tv_sb_platform_guid, default_names[i]);
-		if (v)
+		if (v) {
+			/* a copy: the write may make the store reload, freeing v */
+			uint8_t *copy = malloc(v->data_size ? v->data_size : 1);
+			if (!copy)
+				continue;
+			size_t n = v->data_size;
+			memcpy(copy, v->data, n);
 			(void)tv_varsvc_put_trusted(svc, &tv_global_guid, default_names[i],
-						    BS | RT, v->data, v->data_size);
-		else
+						    BS | RT, copy, n);
+			free(copy);
+		} else
 			(void)tv_varsvc_del_trusted(svc, &tv_global_guid, default_names[i]);
+	}
+}
+
+/* What a store written before Secure Boot may hold: PK, KEK, db... as plain
+ * variables anyone could write, and non-volatile copies of the status
+ * variables. None of it may count: the key variables are dropped (a plain PK
+ * would also block the enrolment of a real one), and so are the copies, which
+ * would hide the service's own values. Best effort: a store that refuses
+ * writes keeps them, and they still do not count as keys. */
+static void drop_legacy(struct tv_varsvc *svc)
+{
+	static const char *const global_keys[] = {"PK", "KEK"};
+	static const char *const image_keys[] = {"db", "dbx", "dbt", "dbr"};
+	static const char *const own[] = {"SetupMode", "SecureBoot", "AuditMode", "DeployedMode",
+					  "VendorKeys", "SignatureSupport", "PKDefault",
+					  "KEKDefault", "dbDefault", "dbxDefault", "dbtDefault"};
+	for (size_t i = 0; i < 2; i++)
+		if (tv_varsvc_lookup(svc, &tv_global_guid, global_keys[i]) &&
+		    !tv_sb_key_var(svc, &tv_global_guid, global_keys[i]))
+			(void)tv_varsvc_del_trusted(svc, &tv_global_guid, global_keys[i]);
+	for (size_t i = 0; i < 4; i++)
+		if (tv_varsvc_lookup(svc, &tv_image_security_guid, image_keys[i]) &&
+		    !tv_sb_key_var(svc, &tv_image_security_guid, image_keys[i]))
+			(void)tv_varsvc_del_trusted(svc, &tv_image_security_guid, image_keys[i]);
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		const struct tv_store_var *v = tv_varsvc_lookup(svc, &tv_global_guid, own[i]);
+		if (v && (v->attrs & NV))
+			(void)tv_varsvc_del_trusted(svc, &tv_global_guid, own[i]);
 	}
 }
 
 efi_status_t tv_sb_init(struct tv_varsvc *svc)
 {
+	drop_legacy(svc);
 	bool pk = pk_present(svc);
 	uint8_t rec = read_byte(svc, mode_rec, REC_NONE);
-	/* Finish a change a cut left half done (see secure_boot.h). */
-	if (pk && rec == REC_AUDIT_PK_PENDING &&
-	    tv_varsvc_del_trusted(svc, &tv_global_guid, "PK") == EFI_SUCCESS)
-		pk = false;
-	if (!pk && rec == REC_AUDIT_PK_PENDING)
-		write_mode_rec(svc, rec = REC_AUDIT);
-	if (pk && rec == REC_AUDIT) /* PK enrolled in Audit mode: Deployed */
-		write_mode_rec(svc, rec = REC_DEPLOYED);
-	if (!pk && rec == REC_DEPLOYED) /* PK deleted in Deployed mode: Setup */
-		write_mode_rec(svc, rec = REC_NONE);
-	if (pk)
-		svc->sb.mode = rec == REC_NONE || rec == REC_AUDIT_PK_PENDING ? TV_SB_USER
-									   : TV_SB_DEPLOYED;
-	else
-		svc->sb.mode = rec == REC_NONE || rec == REC_DEPLOYED ? TV_SB_SETUP : TV_SB_AUDIT;
+	/* Finish or undo a change a cut left half done (see secure_boot.h). A
+	 * failed write here leaves the record; the mode below is what the store
+	 * shows either way. */
+	if (pk && rec == REC_AUDIT_PK_PENDING && write_mode_rec(svc, REC_NONE) == EFI_SUCCESS)
+		rec = REC_NONE; /* User -> Audit cut before PK went: undone */
+	if (!pk && rec == REC_AUDIT_PK_PENDING && write_mode_rec(svc, REC_AUDIT) == EFI_SUCCESS)
+		rec = REC_AUDIT; /* PK went: Audit */
+	if (pk && rec == REC_AUDIT && write_mode_rec(svc, REC_DEPLOYED) == EFI_SUCCESS)
+		rec = REC_DEPLOYED; /* PK enrolled in Audit mode: Deployed */
+	if (!pk && rec == REC_DEPLOYED && write_mode_rec(svc, REC_NONE) == EFI_SUCCESS)
+		rec = REC_NONE; /* PK deleted in Deployed mode: Setup */
+	svc->sb.mode = mode_of(pk, rec);
 	/* EDK2: SecureBoot = PK present (and SecureBootEnable, which teevar does not have) */
 	svc->sb.secure_boot = pk;
 	svc->sb.vendor_keys = read_byte(svc, vendor_rec, 1) != 0;
@@ -177,45 +224,64 @@ static void set_mode(struct tv_varsvc *svc, enum tv_sb_mode mode)
 	publish(svc);
 }
 
+void tv_sb_refresh(struct tv_varsvc *svc)
+{
+	enum tv_sb_mode m = mode_of(pk_present(svc), read_byte(svc, mode_rec, REC_NONE));
+	bool vendor = read_byte(svc, vendor_rec, 1) != 0;
+	if (m == svc->sb.mode && vendor == svc->sb.vendor_keys)
+		return;
+	svc->sb.vendor_keys = vendor;
+	set_mode(svc, m);
+}
+
 void tv_sb_pk_changed(struct tv_varsvc *svc, bool deleted)
 {
 	enum tv_sb_mode m = svc->sb.mode;
 	if (!deleted && m == TV_SB_SETUP) {
 		set_mode(svc, TV_SB_USER);
 	} else if (!deleted && m == TV_SB_AUDIT) {
-		write_mode_rec(svc, REC_DEPLOYED);
+		/* PK is in: if this record write fails, the start finishes it
+		 * (PK with the Audit record is Deployed), so the mode is Deployed */
+		(void)write_mode_rec(svc, REC_DEPLOYED);
 		set_mode(svc, TV_SB_DEPLOYED);
 	} else if (deleted && (m == TV_SB_USER || m == TV_SB_DEPLOYED)) {
 		if (m == TV_SB_DEPLOYED)
-			write_mode_rec(svc, REC_NONE);
+			(void)write_mode_rec(svc, REC_NONE); /* the same, PK gone: Setup */
 		set_mode(svc, TV_SB_SETUP);
 	}
 }
 
-void tv_sb_keys_modified(struct tv_varsvc *svc)
+efi_status_t tv_sb_keys_modified(struct tv_varsvc *svc)
 {
 	if (!svc->sb.vendor_keys)
-		return;
+		return EFI_SUCCESS;
 	uint8_t zero = 0;
-	(void)tv_varsvc_put_trusted(svc, &tv_sb_platform_guid, vendor_rec, NV | BS, &zero, 1);
+	efi_status_t s =
+		tv_varsvc_put_trusted(svc, &tv_sb_platform_guid, vendor_rec, NV | BS, &zero, 1);
+	if (s != EFI_SUCCESS)
+		return s;
 	svc->sb.vendor_keys = false;
 	publish(svc);
+	return EFI_SUCCESS;
 }
 
 /* ---- AuditMode and DeployedMode ---- */
 
 /* UEFI 2.10 32.3: AuditMode is writable in Setup and User mode, DeployedMode in
- * User mode; both only before ExitBootServices. Leaving Deployed mode is the
+ * User mode; both only before ExitBootServices. teevar takes AuditMode only in
+ * the boot-services phase: from User mode it clears PK without a signature, and
+ * after ready-to-boot the caller is no longer the platform (the phase is the
+ * whole secure core's, not one caller's). Leaving Deployed mode is the
  * platform's business: teevar takes DeployedMode = 0 in the boot-services phase
  * (the firmware stage) as that method. */
-static bool mode_var_writable(const struct tv_varsvc *svc, bool audit, uint8_t value)
+static bool mode_var_writable(const struct tv_varsvc *svc, bool audit)
 {
 	enum tv_sb_mode m = svc->sb.mode;
 	if (audit)
-		return m == TV_SB_SETUP || m == TV_SB_USER;
+		return (m == TV_SB_SETUP || m == TV_SB_USER) && svc->phase == TV_PHASE_BOOT;
 	if (m == TV_SB_USER)
 		return true;
-	return m == TV_SB_DEPLOYED && svc->phase == TV_PHASE_BOOT && value <= 1;
+	return m == TV_SB_DEPLOYED && svc->phase == TV_PHASE_BOOT;
 }
 
 efi_status_t tv_sb_mode_write(struct tv_varsvc *svc, const uint8_t *name, size_t size,
@@ -230,7 +296,7 @@ efi_status_t tv_sb_mode_write(struct tv_varsvc *svc, const uint8_t *name, size_t
 	if ((attrs & ~AP) != (BS | RT))
 		return EFI_INVALID_PARAMETER;
 	uint8_t value = data[0];
-	if (!mode_var_writable(svc, audit, value))
+	if (!mode_var_writable(svc, audit))
 		return EFI_WRITE_PROTECTED;
 	if (value > 1)
 		return EFI_INVALID_PARAMETER;
@@ -238,27 +304,29 @@ efi_status_t tv_sb_mode_write(struct tv_varsvc *svc, const uint8_t *name, size_t
 	bool now = audit ? m == TV_SB_AUDIT : m == TV_SB_DEPLOYED;
 	if (value == now)
 		return EFI_SUCCESS;
+	efi_status_t s;
 	if (audit && m == TV_SB_USER) {
 		/* User -> Audit clears PK (without a signature, as the specification
-		 * and EDK2's historic code do): record the intent first, so a cut
-		 * between the two writes is finished at the next start. */
-		write_mode_rec(svc, REC_AUDIT_PK_PENDING);
-		efi_status_t s = tv_varsvc_del_trusted(svc, &tv_global_guid, "PK");
+		 * and EDK2's historic code do): the intent first. A start that finds
+		 * it with PK still there undoes it (User); without PK, Audit. */
+		s = write_mode_rec(svc, REC_AUDIT_PK_PENDING);
+		if (s == EFI_SUCCESS)
+			s = tv_varsvc_del_trusted(svc, &tv_global_guid, "PK");
 		if (s != EFI_SUCCESS) {
-			write_mode_rec(svc, REC_NONE);
+			(void)write_mode_rec(svc, REC_NONE);
 			return s;
 		}
-	}
-	if (audit) {
-		write_mode_rec(svc, REC_AUDIT);
+		/* PK is gone: Audit, even if the next record write fails (the
+		 * start reads the intent without PK as Audit) */
+		(void)write_mode_rec(svc, REC_AUDIT);
 		set_mode(svc, TV_SB_AUDIT);
-	} else if (value) {
-		write_mode_rec(svc, REC_DEPLOYED);
-		set_mode(svc, TV_SB_DEPLOYED);
-	} else {
-		write_mode_rec(svc, REC_NONE);
-		set_mode(svc, TV_SB_USER);
+		return EFI_SUCCESS;
 	}
+	/* One record write: the mode changes only once it is stored. */
+	s = write_mode_rec(svc, audit ? REC_AUDIT : value ? REC_DEPLOYED : REC_NONE);
+	if (s != EFI_SUCCESS)
+		return s;
+	set_mode(svc, audit ? TV_SB_AUDIT : value ? TV_SB_DEPLOYED : TV_SB_USER);
 	return EFI_SUCCESS;
 }
 
@@ -273,8 +341,9 @@ efi_status_t tv_sb_default_write(struct tv_varsvc *svc, const uint8_t *name, siz
 	if (!del && (attrs & ~AP) != (NV | BS))
 		return EFI_INVALID_PARAMETER;
 	bool pk = tv_name_is(name, size, "PKDefault");
-	if (!del && tv_esl_check_format(data, (size_t)data_size, pk && !(attrs & AP)) !=
-			    EFI_SUCCESS)
+	if (pk && (attrs & AP) && data_size)
+		return EFI_INVALID_PARAMETER; /* PKDefault holds one entry: no APPEND */
+	if (!del && tv_esl_check_format(data, (size_t)data_size, pk) != EFI_SUCCESS)
 		return EFI_INVALID_PARAMETER;
 	struct tv_update u = {.name = name, .name_size = size, .guid = &tv_sb_platform_guid,
 			      .attrs = attrs, .data = data, .data_size = data_size};
@@ -298,7 +367,7 @@ bool tv_sb_property(const struct tv_varsvc *svc, const uint8_t *name, size_t siz
 		prop->attributes = BS | RT;
 		prop->min_size = prop->max_size = 1;
 		bool audit = tv_name_is(name, size, "AuditMode");
-		ro = svc->phase == TV_PHASE_RUNTIME || !mode_var_writable(svc, audit, 1);
+		ro = svc->phase == TV_PHASE_RUNTIME || !mode_var_writable(svc, audit);
 	} else {
 		prop->attributes = NV | BS;
 		ro = c == TV_SBV_PLATFORM || svc->phase != TV_PHASE_BOOT;

@@ -18,7 +18,8 @@
  * What must survive a restart lives in the store under teevar's platform GUID
  * 171c99b8-4321-4775-aaca-d8ec51ffa051, NV|BS (hidden at runtime):
  *   SecureBootMode  1 byte: 0 Setup/User (PK decides), 1 Audit, 2 Deployed,
- *                   3 "entering Audit, PK still to delete" (a cut User->Audit)
+ *                   3 "entering Audit from User": with PK still there a start
+ *                   undoes it (User), without PK it is Audit
  *   VendorKeys      1 byte, 0 once a key changed without the platform (absent: 1)
  *   PKDefault ... dbtDefault  the factory defaults (EFI_SIGNATURE_LISTs),
  *                   written in the boot-services phase only
@@ -75,9 +76,18 @@ efi_status_t tv_sb_init(struct tv_varsvc *svc);
 /* After a PK write went to the store: enrolled (Setup -> User, Audit ->
  * Deployed) or deleted (User or Deployed -> Setup). */
 void tv_sb_pk_changed(struct tv_varsvc *svc, bool deleted);
-/* A key variable changed by an unsigned write after the boot-services phase:
- * VendorKeys becomes 0 for good. */
-void tv_sb_keys_modified(struct tv_varsvc *svc);
+/* A key variable is about to change by an unsigned write after the
+ * boot-services phase: VendorKeys becomes 0 for good, stored before the key
+ * (a failure here refuses the key write; a key write that fails after it
+ * leaves VendorKeys 0, the safe side). */
+efi_status_t tv_sb_keys_modified(struct tv_varsvc *svc);
+/* The mode again from what the store holds, after the store reloaded (a write
+ * the route had withheld may have landed since). */
+void tv_sb_refresh(struct tv_varsvc *svc);
+/* A key variable (PK, KEK, db...) as the authenticated path stores it:
+ * NV|BS|RT|AT with its extension; NULL for anything else of that name. */
+const struct tv_store_var *tv_sb_key_var(const struct tv_varsvc *svc, const efi_guid_t *guid,
+					 const char *name);
 /* SetVariable of AuditMode or DeployedMode (global GUID). */
 efi_status_t tv_sb_mode_write(struct tv_varsvc *svc, const uint8_t *name, size_t size,
 			      uint32_t attrs, const uint8_t *data, uint64_t data_size);

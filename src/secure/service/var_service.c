@@ -218,9 +218,11 @@ efi_status_t tv_varsvc_set(struct tv_varsvc *svc, const uint8_t *name, size_t na
 		return EFI_INVALID_PARAMETER; /* overflow-safe */
 	if ((attrs & NV) && !svc->nv)
 		return EFI_OUT_OF_RESOURCES;
-	if (svc->nv)
+	if (svc->nv) {
 		(void)tv_store_sync(svc->nv); /* decide on what the media holds; a
 					       * failure shows in the store's write */
+		tv_sb_refresh(svc);           /* and the mode it shows */
+	}
 	s = var_check(svc, &r);
 	if (s == EFI_SUCCESS)
 		s = existing_rules(svc, &r);
@@ -336,6 +338,12 @@ int tv_varsvc_create(struct tv_store *nv, const struct tv_varsvc_config *cfg,
 		svc->cfg = *cfg;
 	else
 		tv_varsvc_config_default(&svc->cfg);
+	/* a name (u16 in the store) and a value (u32) of any class must fit */
+	if (svc->cfg.max_var_size > UINT16_MAX || svc->cfg.max_auth_var_size > UINT16_MAX ||
+	    svc->cfg.max_hwerr_var_size > UINT16_MAX) {
+		free(svc);
+		return TV_EINVAL;
+	}
 	if (tv_index_init(&svc->vol) != TV_OK) {
 		free(svc);
 		return TV_ENOMEM;
