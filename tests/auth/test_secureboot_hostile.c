@@ -126,7 +126,31 @@ static struct tv_varsvc *restart(struct harness *h, struct tv_varsvc *svc)
 	return svc;
 }
 
+/* A fresh device and store, and the service on it. */
+static struct tv_varsvc *start(struct harness *h)
+{
+	struct tv_varsvc *svc;
+	h_init(h, 2, 2, 16);
+	assert_int_equal(tv_varsvc_create(h->st, NULL, &svc), TV_OK);
+	return svc;
+}
+
+static void stop(struct harness *h, struct tv_varsvc *svc)
+{
+	tv_varsvc_destroy(svc);
+	h_fini(h);
+}
+
 static struct tv_test_key *pk, *kek, *db1, *db2, *evil;
+
+/* KEK, then PK (unsigned: Setup mode): User mode. */
+static void enroll(struct tv_varsvc *svc)
+{
+	assert_int_equal(set_cert(svc, "KEK", &GLOBAL, KEYVAR, NULL, 1, kek, NULL, NULL, NULL),
+			 EFI_SUCCESS);
+	assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 1, pk, NULL, NULL, NULL),
+			 EFI_SUCCESS);
+}
 
 static int keys_up(void **state)
 {
@@ -145,9 +169,7 @@ static void test_deployed_not_persisted(void **state)
 {
 	(void)state;
 	struct harness h;
-	struct tv_varsvc *svc;
-	h_init(&h, 2, 2, 16);
-	assert_int_equal(tv_varsvc_create(h.st, NULL, &svc), TV_OK);
+	struct tv_varsvc *svc = start(&h);
 	assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 1, pk, NULL, NULL, NULL),
 			 EFI_SUCCESS);
 	assert_int_equal(u8var(svc, "SetupMode"), 0);
@@ -159,8 +181,7 @@ static void test_deployed_not_persisted(void **state)
 	svc = restart(&h, svc);
 	assert_int_equal(u8var(svc, "DeployedMode"), 0);
 	assert_int_equal(u8var(svc, "SetupMode"), 0);
-	tv_varsvc_destroy(svc);
-	h_fini(&h);
+	stop(&h, svc);
 }
 
 /* An unsigned key change at runtime on a full store: VendorKeys = 0 is stored
@@ -170,9 +191,7 @@ static void test_vendorkeys_not_persisted(void **state)
 {
 	(void)state;
 	struct harness h;
-	struct tv_varsvc *svc;
-	h_init(&h, 2, 2, 16);
-	assert_int_equal(tv_varsvc_create(h.st, NULL, &svc), TV_OK);
+	struct tv_varsvc *svc = start(&h);
 	assert_int_equal(set_cert(svc, "KEK", &GLOBAL, KEYVAR, NULL, 1, kek, NULL, NULL, NULL),
 			 EFI_SUCCESS);
 	assert_int_equal(u8var(svc, "VendorKeys"), 1);
@@ -188,8 +207,7 @@ static void test_vendorkeys_not_persisted(void **state)
 	assert_int_equal(varsize(svc, "KEK", &GLOBAL), kek_before);
 	svc = restart(&h, svc);
 	assert_int_equal(u8var(svc, "VendorKeys"), 1);
-	tv_varsvc_destroy(svc);
-	h_fini(&h);
+	stop(&h, svc);
 }
 
 /* A plain (not authenticated) PK left by an earlier release, where PK was an
@@ -219,8 +237,7 @@ static void test_legacy_plain_pk(void **state)
 	/* the old holder's key is nothing now */
 	assert_int_equal(set_cert(svc, "KEK", &GLOBAL, KEYVAR, evil, 5, evil, NULL, NULL, NULL),
 			 EFI_SECURITY_VIOLATION);
-	tv_varsvc_destroy(svc);
-	h_fini(&h);
+	stop(&h, svc);
 }
 
 /* The factory defaults' copies are made while the store may reload (a legacy
@@ -248,8 +265,7 @@ static void test_mirror_defaults_uaf(void **state)
 	tv_store_test_fail_next_apply(h.st);
 	assert_int_equal(tv_varsvc_create(h.st, NULL, &svc), TV_OK);
 	assert_int_equal(varsize(svc, "PKDefault", &GLOBAL), e);
-	tv_varsvc_destroy(svc);
-	h_fini(&h);
+	stop(&h, svc);
 }
 
 /* A known limit, as in UEFI and EDK2 (docs/threat-model.md): an APPEND is not
@@ -259,13 +275,8 @@ static void test_append_replay(void **state)
 {
 	(void)state;
 	struct harness h;
-	struct tv_varsvc *svc;
-	h_init(&h, 2, 2, 16);
-	assert_int_equal(tv_varsvc_create(h.st, NULL, &svc), TV_OK);
-	assert_int_equal(set_cert(svc, "KEK", &GLOBAL, KEYVAR, NULL, 1, kek, NULL, NULL, NULL),
-			 EFI_SUCCESS);
-	assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 1, pk, NULL, NULL, NULL),
-			 EFI_SUCCESS);
+	struct tv_varsvc *svc = start(&h);
+	enroll(svc);
 	assert_int_equal(set_cert(svc, "db", &IMAGE, KEYVAR, kek, 4, db1, NULL, NULL, NULL),
 			 EFI_SUCCESS);
 	uint64_t only_db1 = varsize(svc, "db", &IMAGE);
@@ -285,8 +296,7 @@ static void test_append_replay(void **state)
 	assert_int_equal(s, EFI_SUCCESS);
 	assert_true(varsize(svc, "db", &IMAGE) > only_db1);
 	free(blob);
-	tv_varsvc_destroy(svc);
-	h_fini(&h);
+	stop(&h, svc);
 }
 
 /* After READY_TO_BOOT the caller is not the platform: AuditMode = 1 (which
@@ -296,13 +306,8 @@ static void test_ready_phase_takeover(void **state)
 {
 	(void)state;
 	struct harness h;
-	struct tv_varsvc *svc;
-	h_init(&h, 2, 2, 16);
-	assert_int_equal(tv_varsvc_create(h.st, NULL, &svc), TV_OK);
-	assert_int_equal(set_cert(svc, "KEK", &GLOBAL, KEYVAR, NULL, 1, kek, NULL, NULL, NULL),
-			 EFI_SUCCESS);
-	assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 1, pk, NULL, NULL, NULL),
-			 EFI_SUCCESS);
+	struct tv_varsvc *svc = start(&h);
+	enroll(svc);
 	tv_varsvc_ready_to_boot(svc);
 	uint8_t one = 1;
 	assert_int_equal(set(svc, "AuditMode", &GLOBAL, BS | RT, &one, 1), EFI_WRITE_PROTECTED);
@@ -310,8 +315,7 @@ static void test_ready_phase_takeover(void **state)
 			 EFI_SECURITY_VIOLATION);
 	assert_int_equal(u8var(svc, "SetupMode"), 0);
 	assert_int_equal(u8var(svc, "AuditMode"), 0);
-	tv_varsvc_destroy(svc);
-	h_fini(&h);
+	stop(&h, svc);
 }
 
 /* Statuses pinned as docs/variable-service.md lists them. */
@@ -319,9 +323,7 @@ static void test_status_order(void **state)
 {
 	(void)state;
 	struct harness h;
-	struct tv_varsvc *svc;
-	h_init(&h, 2, 2, 16);
-	assert_int_equal(tv_varsvc_create(h.st, NULL, &svc), TV_OK);
+	struct tv_varsvc *svc = start(&h);
 	uint8_t one = 1, two[2] = {1, 1};
 	/* the attribute mismatch with the existing status variable comes first */
 	assert_int_equal(set(svc, "SetupMode", &GLOBAL, NV | BS | RT, &one, 1),
@@ -351,8 +353,7 @@ static void test_status_order(void **state)
 	assert_int_equal(varsize(svc, "PKDefault", &GLOBAL), e1);
 	free(a);
 	free(b);
-	tv_varsvc_destroy(svc);
-	h_fini(&h);
+	stop(&h, svc);
 }
 
 
@@ -398,6 +399,19 @@ static int drop_route(void *ctx, const uint8_t *req, size_t nreq, uint8_t *resp,
 
 static const struct rpmb_dev_ops drop_ops = {.get_info = drop_info, .route = drop_route};
 
+/* start() with the device reached through the dropper d. */
+static struct tv_varsvc *start_routed(struct harness *h, struct dropper *d)
+{
+	struct tv_varsvc *svc;
+	h_init(h, 2, 2, 16);
+	h_unmount(h);
+	d->inner = rpmb_emu_dev(h->emu);
+	d->emu = h->emu;
+	assert_int_equal(h_mount_dev(h, (struct rpmb_dev){.ops = &drop_ops, .ctx = d}), TV_OK);
+	assert_int_equal(tv_varsvc_create(h->st, NULL, &svc), TV_OK);
+	return svc;
+}
+
 static int mode_rec(struct tv_store *st)
 {
 	uint8_t n[64];
@@ -421,12 +435,7 @@ static void test_failed_audit_request_applied_later(void **state)
 	for (int pass = 0; pass < 6 && !shown; pass++) {
 		struct harness h;
 		struct dropper d = {0};
-		struct tv_varsvc *svc;
-		h_init(&h, 2, 2, 16);
-		h_unmount(&h);
-		d.inner = rpmb_emu_dev(h.emu);
-		assert_int_equal(h_mount_dev(&h, (struct rpmb_dev){.ops = &drop_ops, .ctx = &d}), TV_OK);
-		assert_int_equal(tv_varsvc_create(h.st, NULL, &svc), TV_OK);
+		struct tv_varsvc *svc = start_routed(&h, &d);
 		assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 1, pk, NULL, NULL, NULL),
 				 EFI_SUCCESS);
 		uint8_t one = 1;
@@ -464,11 +473,7 @@ static void test_mode_not_rederived_after_reload(void **state)
 	struct harness h;
 	struct dropper d = {0};
 	struct tv_varsvc *svc;
-	h_init(&h, 2, 2, 16);
-	h_unmount(&h);
-	d.inner = rpmb_emu_dev(h.emu);
-	assert_int_equal(h_mount_dev(&h, (struct rpmb_dev){.ops = &drop_ops, .ctx = &d}), TV_OK);
-	assert_int_equal(tv_varsvc_create(h.st, NULL, &svc), TV_OK);
+	svc = start_routed(&h, &d);
 	d.hold = true;
 	efi_status_t s = set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 1, pk, NULL, NULL, NULL);
 	assert_int_not_equal(s, EFI_SUCCESS);
@@ -480,8 +485,7 @@ static void test_mode_not_rederived_after_reload(void **state)
 	assert_int_equal(u8var(svc, "SetupMode"), 0);
 	assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 3, evil, NULL, NULL, NULL),
 			 EFI_SECURITY_VIOLATION);
-	tv_varsvc_destroy(svc);
-	h_fini(&h);
+	stop(&h, svc);
 }
 
 static efi_status_t set_blob(struct tv_varsvc *svc, const char *name, const efi_guid_t *g,
@@ -509,12 +513,7 @@ static void test_process_db_stale_timestamp(void **state)
 	struct harness h;
 	struct dropper d = {0};
 	struct tv_varsvc *svc;
-	h_init(&h, 2, 2, 16);
-	h_unmount(&h);
-	d.inner = rpmb_emu_dev(h.emu);
-	d.emu = h.emu;
-	assert_int_equal(h_mount_dev(&h, (struct rpmb_dev){.ops = &drop_ops, .ctx = &d}), TV_OK);
-	assert_int_equal(tv_varsvc_create(h.st, NULL, &svc), TV_OK);
+	svc = start_routed(&h, &d);
 	/* PK's certificate is also a KEK anchor */
 	assert_int_equal(set_cert(svc, "KEK", &GLOBAL, KEYVAR, NULL, 1, pk, NULL, NULL, NULL),
 			 EFI_SUCCESS);
