@@ -368,6 +368,9 @@ struct dropper {
 	bool inject;               /* deliver the held request before the next write */
 	uint8_t held[64 * 512];
 	size_t held_n;
+	int hold_skip;             /* writes let through before the hold */
+	int inject_read;           /* deliver the held request at this counter read (1-based) */
+	int drop_writes;           /* drop this many writes */
 };
 
 static int drop_info(void *ctx, struct rpmb_dev_info *info)
@@ -379,6 +382,20 @@ static int drop_info(void *ctx, struct rpmb_dev_info *info)
 static int drop_route(void *ctx, const uint8_t *req, size_t nreq, uint8_t *resp, size_t nresp)
 {
 	struct dropper *d = ctx;
+	if (d->inject_read && rpmb_frame_type(req) == RPMB_REQ_READ_COUNTER && --d->inject_read == 0) {
+		uint8_t r[512];
+		uint32_t before = rpmb_emu_counter(d->emu);
+		(void)rpmb_dev_route(&d->inner, d->held, d->held_n, r, 1);
+		assert_int_equal(rpmb_emu_counter(d->emu), before + 1);
+	}
+	if (d->drop_writes && rpmb_frame_type(req) == RPMB_REQ_WRITE) {
+		d->drop_writes--;
+		return TV_EIO;
+	}
+	if (d->hold && rpmb_frame_type(req) == RPMB_REQ_WRITE && d->hold_skip > 0) {
+		d->hold_skip--;
+		return rpmb_dev_route(&d->inner, req, nreq, resp, nresp);
+	}
 	if (d->hold && rpmb_frame_type(req) == RPMB_REQ_WRITE) {
 		memcpy(d->held, req, nreq * 512);
 		d->held_n = nreq;
@@ -551,6 +568,191 @@ static void test_process_db_stale_timestamp(void **state)
 	h_fini(&h);
 }
 
+/* ---- a second review ---- */
+
+static efi_status_t signed_pk_delete(struct tv_varsvc *svc, unsigned day)
+{
+	size_t n;
+	uint8_t *d = tv_test_auth2(pk, NULL, "PK", &GLOBAL, KEYVAR, ts(day), NULL, 0, &n);
+	efi_status_t s = set(svc, "PK", &GLOBAL, KEYVAR, d, n);
+	free(d);
+	return s;
+}
+
+/* Any SetVariable: the mode is derived from the store again. */
+static void poke(struct tv_varsvc *svc)
+{
+	uint8_t b = 1;
+	(void)set(svc, "Poke", &VENDOR, BS | RT, &b, 1);
+}
+
+/* A key variable must be written NV|BS|RT|AT, in every phase (EDK2 leaves the
+ * rest to VarCheckUefiLib, not in force before EndOfDxe): a PK without RT
+ * would be stored, yet not count as a key. */
+static void test_key_without_rt(void **state)
+{
+	(void)state;
+	struct harness h;
+	struct tv_varsvc *svc = start(&h);
+	assert_int_equal(set_cert(svc, "PK", &GLOBAL, NV | BS | AT, NULL, 1, pk, NULL, NULL, NULL),
+			 EFI_INVALID_PARAMETER);
+	assert_int_equal(set_cert(svc, "KEK", &GLOBAL, NV | BS | AT, NULL, 1, kek, NULL, NULL, NULL),
+			 EFI_INVALID_PARAMETER);
+	poke(svc);
+	assert_int_equal(u8var(svc, "SetupMode"), 1);
+	assert_int_equal(varsize(svc, "PK", &GLOBAL), 0);
+	stop(&h, svc);
+}
+
+/* A failed AuditMode request leaves the intent record with PK (User). The
+ * owner then deletes PK with a signature: Setup, also at the next
+ * SetVariable; a new PK gives User, not Deployed. */
+static void test_stale_audit_record(void **state)
+{
+	(void)state;
+	bool shown = false;
+	for (int pass = 0; pass < 6 && !shown; pass++) {
+		struct harness h;
+		struct dropper d = {0};
+		struct tv_varsvc *svc = start_routed(&h, &d);
+		assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 1, pk, NULL, NULL, NULL),
+				 EFI_SUCCESS);
+		uint8_t one = 1;
+		d.armed = true, d.pass = pass, d.seen = 0;
+		efi_status_t s = set(svc, "AuditMode", &GLOBAL, BS | RT, &one, 1);
+		d.armed = false;
+		if (s != EFI_SUCCESS && pk_in_store(h.st) && mode_rec(h.st) == 3) {
+			shown = true;
+			assert_int_equal(u8var(svc, "SetupMode"), 0);
+			assert_int_equal(signed_pk_delete(svc, 3), EFI_SUCCESS);
+			poke(svc);
+			assert_int_equal(u8var(svc, "SetupMode"), 1);
+			assert_int_equal(u8var(svc, "AuditMode"), 0);
+			assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 4, pk, NULL, NULL,
+						  NULL),
+					 EFI_SUCCESS);
+			poke(svc);
+			assert_int_equal(u8var(svc, "DeployedMode"), 0);
+			assert_int_equal(u8var(svc, "SetupMode"), 0);
+		}
+		stop(&h, svc);
+	}
+	assert_true(shown);
+}
+
+/* Deployed, the owner deletes PK (signed) and the route drops the record's
+ * delete: Setup. A new PK then gives User, at once and at the next
+ * SetVariable (the record left behind is replaced). */
+static void test_stale_deployed_record(void **state)
+{
+	(void)state;
+	bool shown = false;
+	for (int pass = 0; pass < 6 && !shown; pass++) {
+		struct harness h;
+		struct dropper d = {0};
+		struct tv_varsvc *svc = start_routed(&h, &d);
+		assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 1, pk, NULL, NULL, NULL),
+				 EFI_SUCCESS);
+		uint8_t one = 1;
+		assert_int_equal(set(svc, "DeployedMode", &GLOBAL, BS | RT, &one, 1), EFI_SUCCESS);
+		d.armed = true, d.pass = pass, d.seen = 0;
+		efi_status_t s = signed_pk_delete(svc, 3);
+		d.armed = false;
+		if (s == EFI_SUCCESS && !pk_in_store(h.st) && mode_rec(h.st) == 2) {
+			shown = true;
+			assert_int_equal(u8var(svc, "SetupMode"), 1);
+			assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 4, pk, NULL, NULL,
+						  NULL),
+					 EFI_SUCCESS);
+			assert_int_equal(u8var(svc, "DeployedMode"), 0);
+			poke(svc);
+			assert_int_equal(u8var(svc, "DeployedMode"), 0);
+			svc = restart(&h, svc);
+			assert_int_equal(u8var(svc, "DeployedMode"), 0);
+		}
+		stop(&h, svc);
+	}
+	assert_true(shown);
+}
+
+/* A failed AuditMode request whose PK delete the route held back and lands
+ * at runtime: the mode only gets stricter after the boot-services phase, so
+ * the OS is not handed Setup-mode (unsigned) key writes. */
+static void test_late_audit_at_runtime(void **state)
+{
+	(void)state;
+	bool shown = false;
+	for (int skip = 0; skip < 6 && !shown; skip++) {
+		struct harness h;
+		struct dropper d = {0};
+		struct tv_varsvc *svc = start_routed(&h, &d);
+		enroll(svc);
+		uint8_t one = 1;
+		d.hold = true, d.hold_skip = skip;
+		d.armed = true, d.pass = 0, d.seen = 0; /* and drop what follows the hold */
+		efi_status_t s = set(svc, "AuditMode", &GLOBAL, BS | RT, &one, 1);
+		d.armed = false, d.hold = false;
+		if (s != EFI_SUCCESS && pk_in_store(h.st) && mode_rec(h.st) == 3 && d.held_n) {
+			assert_int_equal(u8var(svc, "SetupMode"), 0);
+			tv_varsvc_ready_to_boot(svc);
+			tv_varsvc_exit_boot_services(svc);
+			uint8_t resp[512];
+			if (rpmb_dev_route(&d.inner, d.held, d.held_n, resp, 1) == TV_OK) {
+				shown = true;
+				uint8_t b = 1;
+				(void)set(svc, "Poke", &VENDOR, NV | BS | RT, &b, 1);
+				assert_int_equal(u8var(svc, "SetupMode"), 0);
+				assert_int_equal(set_cert(svc, "KEK", &GLOBAL, KEYVAR, NULL, 7, evil, NULL,
+							  NULL, NULL),
+						 EFI_SECURITY_VIOLATION);
+				assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 7, evil, NULL,
+							  NULL, NULL),
+						 EFI_SECURITY_VIOLATION);
+			}
+		}
+		stop(&h, svc);
+	}
+	assert_true(shown);
+}
+
+/* db's second attempt: the route lands a withheld newer db at a counter read
+ * of the store step (the first attempt's write was dropped, so its outcome is
+ * open). The older update never replaces it on the media. */
+static void test_db_rollback_at_counter_read(void **state)
+{
+	(void)state;
+	for (int nread = 1; nread <= 4; nread++) {
+		struct harness h;
+		struct dropper d = {0};
+		struct tv_varsvc *svc = start_routed(&h, &d);
+		assert_int_equal(set_cert(svc, "KEK", &GLOBAL, KEYVAR, NULL, 1, pk, NULL, NULL, NULL),
+				 EFI_SUCCESS);
+		assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 1, pk, NULL, NULL, NULL),
+				 EFI_SUCCESS);
+		size_t n4, n5, n6;
+		uint8_t *b4 = make_db(pk, db1, 4, &n4), *b5 = make_db(pk, db2, 5, &n5),
+			*b6 = make_db(pk, evil, 6, &n6);
+		assert_int_equal(set_blob(svc, "db", &IMAGE, KEYVAR, b4, n4), EFI_SUCCESS);
+		d.hold = true; /* the owner's T6: its first write held, the rest dropped */
+		d.armed = true, d.pass = 0, d.seen = 0;
+		assert_int_not_equal(set_blob(svc, "db", &IMAGE, KEYVAR, b6, n6), EFI_SUCCESS);
+		d.armed = false, d.hold = false;
+		d.drop_writes = 1; /* T5: its PK attempt's write dropped */
+		d.inject_read = nread;
+		(void)set_blob(svc, "db", &IMAGE, KEYVAR, b5, n5);
+		d.inject_read = 0, d.drop_writes = 0;
+		tv_varsvc_destroy(svc);
+		h_unmount(&h);
+		assert_int_equal(h_mount(&h), TV_OK);
+		uint8_t nm[8];
+		const struct tv_store_var *v = tv_store_get(h.st, IMAGE.b, nm, ucs2("db", nm));
+		assert_non_null(v);
+		assert_int_not_equal(v->ext.timestamp[3], 5);
+		free(b4), free(b5), free(b6);
+		h_fini(&h);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +766,12 @@ int main(void)
 		cmocka_unit_test(test_mode_not_rederived_after_reload),
 		cmocka_unit_test(test_process_db_stale_timestamp),
 		cmocka_unit_test(test_mirror_defaults_uaf),
+		cmocka_unit_test(test_key_without_rt),
+		cmocka_unit_test(test_stale_audit_record),
+		cmocka_unit_test(test_stale_deployed_record),
+		cmocka_unit_test(test_late_audit_at_runtime),
+		cmocka_unit_test(test_db_rollback_at_counter_read),
 	};
 	return cmocka_run_group_tests(tests, keys_up, NULL);
 }
+

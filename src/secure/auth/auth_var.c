@@ -115,7 +115,13 @@ static efi_status_t judge_and_update(struct tv_varsvc *svc, const struct tv_set_
 {
 	uint8_t id[32] = {0};
 	efi_status_t s;
-	if (replayed(svc, r)) /* again: the store may have reloaded since prepare() */
+	/* Again, on what the media holds now: an earlier attempt's write may have
+	 * left its outcome open, and a withheld newer value may have landed. The
+	 * store step then writes without another counter read, so nothing can
+	 * land between this check and the write without failing it. */
+	if (svc->nv)
+		(void)tv_store_sync(svc->nv);
+	if (replayed(svc, r))
 		return EFI_SECURITY_VIOLATION;
 	struct tv_found old = tv_varsvc_find(svc, r->name, r->name_size, r->guid);
 	if (cls == SIGNER_PRIV && !tv_p7_signer_id(sr->p7, id))
@@ -162,9 +168,13 @@ static efi_status_t unsigned_update(struct tv_varsvc *svc, const struct tv_set_r
 	return tv_varsvc_update(svc, &u, deleted);
 }
 
+/* EDK2 asks NV and 0x20 of a key variable here and leaves the rest to
+ * VarCheckUefiLib, which is not in force in the boot-services phase. teevar
+ * asks exactly NV|BS|RT|0x20 in every phase: whatever is stored as a key then
+ * counts as one (tv_sb_key_var). */
 static bool key_attrs_ok(uint32_t attrs)
 {
-	return (attrs & NV) && (attrs & AT);
+	return (attrs & ~AP) == (NV | BS | RT | AT);
 }
 
 /* EDK2 ProcessVarWithPk: PK and KEK, and db/dbx/dbt's first attempt. */

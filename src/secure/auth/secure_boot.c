@@ -224,10 +224,26 @@ static void set_mode(struct tv_varsvc *svc, enum tv_sb_mode mode)
 	publish(svc);
 }
 
+/* How much a mode restricts key writes: Setup and Audit take unsigned keys,
+ * User and Deployed do not, and Deployed also keeps AuditMode out. */
+static int strictness(enum tv_sb_mode m)
+{
+	return m == TV_SB_DEPLOYED ? 2 : m == TV_SB_USER ? 1 : 0;
+}
+
 void tv_sb_refresh(struct tv_varsvc *svc)
 {
 	enum tv_sb_mode m = mode_of(pk_present(svc), read_byte(svc, mode_rec, REC_NONE));
 	bool vendor = read_byte(svc, vendor_rec, 1) != 0;
+	/* In the boot-services phase the store's word is taken as it is. After
+	 * it, only toward the stricter: a change the route held back must not
+	 * open unsigned key writes to the OS (a failed AuditMode request whose PK
+	 * delete lands late); a looser mode waits for the next start. */
+	if (svc->phase != TV_PHASE_BOOT) {
+		if (strictness(m) < strictness(svc->sb.mode))
+			m = svc->sb.mode;
+		vendor = vendor && svc->sb.vendor_keys;
+	}
 	if (m == svc->sb.mode && vendor == svc->sb.vendor_keys)
 		return;
 	svc->sb.vendor_keys = vendor;
@@ -236,19 +252,24 @@ void tv_sb_refresh(struct tv_varsvc *svc)
 
 void tv_sb_pk_changed(struct tv_varsvc *svc, bool deleted)
 {
-	enum tv_sb_mode m = svc->sb.mode;
-	if (!deleted && m == TV_SB_SETUP) {
-		set_mode(svc, TV_SB_USER);
-	} else if (!deleted && m == TV_SB_AUDIT) {
-		/* PK is in: if this record write fails, the start finishes it
-		 * (PK with the Audit record is Deployed), so the mode is Deployed */
-		(void)write_mode_rec(svc, REC_DEPLOYED);
-		set_mode(svc, TV_SB_DEPLOYED);
-	} else if (deleted && (m == TV_SB_USER || m == TV_SB_DEPLOYED)) {
-		if (m == TV_SB_DEPLOYED)
-			(void)write_mode_rec(svc, REC_NONE); /* the same, PK gone: Setup */
-		set_mode(svc, TV_SB_SETUP);
-	}
+	enum tv_sb_mode m = svc->sb.mode, next = m;
+	if (!deleted && m == TV_SB_SETUP)
+		next = TV_SB_USER;
+	else if (!deleted && m == TV_SB_AUDIT)
+		next = TV_SB_DEPLOYED;
+	else if (deleted && (m == TV_SB_USER || m == TV_SB_DEPLOYED))
+		next = TV_SB_SETUP;
+	if (next == m)
+		return;
+	/* PK is already in or out: the record says the rest. A record another
+	 * change left behind (a cut, a write the route dropped) is replaced, so
+	 * the store shows the new mode. If this write fails, the start settles
+	 * the pair: PK with the Audit record is Deployed, no PK with the
+	 * Deployed record is Setup. */
+	uint8_t want = next == TV_SB_DEPLOYED ? REC_DEPLOYED : REC_NONE;
+	if (read_byte(svc, mode_rec, REC_NONE) != want)
+		(void)write_mode_rec(svc, want);
+	set_mode(svc, next);
 }
 
 efi_status_t tv_sb_keys_modified(struct tv_varsvc *svc)
@@ -312,8 +333,10 @@ efi_status_t tv_sb_mode_write(struct tv_varsvc *svc, const uint8_t *name, size_t
 		s = write_mode_rec(svc, REC_AUDIT_PK_PENDING);
 		if (s == EFI_SUCCESS)
 			s = tv_varsvc_del_trusted(svc, &tv_global_guid, "PK");
-		if (s != EFI_SUCCESS) {
-			(void)write_mode_rec(svc, REC_NONE);
+		if (s != EFI_SUCCESS && svc->nv)
+			(void)tv_store_sync(svc->nv); /* did the delete land after all? */
+		if (s != EFI_SUCCESS && pk_present(svc)) {
+			(void)write_mode_rec(svc, REC_NONE); /* undo: User */
 			return s;
 		}
 		/* PK is gone: Audit, even if the next record write fails (the
