@@ -23,8 +23,11 @@
  *   VendorKeys      1 byte, 0 once a key changed without the platform (absent: 1)
  *   PKDefault ... dbtDefault  the factory defaults (EFI_SIGNATURE_LISTs),
  *                   written in the boot-services phase only
- * A mode change that takes two store writes is finished by tv_sb_init() after
- * a cut, so a restart shows the old or the new mode, never a mix.
+ * A mode change that takes two store writes is settled by tv_sb_init() after
+ * a cut (finished, or for User -> Audit with PK still there undone), so a
+ * restart shows the old or the new mode, never a mix. Before every SetVariable
+ * tv_sb_refresh() derives the mode from the store again: as it is in the
+ * boot-services phase, only toward the stricter mode after it.
  */
 #ifndef TV_SECURE_BOOT_H
 #define TV_SECURE_BOOT_H
@@ -81,8 +84,10 @@ void tv_sb_pk_changed(struct tv_varsvc *svc, bool deleted);
  * (a failure here refuses the key write; a key write that fails after it
  * leaves VendorKeys 0, the safe side). */
 efi_status_t tv_sb_keys_modified(struct tv_varsvc *svc);
-/* The mode again from what the store holds, after the store reloaded (a write
- * the route had withheld may have landed since). */
+/* The mode again from what the store holds (a write the route had withheld may
+ * have landed since): in the boot-services phase as the store says; after it
+ * only toward the stricter mode (Setup/Audit -> User -> Deployed, VendorKeys
+ * 1 -> 0), a looser one waiting for the next start. */
 void tv_sb_refresh(struct tv_varsvc *svc);
 /* A key variable (PK, KEK, db...) as the authenticated path stores it:
  * NV|BS|RT|AT with its extension; NULL for anything else of that name. */
