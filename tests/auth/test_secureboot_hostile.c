@@ -416,6 +416,14 @@ static int drop_route(void *ctx, const uint8_t *req, size_t nreq, uint8_t *resp,
 
 static const struct rpmb_dev_ops drop_ops = {.get_info = drop_info, .route = drop_route};
 
+/* From now on the route lets `pass` writes through and drops the rest. */
+static void arm(struct dropper *d, int pass)
+{
+	d->armed = true;
+	d->pass = pass;
+	d->seen = 0;
+}
+
 /* start() with the device reached through the dropper d. */
 static struct tv_varsvc *start_routed(struct harness *h, struct dropper *d)
 {
@@ -442,6 +450,21 @@ static bool pk_in_store(struct tv_store *st)
 	return tv_store_get(st, GLOBAL.b, n, ucs2("PK", n)) != NULL;
 }
 
+/* PK enrolled (User), then AuditMode = 1 with the route dropping every write
+ * after the first `pass`: did that leave PK with the intent record (the request
+ * failed, and so did its undo)? */
+static bool failed_audit_request(struct harness *h, struct dropper *d, struct tv_varsvc *svc,
+				 int pass)
+{
+	assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 1, pk, NULL, NULL, NULL),
+			 EFI_SUCCESS);
+	uint8_t one = 1;
+	arm(d, pass);
+	efi_status_t s = set(svc, "AuditMode", &GLOBAL, BS | RT, &one, 1);
+	d->armed = false;
+	return s != EFI_SUCCESS && pk_in_store(h->st) && mode_rec(h->st) == 3;
+}
+
 /* AuditMode = 1 in User mode fails (the route drops the PK delete and the
  * undo): the caller is told so and stays in User mode, and so does the next
  * start, which undoes the recorded intent while PK is still there. */
@@ -453,15 +476,7 @@ static void test_failed_audit_request_applied_later(void **state)
 		struct harness h;
 		struct dropper d = {0};
 		struct tv_varsvc *svc = start_routed(&h, &d);
-		assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 1, pk, NULL, NULL, NULL),
-				 EFI_SUCCESS);
-		uint8_t one = 1;
-		d.armed = true;
-		d.pass = pass;
-		d.seen = 0;
-		efi_status_t s = set(svc, "AuditMode", &GLOBAL, BS | RT, &one, 1);
-		d.armed = false;
-		if (s != EFI_SUCCESS && pk_in_store(h.st) && mode_rec(h.st) == 3) {
+		if (failed_audit_request(&h, &d, svc, pass)) {
 			assert_int_equal(u8var(svc, "SetupMode"), 0);
 			tv_varsvc_destroy(svc);
 			h_unmount(&h);
@@ -543,9 +558,7 @@ static void test_process_db_stale_timestamp(void **state)
 	uint64_t sz_db1 = varsize(svc, "db", &IMAGE);
 	/* the owner's T6 update: the route keeps its write back */
 	d.hold = true;
-	d.armed = true; /* and drop the KEK attempt's write */
-	d.pass = 0;
-	d.seen = 0;
+	arm(&d, 0); /* and drop the KEK attempt's write */
 	assert_int_not_equal(set_blob(svc, "db", &IMAGE, KEYVAR, b6, n6), EFI_SUCCESS);
 	d.armed = false;
 	/* the T5 update arrives; the route lands T6 just before its first write */
@@ -615,13 +628,7 @@ static void test_stale_audit_record(void **state)
 		struct harness h;
 		struct dropper d = {0};
 		struct tv_varsvc *svc = start_routed(&h, &d);
-		assert_int_equal(set_cert(svc, "PK", &GLOBAL, KEYVAR, NULL, 1, pk, NULL, NULL, NULL),
-				 EFI_SUCCESS);
-		uint8_t one = 1;
-		d.armed = true, d.pass = pass, d.seen = 0;
-		efi_status_t s = set(svc, "AuditMode", &GLOBAL, BS | RT, &one, 1);
-		d.armed = false;
-		if (s != EFI_SUCCESS && pk_in_store(h.st) && mode_rec(h.st) == 3) {
+		if (failed_audit_request(&h, &d, svc, pass)) {
 			shown = true;
 			assert_int_equal(u8var(svc, "SetupMode"), 0);
 			assert_int_equal(signed_pk_delete(svc, 3), EFI_SUCCESS);
@@ -655,7 +662,7 @@ static void test_stale_deployed_record(void **state)
 				 EFI_SUCCESS);
 		uint8_t one = 1;
 		assert_int_equal(set(svc, "DeployedMode", &GLOBAL, BS | RT, &one, 1), EFI_SUCCESS);
-		d.armed = true, d.pass = pass, d.seen = 0;
+		arm(&d, pass);
 		efi_status_t s = signed_pk_delete(svc, 3);
 		d.armed = false;
 		if (s == EFI_SUCCESS && !pk_in_store(h.st) && mode_rec(h.st) == 2) {
@@ -689,7 +696,7 @@ static void test_late_audit_at_runtime(void **state)
 		enroll(svc);
 		uint8_t one = 1;
 		d.hold = true, d.hold_skip = skip;
-		d.armed = true, d.pass = 0, d.seen = 0; /* and drop what follows the hold */
+		arm(&d, 0); /* and drop what follows the hold */
 		efi_status_t s = set(svc, "AuditMode", &GLOBAL, BS | RT, &one, 1);
 		d.armed = false, d.hold = false;
 		if (s != EFI_SUCCESS && pk_in_store(h.st) && mode_rec(h.st) == 3 && d.held_n) {
@@ -734,7 +741,7 @@ static void test_db_rollback_at_counter_read(void **state)
 			*b6 = make_db(pk, evil, 6, &n6);
 		assert_int_equal(set_blob(svc, "db", &IMAGE, KEYVAR, b4, n4), EFI_SUCCESS);
 		d.hold = true; /* the owner's T6: its first write held, the rest dropped */
-		d.armed = true, d.pass = 0, d.seen = 0;
+		arm(&d, 0);
 		assert_int_not_equal(set_blob(svc, "db", &IMAGE, KEYVAR, b6, n6), EFI_SUCCESS);
 		d.armed = false, d.hold = false;
 		d.drop_writes = 1; /* T5: its PK attempt's write dropped */

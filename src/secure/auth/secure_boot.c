@@ -25,6 +25,7 @@ static const char *const default_names[] = {"PKDefault", "KEKDefault", "dbDefaul
 static const char *const status_names[] = {"SetupMode", "SecureBoot", "SignatureSupport",
 					   "VendorKeys"};
 #define NSTATUS (sizeof(status_names) / sizeof(status_names[0]))
+static const char *const mode_names[] = {"AuditMode", "DeployedMode"};
 
 static bool guid_is(const efi_guid_t *a, const efi_guid_t *b)
 {
@@ -46,7 +47,7 @@ enum tv_sb_var tv_sb_classify(const uint8_t *name, size_t size, const efi_guid_t
 			return TV_SBV_PK;
 		if (tv_name_is(name, size, "KEK"))
 			return TV_SBV_KEK;
-		if (tv_name_is(name, size, "AuditMode") || tv_name_is(name, size, "DeployedMode"))
+		if (name_in(name, size, mode_names, 2))
 			return TV_SBV_MODE;
 		if (name_in(name, size, status_names, NSTATUS) ||
 		    name_in(name, size, default_names, NDEFAULTS))
@@ -160,6 +161,16 @@ static void mirror_defaults(struct tv_varsvc *svc)
 	}
 }
 
+/* Non-volatile copies of names the service keeps volatile under the global GUID. */
+static void drop_nv_copies(struct tv_varsvc *svc, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct tv_store_var *v = tv_varsvc_lookup(svc, &tv_global_guid, names[i]);
+		if (v && (v->attrs & NV))
+			(void)tv_varsvc_del_trusted(svc, &tv_global_guid, names[i]);
+	}
+}
+
 /* What a store written before Secure Boot may hold: PK, KEK, db... as plain
  * variables anyone could write, and non-volatile copies of the status
  * variables. None of it may count: the key variables are dropped (a plain PK
@@ -168,24 +179,19 @@ static void mirror_defaults(struct tv_varsvc *svc)
  * writes keeps them, and they still do not count as keys. */
 static void drop_legacy(struct tv_varsvc *svc)
 {
-	static const char *const global_keys[] = {"PK", "KEK"};
-	static const char *const image_keys[] = {"db", "dbx", "dbt", "dbr"};
-	static const char *const own[] = {"SetupMode", "SecureBoot", "AuditMode", "DeployedMode",
-					  "VendorKeys", "SignatureSupport", "PKDefault",
-					  "KEKDefault", "dbDefault", "dbxDefault", "dbtDefault"};
-	for (size_t i = 0; i < 2; i++)
-		if (tv_varsvc_lookup(svc, &tv_global_guid, global_keys[i]) &&
-		    !tv_sb_key_var(svc, &tv_global_guid, global_keys[i]))
-			(void)tv_varsvc_del_trusted(svc, &tv_global_guid, global_keys[i]);
-	for (size_t i = 0; i < 4; i++)
-		if (tv_varsvc_lookup(svc, &tv_image_security_guid, image_keys[i]) &&
-		    !tv_sb_key_var(svc, &tv_image_security_guid, image_keys[i]))
-			(void)tv_varsvc_del_trusted(svc, &tv_image_security_guid, image_keys[i]);
-	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
-		const struct tv_store_var *v = tv_varsvc_lookup(svc, &tv_global_guid, own[i]);
-		if (v && (v->attrs & NV))
-			(void)tv_varsvc_del_trusted(svc, &tv_global_guid, own[i]);
-	}
+	static const struct {
+		const efi_guid_t *guid;
+		const char *name;
+	} keys[] = {{&tv_global_guid, "PK"},         {&tv_global_guid, "KEK"},
+		    {&tv_image_security_guid, "db"},  {&tv_image_security_guid, "dbx"},
+		    {&tv_image_security_guid, "dbt"}, {&tv_image_security_guid, "dbr"}};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (tv_varsvc_lookup(svc, keys[i].guid, keys[i].name) &&
+		    !tv_sb_key_var(svc, keys[i].guid, keys[i].name))
+			(void)tv_varsvc_del_trusted(svc, keys[i].guid, keys[i].name);
+	drop_nv_copies(svc, status_names, NSTATUS);
+	drop_nv_copies(svc, mode_names, 2);
+	drop_nv_copies(svc, default_names, NDEFAULTS);
 }
 
 efi_status_t tv_sb_init(struct tv_varsvc *svc)
