@@ -37,6 +37,8 @@ enum tvv_op {
 	TVV_OP_OPEN_SESSION = 1,       /* uuid, login -> session */
 	TVV_OP_INVOKE = 2,             /* session, func, params -> params */
 	TVV_OP_CLOSE_SESSION = 3,      /* session -> (nothing) */
+	TVV_OP_RPC = 4,                /* bridge -> kernel, during a request: */
+					/*   an OP-TEE RPC (func) for the supplicant */
 };
 
 /*

@@ -36,6 +36,8 @@ enum tvd_op {
 	TVD_OP_STORE_INFO = 4,
 	TVD_OP_STORE_CHECK = 5,    /* read access */
 	TVD_OP_STORE_RECOVER = 6,  /* write access */
+	TVD_OP_RPC_ENABLE = 7,     /* this connection answers TVD_OP_RPC */
+	TVD_OP_RPC = 8,            /* daemon -> client, during the client's request */
 };
 
 /* STORE_INFO layouts: the request says which one it wants, so that an older
