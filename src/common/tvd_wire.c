@@ -727,3 +727,69 @@ int tvd_dec_recover_resp(const uint8_t *body, size_t len, struct tvd_recover_res
 	}
 	return r_end(&r);
 }
+
+/* TVD_OP_RPC: teevard asks the client (during the client's own request) to
+ * carry an OP-TEE RPC; the client answers with TVD_OP_RPC | TVD_RESPONSE. */
+static void body_rpc_req(struct wr *w, const void *msg)
+{
+	const struct tvd_rpc_req *m = msg;
+	w_u32(w, m->func);
+	w_u32(w, m->in_len);
+	w_u32(w, m->out_len);
+	w_u32(w, 0);
+	w_bytes(w, m->in, m->in_len);
+}
+
+int tvd_enc_rpc_req(const struct tvd_rpc_req *r, struct tvd_frame *out)
+{
+	out->buf = NULL;
+	out->len = 0;
+	if (r->in_len > TVD_RPC_MAX_LEN || r->out_len > TVD_RPC_MAX_LEN ||
+	    (r->in_len && !r->in))
+		return TV_EINVAL;
+	return build(TVD_OP_RPC, body_rpc_req, r, out);
+}
+
+int tvd_dec_rpc_req(const uint8_t *body, size_t len, struct tvd_rpc_req *out)
+{
+	struct rd r = reader(body, len);
+	memset(out, 0, sizeof(*out));
+	out->func = r_u32(&r);
+	out->in_len = r_u32(&r);
+	out->out_len = r_u32(&r);
+	uint32_t reserved = r_u32(&r);
+	if (r.bad || reserved || out->in_len > TVD_RPC_MAX_LEN || out->out_len > TVD_RPC_MAX_LEN)
+		return TV_EINVAL;
+	out->in = r_bytes(&r, out->in_len);
+	return r_end(&r);
+}
+
+static void body_rpc_resp(struct wr *w, const void *msg)
+{
+	const struct tvd_rpc_resp *m = msg;
+	w_u32(w, m->ret);
+	w_u32(w, m->out_len);
+	w_bytes(w, m->out, m->out_len);
+}
+
+int tvd_enc_rpc_resp(const struct tvd_rpc_resp *r, struct tvd_frame *out)
+{
+	out->buf = NULL;
+	out->len = 0;
+	if (r->out_len > TVD_RPC_MAX_LEN || (r->ret != 0 && r->out_len) ||
+	    (r->out_len && !r->out))
+		return TV_EINVAL;
+	return build(TVD_RESPONSE | TVD_OP_RPC, body_rpc_resp, r, out);
+}
+
+int tvd_dec_rpc_resp(const uint8_t *body, size_t len, struct tvd_rpc_resp *out)
+{
+	struct rd r = reader(body, len);
+	memset(out, 0, sizeof(*out));
+	out->ret = r_u32(&r);
+	out->out_len = r_u32(&r);
+	if (r.bad || out->out_len > TVD_RPC_MAX_LEN || (out->ret != 0 && out->out_len))
+		return TV_EINVAL;
+	out->out = r_bytes(&r, out->out_len);
+	return r_end(&r);
+}

@@ -138,6 +138,26 @@ struct tvd_recover_resp {
 	struct tv_store_recovery rec;
 };
 
+/* TVD_OP_RPC (teevard -> client, only while it handles a request of that
+ * client, which sent TVD_OP_RPC_ENABLE): an OP-TEE RPC for the client's normal
+ * world to carry. Body: u32 func, u32 in_len, u32 out_len, u32 reserved (0),
+ * then in_len bytes (memref[0]); out_len is the size of memref[1]. */
+#define TVD_RPC_MAX_LEN (512u * 512u + 6u) /* an rpmb_req and 512 frames */
+struct tvd_rpc_req {
+	uint32_t func;
+	uint32_t in_len;
+	uint32_t out_len;
+	const uint8_t *in;         /* in_len bytes */
+};
+
+/* TVD_OP_RPC | TVD_RESPONSE (client -> teevard): u32 ret (TEE result), u32
+ * out_len, then out_len bytes; out_len is 0 unless ret is TEE_SUCCESS. */
+struct tvd_rpc_resp {
+	uint32_t ret;
+	uint32_t out_len;
+	const uint8_t *out;
+};
+
 /* A whole encoded frame, header included. */
 struct tvd_frame {
 	uint8_t *buf;
@@ -181,5 +201,12 @@ int tvd_enc_check_resp(const struct tvd_check_resp *r, struct tvd_frame *out);
 int tvd_dec_check_resp(const uint8_t *body, size_t len, struct tvd_check_resp *out);
 int tvd_enc_recover_resp(const struct tvd_recover_resp *r, struct tvd_frame *out);
 int tvd_dec_recover_resp(const uint8_t *body, size_t len, struct tvd_recover_resp *out);
+
+/* TV_EINVAL for a reserved field set, a length over TVD_RPC_MAX_LEN, an error
+ * answer carrying bytes, or a body that does not add up. */
+int tvd_enc_rpc_req(const struct tvd_rpc_req *r, struct tvd_frame *out);
+int tvd_dec_rpc_req(const uint8_t *body, size_t len, struct tvd_rpc_req *out);
+int tvd_enc_rpc_resp(const struct tvd_rpc_resp *r, struct tvd_frame *out);
+int tvd_dec_rpc_resp(const uint8_t *body, size_t len, struct tvd_rpc_resp *out);
 
 #endif
