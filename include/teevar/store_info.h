@@ -10,6 +10,14 @@
 
 #include <teevar/tee.h>
 
+/* The RPMB route the secure core reaches its device by (teevard --rpmb). */
+enum tv_store_route {
+	TV_STORE_ROUTE_UNKNOWN = 0,    /* not told (an older teevard) */
+	TV_STORE_ROUTE_INPROC = 1,     /* the emulated image in the secure core's process */
+	TV_STORE_ROUTE_SUPPLICANT = 2, /* teevar-supplicant's socket */
+	TV_STORE_ROUTE_RPC = 3,        /* OP-TEE's RPMB RPC, through the caller's normal world */
+};
+
 struct tv_store_info {
 	uint64_t capacity;        /* NV bytes the store reports */
 	uint64_t used;            /* bytes live variables take, headers included */
@@ -33,6 +41,7 @@ struct tv_store_info {
 	uint32_t first_damage_block; /* RPMB block of the first one */
 	uint64_t mount_blocks_read;  /* RPMB blocks the last mount read */
 	uint64_t mount_read_ops;     /* authenticated read operations it took */
+	uint32_t route;              /* enum tv_store_route */
 };
 
 /* 0, or -ENOTSUP when the transport cannot tell (optee:, a wrapped inproc:

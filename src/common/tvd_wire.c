@@ -494,7 +494,7 @@ static void body_info_req(struct wr *w, const void *msg)
 
 static bool layout_known(uint32_t layout)
 {
-	return layout == TVD_INFO_BASIC || layout == TVD_INFO_HEALTH;
+	return layout == TVD_INFO_BASIC || layout == TVD_INFO_HEALTH || layout == TVD_INFO_ROUTE;
 }
 
 int tvd_enc_info_req(const struct tvd_info_req *r, struct tvd_frame *out)
@@ -511,7 +511,7 @@ int tvd_dec_info_req(const uint8_t *body, size_t len, struct tvd_info_req *out)
 	struct rd r = reader(body, len);
 	out->layout = len == 0 ? TVD_INFO_BASIC : r_u32(&r);
 	/* one encoding per request: BASIC is never spelled out */
-	if (len != 0 && out->layout != TVD_INFO_HEALTH)
+	if (len != 0 && out->layout != TVD_INFO_HEALTH && out->layout != TVD_INFO_ROUTE)
 		r.bad = true;
 	return r_end(&r);
 }
@@ -520,6 +520,7 @@ int tvd_dec_info_req(const uint8_t *body, size_t len, struct tvd_info_req *out)
 
 #define INFO_BASIC_SIZE 60u
 #define INFO_HEALTH_SIZE 88u
+#define INFO_ROUTE_SIZE 92u
 #define INFO_FLAG_READ_ONLY 0x2u
 
 /* On the wire a store is damaged exactly when it counts damage; a damaged
@@ -533,7 +534,7 @@ static void body_info_resp(struct wr *w, const void *msg)
 {
 	const struct tvd_info_resp *m = msg;
 	const struct tv_store_info *i = &m->info;
-	bool health = m->layout == TVD_INFO_HEALTH;
+	bool health = m->layout == TVD_INFO_HEALTH || m->layout == TVD_INFO_ROUTE;
 	w_status(w, &m->st);
 	if (m->st.result != TEE_SUCCESS)
 		return;
@@ -559,13 +560,21 @@ static void body_info_resp(struct wr *w, const void *msg)
 	w_u32(w, i->damaged ? i->first_damage_block : 0);
 	w_u64(w, i->mount_blocks_read);
 	w_u64(w, i->mount_read_ops);
+	if (m->layout == TVD_INFO_ROUTE)
+		w_u32(w, i->route);
+}
+
+static bool route_known(uint32_t route)
+{
+	return route >= TV_STORE_ROUTE_INPROC && route <= TV_STORE_ROUTE_RPC;
 }
 
 int tvd_enc_info_resp(const struct tvd_info_resp *r, struct tvd_frame *out)
 {
 	out->buf = NULL;
 	out->len = 0;
-	if (!status_ok(&r->st) || (r->st.result == TEE_SUCCESS && !layout_known(r->layout)))
+	if (!status_ok(&r->st) || (r->st.result == TEE_SUCCESS && !layout_known(r->layout)) ||
+	    (r->st.result == TEE_SUCCESS && r->layout == TVD_INFO_ROUTE && !route_known(r->info.route)))
 		return TV_EINVAL;
 	return build(TVD_RESPONSE | TVD_OP_STORE_INFO, body_info_resp, r, out);
 }
@@ -580,9 +589,10 @@ int tvd_dec_info_resp(const uint8_t *body, size_t len, struct tvd_info_resp *out
 	if (r.bad || out->st.result != TEE_SUCCESS)
 		return r_end(&r);
 	size_t left = r.len - r.off;
-	if (left != INFO_BASIC_SIZE && left != INFO_HEALTH_SIZE)
+	if (left != INFO_BASIC_SIZE && left != INFO_HEALTH_SIZE && left != INFO_ROUTE_SIZE)
 		return TV_EINVAL;
-	out->layout = left == INFO_HEALTH_SIZE ? TVD_INFO_HEALTH : TVD_INFO_BASIC;
+	out->layout = left == INFO_ROUTE_SIZE ? TVD_INFO_ROUTE
+		      : left == INFO_HEALTH_SIZE ? TVD_INFO_HEALTH : TVD_INFO_BASIC;
 	uint32_t known = INFO_FLAG_EXPIRED;
 	i->capacity = r_u64(&r);
 	i->used = r_u64(&r);
@@ -597,7 +607,7 @@ int tvd_dec_info_resp(const uint8_t *body, size_t len, struct tvd_info_resp *out
 	i->rpmb_blocks = r_u32(&r);
 	i->blocks_per_write = r_u32(&r);
 	i->phase = r_u32(&r);
-	if (out->layout == TVD_INFO_HEALTH) {
+	if (out->layout != TVD_INFO_BASIC) {
 		known |= INFO_FLAG_READ_ONLY;
 		i->read_only = (flags & INFO_FLAG_READ_ONLY) != 0;
 		i->format_version = r_u32(&r);
@@ -607,6 +617,11 @@ int tvd_dec_info_resp(const uint8_t *body, size_t len, struct tvd_info_resp *out
 		i->mount_read_ops = r_u64(&r);
 		i->damaged = i->damage_count != 0;
 		if ((i->damaged && !i->read_only) || (!i->damaged && i->first_damage_block))
+			r.bad = true;
+	}
+	if (out->layout == TVD_INFO_ROUTE) {
+		i->route = r_u32(&r);
+		if (!route_known(i->route))
 			r.bad = true;
 	}
 	if ((flags & ~known) || i->phase > PHASE_MAX)
@@ -744,8 +759,7 @@ int tvd_enc_rpc_req(const struct tvd_rpc_req *r, struct tvd_frame *out)
 {
 	out->buf = NULL;
 	out->len = 0;
-	if (r->in_len > TVD_RPC_MAX_LEN || r->out_len > TVD_RPC_MAX_LEN ||
-	    (r->in_len && !r->in))
+	if (r->in_len > TVD_RPC_MAX_IN || r->out_len > TVD_RPC_MAX_OUT || (r->in_len && !r->in))
 		return TV_EINVAL;
 	return build(TVD_OP_RPC, body_rpc_req, r, out);
 }
@@ -753,15 +767,19 @@ int tvd_enc_rpc_req(const struct tvd_rpc_req *r, struct tvd_frame *out)
 int tvd_dec_rpc_req(const uint8_t *body, size_t len, struct tvd_rpc_req *out)
 {
 	struct rd r = reader(body, len);
+	struct tvd_rpc_req m = {0};
 	memset(out, 0, sizeof(*out));
-	out->func = r_u32(&r);
-	out->in_len = r_u32(&r);
-	out->out_len = r_u32(&r);
+	m.func = r_u32(&r);
+	m.in_len = r_u32(&r);
+	m.out_len = r_u32(&r);
 	uint32_t reserved = r_u32(&r);
-	if (r.bad || reserved || out->in_len > TVD_RPC_MAX_LEN || out->out_len > TVD_RPC_MAX_LEN)
+	if (r.bad || reserved || m.in_len > TVD_RPC_MAX_IN || m.out_len > TVD_RPC_MAX_OUT)
 		return TV_EINVAL;
-	out->in = r_bytes(&r, out->in_len);
-	return r_end(&r);
+	m.in = r_bytes(&r, m.in_len);
+	if (r_end(&r) != TV_OK)
+		return TV_EINVAL;
+	*out = m; /* nothing of a body that does not decode */
+	return TV_OK;
 }
 
 static void body_rpc_resp(struct wr *w, const void *msg)
@@ -776,7 +794,7 @@ int tvd_enc_rpc_resp(const struct tvd_rpc_resp *r, struct tvd_frame *out)
 {
 	out->buf = NULL;
 	out->len = 0;
-	if (r->out_len > TVD_RPC_MAX_LEN || (r->ret != 0 && r->out_len) ||
+	if (r->out_len > TVD_RPC_MAX_OUT || (r->ret != 0 && r->out_len) ||
 	    (r->out_len && !r->out))
 		return TV_EINVAL;
 	return build(TVD_RESPONSE | TVD_OP_RPC, body_rpc_resp, r, out);
@@ -785,11 +803,15 @@ int tvd_enc_rpc_resp(const struct tvd_rpc_resp *r, struct tvd_frame *out)
 int tvd_dec_rpc_resp(const uint8_t *body, size_t len, struct tvd_rpc_resp *out)
 {
 	struct rd r = reader(body, len);
+	struct tvd_rpc_resp m = {0};
 	memset(out, 0, sizeof(*out));
-	out->ret = r_u32(&r);
-	out->out_len = r_u32(&r);
-	if (r.bad || out->out_len > TVD_RPC_MAX_LEN || (out->ret != 0 && out->out_len))
+	m.ret = r_u32(&r);
+	m.out_len = r_u32(&r);
+	if (r.bad || m.out_len > TVD_RPC_MAX_OUT || (m.ret != 0 && m.out_len))
 		return TV_EINVAL;
-	out->out = r_bytes(&r, out->out_len);
-	return r_end(&r);
+	m.out = r_bytes(&r, m.out_len);
+	if (r_end(&r) != TV_OK)
+		return TV_EINVAL;
+	*out = m;
+	return TV_OK;
 }

@@ -45,6 +45,7 @@ enum tvd_op {
 enum tvd_info_layout {
 	TVD_INFO_BASIC = 1,   /* empty request; 60 bytes of info */
 	TVD_INFO_HEALTH = 2,  /* request: layout u32; 88 bytes: + format, damage, mount */
+	TVD_INFO_ROUTE = 3,   /* request: layout u32; 92 bytes: HEALTH + the RPMB route */
 };
 
 /* GlobalPlatform's code for a malformed message (not in tee.h). */
@@ -142,7 +143,8 @@ struct tvd_recover_resp {
  * client, which sent TVD_OP_RPC_ENABLE): an OP-TEE RPC for the client's normal
  * world to carry. Body: u32 func, u32 in_len, u32 out_len, u32 reserved (0),
  * then in_len bytes (memref[0]); out_len is the size of memref[1]. */
-#define TVD_RPC_MAX_LEN (512u * 512u + 6u) /* an rpmb_req and 512 frames */
+#define TVD_RPC_MAX_IN (6u + 512u * 512u) /* an rpmb_req and 512 frames (RPMB_RPC_MAX_IN) */
+#define TVD_RPC_MAX_OUT (512u * 512u)     /* 512 frames (RPMB_RPC_MAX_OUT) */
 struct tvd_rpc_req {
 	uint32_t func;
 	uint32_t in_len;
@@ -202,8 +204,10 @@ int tvd_dec_check_resp(const uint8_t *body, size_t len, struct tvd_check_resp *o
 int tvd_enc_recover_resp(const struct tvd_recover_resp *r, struct tvd_frame *out);
 int tvd_dec_recover_resp(const uint8_t *body, size_t len, struct tvd_recover_resp *out);
 
-/* TV_EINVAL for a reserved field set, a length over TVD_RPC_MAX_LEN, an error
- * answer carrying bytes, or a body that does not add up. */
+/* TV_EINVAL for a reserved field set, an in_len over TVD_RPC_MAX_IN or an
+ * out_len over TVD_RPC_MAX_OUT, an error answer carrying bytes, or a body that
+ * does not add up. Whether an answer fits its request (func 1: exactly the
+ * out_len asked for) is the caller's check. */
 int tvd_enc_rpc_req(const struct tvd_rpc_req *r, struct tvd_frame *out);
 int tvd_dec_rpc_req(const uint8_t *body, size_t len, struct tvd_rpc_req *out);
 int tvd_enc_rpc_resp(const struct tvd_rpc_resp *r, struct tvd_frame *out);

@@ -361,11 +361,13 @@ static void test_info_health(void **state)
 	uint8_t b[128];
 	size_t n = hex("01000000", b, sizeof(b)); /* BASIC is never spelled out */
 	assert_int_equal(tvd_dec_info_req(b, n, &q), TV_EINVAL);
-	n = hex("03000000", b, sizeof(b));
+	n = hex("04000000", b, sizeof(b));
+	assert_int_equal(tvd_dec_info_req(b, n, &q), TV_EINVAL);
+	n = hex("00000000", b, sizeof(b));
 	assert_int_equal(tvd_dec_info_req(b, n, &q), TV_EINVAL);
 	n = hex("02000000 00", b, sizeof(b));
 	assert_int_equal(tvd_dec_info_req(b, n, &q), TV_EINVAL);
-	q.layout = 3;
+	q.layout = 4;
 	assert_int_equal(tvd_enc_info_req(&q, &f), TV_EINVAL);
 
 	struct tvd_info_resp a = {.st = {.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE},
@@ -415,6 +417,282 @@ static void test_info_health(void **state)
 	tvd_frame_free(&f);
 	a.layout = 0; /* a success needs a layout */
 	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_EINVAL);
+}
+
+/* ---- STORE_INFO, layout ROUTE ---- */
+
+#define INFO_ROUTE_HEX \
+	"54564450 0100 0480 64000000 00000000 03000000" \
+	"0010000000000000 1000000000000000 f00f000000000000" \
+	"01000000 40000000 00000100 3f000000 05000000 03000000" \
+	"00400000 02000000 02000000" \
+	"01000000 02000000 2c010000 0040000000000000 8000000000000000" \
+	"03000000"
+
+static void test_info_route(void **state)
+{
+	(void)state;
+	struct tvd_frame f;
+	struct tvd_info_req q = {.layout = TVD_INFO_ROUTE};
+	assert_int_equal(tvd_enc_info_req(&q, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0400 04000000 03000000");
+	q.layout = 0;
+	assert_int_equal(tvd_dec_info_req(f.buf + TVD_HDR_SIZE, 4, &q), TV_OK);
+	assert_int_equal(q.layout, TVD_INFO_ROUTE);
+	tvd_frame_free(&f);
+
+	struct tvd_info_resp a = {.st = {.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE},
+				  .layout = TVD_INFO_ROUTE};
+	a.info = (struct tv_store_info){.capacity = 0x1000, .used = 0x10, .remaining = 0xff0,
+		.var_count = 1, .seg_count = 64, .seg_bytes = 65536, .free_segs = 63,
+		.write_counter = 5, .counter_expired = true, .rpmb_blocks = 16384,
+		.blocks_per_write = 2, .phase = 2, .format_version = 1, .read_only = true,
+		.damaged = true, .damage_count = 2, .first_damage_block = 300,
+		.mount_blocks_read = 0x4000, .mount_read_ops = 0x80,
+		.route = TV_STORE_ROUTE_RPC};
+	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_OK);
+	assert_frame(&f, INFO_ROUTE_HEX);
+	struct tvd_info_resp d;
+	assert_int_equal(tvd_dec_info_resp(f.buf + TVD_HDR_SIZE, 0x64, &d), TV_OK);
+	assert_int_equal(d.layout, TVD_INFO_ROUTE);
+	assert_memory_equal(&d.info, &a.info, sizeof(a.info));
+	tvd_frame_free(&f);
+
+	/* the same info in layout HEALTH carries no route, and decodes without one */
+	a.layout = TVD_INFO_HEALTH;
+	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_OK);
+	assert_frame(&f, INFO_HEALTH_HEX);
+	assert_int_equal(tvd_dec_info_resp(f.buf + TVD_HDR_SIZE, 0x60, &d), TV_OK);
+	assert_int_equal(d.info.route, TV_STORE_ROUTE_UNKNOWN);
+	tvd_frame_free(&f);
+
+	/* the routes there are: 1 inproc, 2 supplicant, 3 rpc */
+	uint8_t b[128];
+	size_t n = hex(INFO_ROUTE_HEX, b, sizeof(b)) - TVD_HDR_SIZE;
+	uint8_t *body = b + TVD_HDR_SIZE;
+	for (uint8_t r = 0; r < 6; r++) {
+		body[n - 4] = r;
+		int want = r >= 1 && r <= 3 ? TV_OK : TV_EINVAL;
+		assert_int_equal(tvd_dec_info_resp(body, n, &d), want);
+		if (want == TV_OK)
+			assert_int_equal(d.info.route, r);
+	}
+	body[n - 4] = 1;
+	body[n - 1] = 1; /* 0x01000001 */
+	assert_int_equal(tvd_dec_info_resp(body, n, &d), TV_EINVAL);
+	body[n - 1] = 0;
+	assert_int_equal(tvd_dec_info_resp(body, n - 1, &d), TV_EINVAL); /* short */
+	body[52] = 0xb; /* the health's checks hold in this layout too */
+	assert_int_equal(tvd_dec_info_resp(body, n, &d), TV_EINVAL);
+
+	a.layout = TVD_INFO_ROUTE; /* a route must be told */
+	a.info.route = TV_STORE_ROUTE_UNKNOWN;
+	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_EINVAL);
+	a.info.route = 4;
+	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_EINVAL);
+	/* a failure carries no info, so no route either */
+	a.st = (struct tvd_status){.result = TVD_TEE_ERROR_STORAGE_NOT_AVAILABLE,
+				   .origin = TEE_ORIGIN_TEE};
+	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0480 08000000 030010f0 03000000");
+	assert_int_equal(tvd_dec_info_resp(f.buf + TVD_HDR_SIZE, 8, &d), TV_OK);
+	assert_int_equal(d.st.result, TVD_TEE_ERROR_STORAGE_NOT_AVAILABLE);
+	tvd_frame_free(&f);
+}
+
+/* ---- RPC_ENABLE and RPC ---- */
+
+static void test_rpc_enable(void **state)
+{
+	(void)state;
+	struct tvd_frame f;
+	assert_int_equal(tvd_enc_empty_req(TVD_OP_RPC_ENABLE, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0700 00000000");
+	tvd_frame_free(&f);
+	struct tvd_status st = {.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE};
+	assert_int_equal(tvd_enc_status(TVD_OP_RPC_ENABLE, &st, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0780 08000000 00000000 03000000");
+	tvd_frame_free(&f);
+}
+
+/* The probe (RPMB_PROBE_RESET, 22), GET_DEV_INFO through func 1, a counter read. */
+static void test_rpc_req(void **state)
+{
+	(void)state;
+	struct tvd_frame f;
+	struct tvd_rpc_req r = {.func = 22};
+	assert_int_equal(tvd_enc_rpc_req(&r, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0800 10000000 16000000 00000000 00000000 00000000");
+	struct tvd_rpc_req d;
+	assert_int_equal(tvd_dec_rpc_req(f.buf + TVD_HDR_SIZE, 16, &d), TV_OK);
+	assert_int_equal(d.func, 22);
+	assert_int_equal(d.in_len, 0);
+	assert_int_equal(d.out_len, 0);
+	tvd_frame_free(&f);
+
+	static const uint8_t dev_info_req[6] = {1, 0, 0, 0, 0, 0};
+	r = (struct tvd_rpc_req){.func = 1, .in_len = 6, .out_len = 19, .in = dev_info_req};
+	assert_int_equal(tvd_enc_rpc_req(&r, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0800 16000000 01000000 06000000 13000000 00000000"
+			 "0100 0000 0000");
+	assert_int_equal(tvd_dec_rpc_req(f.buf + TVD_HDR_SIZE, 0x16, &d), TV_OK);
+	assert_int_equal(d.func, 1);
+	assert_int_equal(d.in_len, 6);
+	assert_int_equal(d.out_len, 19);
+	assert_ptr_equal(d.in, f.buf + TVD_HDR_SIZE + 16); /* inside the body */
+	assert_memory_equal(d.in, dev_info_req, 6);
+	tvd_frame_free(&f);
+
+	/* a counter read: rpmb_req {0, 0, 1} and one frame of type 0x0002 */
+	uint8_t in[6 + 512] = {0, 0, 0, 0, 1, 0};
+	in[6 + 510] = 0x00;
+	in[6 + 511] = 0x02;
+	r = (struct tvd_rpc_req){.func = 1, .in_len = sizeof(in), .out_len = 512, .in = in};
+	assert_int_equal(tvd_enc_rpc_req(&r, &f), TV_OK);
+	uint8_t want[34];
+	assert_int_equal(hex("54564450 0100 0800 16020000 01000000 06020000 00020000 00000000"
+			     "0000 0000 0100", want, sizeof(want)), sizeof(want));
+	assert_int_equal(f.len, TVD_HDR_SIZE + 16 + sizeof(in));
+	assert_memory_equal(f.buf, want, sizeof(want));
+	assert_memory_equal(f.buf + TVD_HDR_SIZE + 16, in, sizeof(in));
+	tvd_frame_free(&f);
+}
+
+/* A body of in_len bytes after a 16-byte RPC header (malloc'ed, exact size). */
+static uint8_t *rpc_body(uint32_t func, uint32_t in_len, uint32_t out_len, uint32_t reserved,
+			 size_t bytes, size_t *len)
+{
+	*len = 16 + bytes;
+	uint8_t *b = calloc(1, *len);
+	assert_non_null(b);
+	uint32_t v[4] = {func, in_len, out_len, reserved};
+	for (int i = 0; i < 4; i++)
+		for (int k = 0; k < 4; k++)
+			b[4 * i + k] = (uint8_t)(v[i] >> (8 * k));
+	return b;
+}
+
+static void test_rpc_req_bounds(void **state)
+{
+	(void)state;
+	struct tvd_rpc_req d;
+	size_t len;
+	uint8_t *b = rpc_body(1, TVD_RPC_MAX_IN, TVD_RPC_MAX_OUT, 0, TVD_RPC_MAX_IN, &len);
+	assert_int_equal(tvd_dec_rpc_req(b, len, &d), TV_OK); /* the largest: 512 frames */
+	assert_int_equal(d.in_len, 262150);
+	assert_int_equal(d.out_len, 262144);
+	struct tvd_frame f;
+	struct tvd_rpc_req r = {.func = 1, .in_len = TVD_RPC_MAX_IN, .out_len = TVD_RPC_MAX_OUT,
+				.in = b + 16};
+	assert_int_equal(tvd_enc_rpc_req(&r, &f), TV_OK);
+	assert_int_equal(f.len, TVD_HDR_SIZE + len);
+	assert_memory_equal(f.buf + TVD_HDR_SIZE, b, len);
+	tvd_frame_free(&f);
+	r.in_len = TVD_RPC_MAX_IN + 1; /* one byte over */
+	assert_int_equal(tvd_enc_rpc_req(&r, &f), TV_EINVAL);
+	assert_null(f.buf);
+	r.in_len = TVD_RPC_MAX_IN;
+	r.out_len = TVD_RPC_MAX_OUT + 1; /* out is whole frames: 6 more is too much */
+	assert_int_equal(tvd_enc_rpc_req(&r, &f), TV_EINVAL);
+	r = (struct tvd_rpc_req){.func = 1, .in_len = 6}; /* bytes announced, none given */
+	assert_int_equal(tvd_enc_rpc_req(&r, &f), TV_EINVAL);
+	free(b);
+
+	b = rpc_body(1, TVD_RPC_MAX_IN + 1, 0, 0, TVD_RPC_MAX_IN + 1, &len);
+	assert_int_equal(tvd_dec_rpc_req(b, len, &d), TV_EINVAL);
+	free(b);
+	b = rpc_body(1, 6, TVD_RPC_MAX_OUT + 1, 0, 6, &len);
+	assert_int_equal(tvd_dec_rpc_req(b, len, &d), TV_EINVAL);
+	free(b);
+	b = rpc_body(1, 6, 19, 1, 6, &len); /* reserved set */
+	assert_int_equal(tvd_dec_rpc_req(b, len, &d), TV_EINVAL);
+	free(b);
+	b = rpc_body(1, 6, 19, 0, 5, &len); /* in_len 6, 5 bytes */
+	assert_int_equal(tvd_dec_rpc_req(b, len, &d), TV_EINVAL);
+	free(b);
+	b = rpc_body(1, 6, 19, 0, 7, &len); /* a trailing byte */
+	assert_int_equal(tvd_dec_rpc_req(b, len, &d), TV_EINVAL);
+	/* nothing of a rejected body is left behind */
+	assert_int_equal(d.func, 0);
+	assert_int_equal(d.in_len, 0);
+	assert_null(d.in);
+	assert_int_equal(tvd_dec_rpc_req(b, 15, &d), TV_EINVAL); /* a short header */
+	assert_int_equal(tvd_dec_rpc_req(NULL, 0, &d), TV_EINVAL);
+	assert_int_equal(tvd_dec_rpc_req(NULL, 16, &d), TV_EINVAL);
+	free(b);
+	b = rpc_body(0xffffffff, 0, 0, 0, 0, &len); /* any func: the receiver decides */
+	assert_int_equal(tvd_dec_rpc_req(b, len, &d), TV_OK);
+	assert_int_equal(d.func, 0xffffffff);
+	free(b);
+}
+
+static void test_rpc_resp(void **state)
+{
+	(void)state;
+	struct tvd_frame f;
+	struct tvd_rpc_resp a = {.ret = TEE_ERROR_NOT_SUPPORTED};
+	assert_int_equal(tvd_enc_rpc_resp(&a, &f), TV_OK); /* Debian's answer to func 22 */
+	assert_frame(&f, "54564450 0100 0880 08000000 0a00ffff 00000000");
+	struct tvd_rpc_resp d;
+	assert_int_equal(tvd_dec_rpc_resp(f.buf + TVD_HDR_SIZE, 8, &d), TV_OK);
+	assert_int_equal(d.ret, TEE_ERROR_NOT_SUPPORTED);
+	assert_int_equal(d.out_len, 0);
+	tvd_frame_free(&f);
+
+	/* GET_DEV_INFO of Debian's emulation: its CID, 256 KiB, rel_wr 1, ret_code 0 */
+	uint8_t info[19];
+	hex("fe014e4d 4d433034 4742c8f6 552a6115 02 01 00", info, sizeof(info));
+	a = (struct tvd_rpc_resp){.ret = TEE_SUCCESS, .out_len = 19, .out = info};
+	assert_int_equal(tvd_enc_rpc_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0880 1b000000 00000000 13000000"
+			 "fe014e4d 4d433034 4742c8f6 552a6115 020100");
+	assert_int_equal(tvd_dec_rpc_resp(f.buf + TVD_HDR_SIZE, 0x1b, &d), TV_OK);
+	assert_int_equal(d.out_len, 19);
+	assert_memory_equal(d.out, info, 19);
+	tvd_frame_free(&f);
+
+	/* success with nothing (the probe's answer from a kernel that routes RPMB) */
+	a = (struct tvd_rpc_resp){.ret = TEE_SUCCESS};
+	assert_int_equal(tvd_enc_rpc_resp(&a, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0880 08000000 00000000 00000000");
+	tvd_frame_free(&f);
+
+	/* an error carries no bytes: refused both ways */
+	a = (struct tvd_rpc_resp){.ret = TEE_ERROR_COMMUNICATION, .out_len = 1, .out = info};
+	assert_int_equal(tvd_enc_rpc_resp(&a, &f), TV_EINVAL);
+	assert_null(f.buf);
+	uint8_t b[64];
+	size_t n = hex("0e00ffff 01000000 aa", b, sizeof(b));
+	assert_int_equal(tvd_dec_rpc_resp(b, n, &d), TV_EINVAL);
+	assert_int_equal(d.ret, 0); /* nothing left behind */
+	assert_null(d.out);
+	n = hex("00000000 13000000 aabb", b, sizeof(b)); /* 19 announced, 2 there */
+	assert_int_equal(tvd_dec_rpc_resp(b, n, &d), TV_EINVAL);
+	n = hex("00000000 01000000 aabb", b, sizeof(b)); /* a trailing byte */
+	assert_int_equal(tvd_dec_rpc_resp(b, n, &d), TV_EINVAL);
+	n = hex("00000000 000000", b, sizeof(b)); /* a short header */
+	assert_int_equal(tvd_dec_rpc_resp(b, n, &d), TV_EINVAL);
+	assert_int_equal(tvd_dec_rpc_resp(NULL, 0, &d), TV_EINVAL);
+	a = (struct tvd_rpc_resp){.ret = TEE_SUCCESS, .out_len = 4}; /* bytes announced, none given */
+	assert_int_equal(tvd_enc_rpc_resp(&a, &f), TV_EINVAL);
+
+	/* the largest answer: 512 frames; one byte more is refused */
+	size_t len = 8 + TVD_RPC_MAX_OUT + 1;
+	uint8_t *big = calloc(1, len);
+	assert_non_null(big);
+	big[4] = 0x00;
+	big[5] = 0x00;
+	big[6] = 0x04; /* 0x40000 = 262144 */
+	assert_int_equal(tvd_dec_rpc_resp(big, len - 1, &d), TV_OK);
+	assert_int_equal(d.out_len, TVD_RPC_MAX_OUT);
+	a = (struct tvd_rpc_resp){.ret = TEE_SUCCESS, .out_len = TVD_RPC_MAX_OUT, .out = big};
+	assert_int_equal(tvd_enc_rpc_resp(&a, &f), TV_OK);
+	tvd_frame_free(&f);
+	a.out_len = TVD_RPC_MAX_OUT + 1;
+	assert_int_equal(tvd_enc_rpc_resp(&a, &f), TV_EINVAL);
+	big[4] = 0x01; /* 0x40001 */
+	assert_int_equal(tvd_dec_rpc_resp(big, len, &d), TV_EINVAL);
+	free(big);
 }
 
 /* ---- STORE_CHECK and STORE_RECOVER ---- */
@@ -577,6 +855,8 @@ static void test_random_bodies(void **state)
 		struct tvd_check_resp ca;
 		struct tvd_recover_resp ra;
 		struct tvd_status st;
+		struct tvd_rpc_req pq;
+		struct tvd_rpc_resp pa;
 		uint32_t s;
 		if (tvd_dec_invoke_req(body, n, &ir) == TV_OK)
 			for (int p = 0; p < TV_TEE_NUM_PARAMS; p++)
@@ -590,6 +870,10 @@ static void test_random_bodies(void **state)
 		(void)tvd_dec_recover_resp(body, n, &ra);
 		(void)tvd_dec_status(body, n, &st);
 		(void)tvd_dec_close_req(body, n, &s);
+		if (tvd_dec_rpc_req(body, n, &pq) == TV_OK)
+			assert_true(pq.in_len == n - 16 && pq.out_len <= TVD_RPC_MAX_OUT);
+		if (tvd_dec_rpc_resp(body, n, &pa) == TV_OK)
+			assert_true(pa.out_len == n - 8 && (pa.ret == 0 || pa.out_len == 0));
 		free(body);
 	}
 }
@@ -605,6 +889,11 @@ int main(void)
 		cmocka_unit_test(test_invoke_resp),
 		cmocka_unit_test(test_close_info_error),
 		cmocka_unit_test(test_info_health),
+		cmocka_unit_test(test_info_route),
+		cmocka_unit_test(test_rpc_enable),
+		cmocka_unit_test(test_rpc_req),
+		cmocka_unit_test(test_rpc_req_bounds),
+		cmocka_unit_test(test_rpc_resp),
 		cmocka_unit_test(test_store_check),
 		cmocka_unit_test(test_store_recover),
 		cmocka_unit_test(test_random_bodies),
