@@ -21,11 +21,26 @@ static void take_detail(char out[TV_STORE_DETAIL_MAX])
 	out[n] = '\0';
 }
 
+/* A deferred secure core before its first mount has no store to check. */
+static int not_mounted(struct tv_secure *sec, char detail[TV_STORE_DETAIL_MAX])
+{
+	if (tv_secure_mounted(sec))
+		return TV_OK;
+	tv_err_set_detail("the store is not mounted yet: its device is reached through a "
+			  "client's normal world, at the first session of a client that carries "
+			  "RPCs");
+	if (detail)
+		take_detail(detail);
+	return TV_EIO;
+}
+
 int tv_secure_store_check(struct tv_secure *sec, struct tv_store_check_report *out)
 {
 	struct tv_store_check c;
 	memset(out, 0, sizeof(*out));
 	tv_err_clear_detail();
+	if (not_mounted(sec, out->detail) != TV_OK)
+		return TV_EIO;
 	int rc = tv_store_check(tv_secure_store(sec), &c);
 	/* The detail is about this check only: the damage it found, or why it
 	 * stopped. A clean check has nothing to say. */
@@ -49,6 +64,8 @@ int tv_secure_store_recover(struct tv_secure *sec, struct tv_store_recovery *out
 	struct tv_store *st = tv_secure_store(sec);
 	struct tv_store_stats before, after;
 	memset(out, 0, sizeof(*out));
+	if (not_mounted(sec, NULL) != TV_OK)
+		return TV_EIO;
 	tv_store_get_stats(st, &before);
 	if (!before.damaged)
 		return TV_ENOENT;

@@ -12,6 +12,8 @@
 
 #include <openssl/crypto.h>
 
+#include <teevar/store_info.h>
+
 #include "huk.h"
 #include "rpmb_auth.h"
 #include "state_dir.h"
@@ -19,8 +21,12 @@
 
 struct tv_secure {
 	int lock_fd;
+	char *state_dir;
+	struct tv_secure_config cfg;
 	struct rpmb_emu *emu;     /* the in-process emulated device, if used */
 	struct rpmb_dev dev;      /* the route to the device */
+	uint32_t route;           /* enum tv_store_route, for store info */
+	bool keep_dev;            /* deferred: dev outlives a failed mount */
 	bool new_image;           /* the emulated image was created by this open */
 	struct tv_rpmb rpmb;
 	bool rpmb_open;
@@ -82,16 +88,35 @@ static int open_device(struct tv_secure *sec, const char *dir, const struct tv_s
 	return rc;
 }
 
+/* A deferred core lends its device to each mount: tv_rpmb_close() must not
+ * close it, a later mount needs it again. */
+static int lent_info(void *ctx, struct rpmb_dev_info *info)
+{
+	return rpmb_dev_get_info(ctx, info);
+}
+
+static int lent_route(void *ctx, const uint8_t *req, size_t nreq, uint8_t *resp, size_t nresp)
+{
+	return rpmb_dev_route(ctx, req, nreq, resp, nresp);
+}
+
+static const struct rpmb_dev_ops lent_ops = {.get_info = lent_info, .route = lent_route};
+
 static int open_rpmb(struct tv_secure *sec, const char *dir, const struct tv_secure_config *cfg,
 		     const uint8_t huk[TV_HUK_SIZE])
 {
 	/* An image this open just created is a new device on a trusted route. */
 	bool was_provisioned = tv_state_provisioned(dir) && !sec->new_image;
 	struct tv_rpmb_config rcfg = {.allow_key_program = cfg->allow_key_program &&
-							    !was_provisioned};
-	int rc = tv_rpmb_open(&sec->rpmb, sec->dev, huk, &rcfg);
+							    !was_provisioned,
+				      .max_write_blocks = cfg->max_write_blocks};
+	struct rpmb_dev dev = sec->dev;
+	if (sec->keep_dev)
+		dev = (struct rpmb_dev){.ops = &lent_ops, .ctx = &sec->dev};
+	else
+		sec->dev.ops = NULL; /* tv_rpmb_open owns (or closes) the route */
+	int rc = tv_rpmb_open(&sec->rpmb, dev, huk, &rcfg);
 	sec->rpmb_open = rc == TV_OK;
-	sec->dev.ops = NULL; /* tv_rpmb_open owns (or has closed) the route */
 	if (rc == TV_OK && !was_provisioned)
 		rc = tv_state_mark_provisioned(dir, sec->rpmb.info.cid);
 	return rc;
@@ -118,21 +143,52 @@ static int open_store(struct tv_secure *sec, const char *dir, const struct tv_se
 	return rc;
 }
 
-static int secure_open(const char *state_dir, const struct tv_secure_config *cfg,
-		       struct rpmb_dev *dev, struct tv_secure **out)
+/* Everything above the device: RPMB access, store, variable service, StMM. On
+ * failure, what was opened is closed again (the device and the lock stay). */
+static int mount(struct tv_secure *sec)
 {
-	struct tv_secure_config def;
-	if (!cfg) {
-		tv_secure_config_default(&def);
-		cfg = &def;
-	}
+	const struct tv_secure_config *cfg = &sec->cfg;
+	int rc = open_store(sec, sec->state_dir, cfg);
+	if (rc == TV_OK)
+		rc = tv_varsvc_create(sec->store, &cfg->vars, &sec->vars);
+	if (rc == TV_OK)
+		rc = tv_stmm_create(sec->vars, &cfg->stmm, &sec->stmm);
+	if (rc == TV_OK)
+		return TV_OK;
+	tv_stmm_destroy(sec->stmm);
+	tv_varsvc_destroy(sec->vars);
+	tv_store_close(sec->store);
+	if (sec->rpmb_open)
+		tv_rpmb_close(&sec->rpmb);
+	sec->stmm = NULL;
+	sec->vars = NULL;
+	sec->store = NULL;
+	sec->rpmb_open = false;
+	return rc;
+}
+
+/* Lock, state directory check, the emulated image when there is no dev. */
+static int prepare(const char *state_dir, const struct tv_secure_config *cfg,
+		   struct rpmb_dev *dev, struct tv_secure **out)
+{
 	struct tv_secure *sec = calloc(1, sizeof(*sec));
-	if (!sec) {
+	char *dir = strdup(state_dir);
+	if (!sec || !dir) {
+		free(sec);
+		free(dir);
 		if (dev)
 			rpmb_dev_close(dev);
 		return TV_ENOMEM;
 	}
+	*out = sec;
 	sec->lock_fd = -1;
+	sec->state_dir = dir;
+	if (cfg)
+		sec->cfg = *cfg;
+	else
+		tv_secure_config_default(&sec->cfg);
+	cfg = &sec->cfg;
+	sec->route = cfg->route ? cfg->route : dev ? TV_STORE_ROUTE_UNKNOWN : TV_STORE_ROUTE_INPROC;
 	if (dev)
 		sec->dev = *dev;
 	int rc = take_lock(sec, state_dir);
@@ -142,12 +198,16 @@ static int secure_open(const char *state_dir, const struct tv_secure_config *cfg
 		tv_state_warn_perms(state_dir, !dev, cfg->warn, cfg->warn_arg);
 	if (rc == TV_OK && !dev)
 		rc = open_device(sec, state_dir, cfg);
+	return rc;
+}
+
+static int secure_open(const char *state_dir, const struct tv_secure_config *cfg,
+		       struct rpmb_dev *dev, struct tv_secure **out)
+{
+	struct tv_secure *sec = NULL;
+	int rc = prepare(state_dir, cfg, dev, &sec);
 	if (rc == TV_OK)
-		rc = open_store(sec, state_dir, cfg);
-	if (rc == TV_OK)
-		rc = tv_varsvc_create(sec->store, &cfg->vars, &sec->vars);
-	if (rc == TV_OK)
-		rc = tv_stmm_create(sec->vars, &cfg->stmm, &sec->stmm);
+		rc = mount(sec);
 	if (rc != TV_OK) {
 		tv_secure_close(sec);
 		return rc;
@@ -174,6 +234,36 @@ int tv_secure_open_dev(const char *state_dir, const struct tv_secure_config *cfg
 	return secure_open(state_dir, cfg, &dev, out);
 }
 
+int tv_secure_open_deferred(const char *state_dir, const struct tv_secure_config *cfg,
+			    struct rpmb_dev dev, struct tv_secure **out)
+{
+	if (!state_dir || !out || !dev.ops) {
+		rpmb_dev_close(&dev);
+		return TV_EINVAL;
+	}
+	struct tv_secure *sec = NULL;
+	int rc = prepare(state_dir, cfg, &dev, &sec);
+	if (rc != TV_OK) {
+		tv_secure_close(sec);
+		return rc;
+	}
+	sec->keep_dev = true;
+	*out = sec;
+	return TV_OK;
+}
+
+bool tv_secure_mounted(const struct tv_secure *sec)
+{
+	return sec && sec->stmm != NULL;
+}
+
+int tv_secure_mount(struct tv_secure *sec)
+{
+	if (!sec)
+		return TV_EINVAL;
+	return tv_secure_mounted(sec) ? TV_OK : mount(sec);
+}
+
 void tv_secure_close(struct tv_secure *sec)
 {
 	if (!sec)
@@ -183,11 +273,12 @@ void tv_secure_close(struct tv_secure *sec)
 	tv_store_close(sec->store);
 	if (sec->rpmb_open)
 		tv_rpmb_close(&sec->rpmb);
-	else if (sec->dev.ops)
+	if (sec->dev.ops) /* not handed to tv_rpmb_open, or only lent to it */
 		rpmb_dev_close(&sec->dev);
 	rpmb_emu_free(sec->emu);
 	if (sec->lock_fd >= 0)
 		close(sec->lock_fd);
+	free(sec->state_dir);
 	free(sec);
 }
 
@@ -196,3 +287,4 @@ struct tv_varsvc *tv_secure_varsvc(struct tv_secure *sec) { return sec->vars; }
 struct tv_store *tv_secure_store(struct tv_secure *sec) { return sec->store; }
 struct rpmb_emu *tv_secure_emu(struct tv_secure *sec) { return sec->emu; }
 struct tv_rpmb *tv_secure_rpmb(struct tv_secure *sec) { return &sec->rpmb; }
+uint32_t tv_secure_route(const struct tv_secure *sec) { return sec->route; }

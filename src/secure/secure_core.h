@@ -46,6 +46,12 @@ struct tv_secure_config {
 	 * write (nothing is refused for it); NULL: not told. */
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
+	/* Blocks per RPMB write operation at most (tv_rpmb_config.max_write_blocks):
+	 * 1 for a route that carries one frame per write. 0: what the device takes. */
+	uint32_t max_write_blocks;
+	/* What tv_secure_store_info reports as the route (enum tv_store_route);
+	 * 0: the in-process image says INPROC, a device given to open_dev UNKNOWN. */
+	uint32_t route;
 };
 void tv_secure_config_default(struct tv_secure_config *cfg);
 
@@ -61,11 +67,30 @@ int tv_secure_open_dev(const char *state_dir, const struct tv_secure_config *cfg
 		       struct rpmb_dev dev, struct tv_secure **out);
 void tv_secure_close(struct tv_secure *sec);
 
+/*
+ * A deferred open, for a device that can be reached only later (teevard's
+ * --rpmb rpc: through a client's normal world, while it makes a request):
+ * takes the lock and checks the state directory as tv_secure_open_dev does,
+ * but sends nothing to dev. tv_secure_mount() then opens the RPMB access, the
+ * store, the variable service and StMM; a mount that fails leaves nothing
+ * half-open and can be tried again. Until a mount succeeds, tv_secure_stmm(),
+ * tv_secure_varsvc() and tv_secure_store() are NULL, tv_secure_store_info()
+ * reports zeros, and the store check and recovery fail with TV_EIO (an error
+ * detail says why). The secure core owns dev (also on failure) and closes it
+ * with tv_secure_close(); the config is copied.
+ */
+int tv_secure_open_deferred(const char *state_dir, const struct tv_secure_config *cfg,
+			    struct rpmb_dev dev, struct tv_secure **out);
+/* TV_OK (also when already mounted), or the error of the part that failed. */
+int tv_secure_mount(struct tv_secure *sec);
+bool tv_secure_mounted(const struct tv_secure *sec);
+
 struct tv_stmm *tv_secure_stmm(struct tv_secure *sec);
 struct tv_varsvc *tv_secure_varsvc(struct tv_secure *sec);
 struct tv_store *tv_secure_store(struct tv_secure *sec);
 struct rpmb_emu *tv_secure_emu(struct tv_secure *sec); /* NULL with open_dev */
 struct tv_rpmb *tv_secure_rpmb(struct tv_secure *sec);
+uint32_t tv_secure_route(const struct tv_secure *sec); /* enum tv_store_route */
 
 /* teevar's own view of the store (capacity, use, RPMB counter, phase), for
  * `teevar info` through the in-process transport or teevard (secure_info.c). */

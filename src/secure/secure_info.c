@@ -2,12 +2,19 @@
 /* The store statistics `teevar info` shows, from whichever route the core uses. */
 #include <teevar/store_info.h>
 
+#include <string.h>
+
 #include "secure_core.h"
 
 void tv_secure_store_info(struct tv_secure *sec, struct tv_store_info *out)
 {
 	struct tv_store_stats st;
 	const struct tv_rpmb *rpmb = tv_secure_rpmb(sec);
+	if (!tv_secure_mounted(sec)) { /* a deferred core: nothing known yet */
+		memset(out, 0, sizeof(*out));
+		out->route = tv_secure_route(sec);
+		return;
+	}
 	tv_store_get_stats(tv_secure_store(sec), &st);
 	*out = (struct tv_store_info){
 		.capacity = st.capacity,
@@ -29,5 +36,6 @@ void tv_secure_store_info(struct tv_secure *sec, struct tv_store_info *out)
 		.first_damage_block = st.damaged ? st.first_damage_block : 0,
 		.mount_blocks_read = st.mount_blocks_read,
 		.mount_read_ops = st.mount_read_ops,
+		.route = tv_secure_route(sec),
 	};
 }

@@ -181,6 +181,100 @@ static void test_open_errors(void **state)
 	rpmb_emu_free(emu);
 }
 
+/* A write cap below what the device takes (a route that carries one frame per
+ * write): writes of more blocks are refused before anything is sent. */
+static void test_write_cap(void **state)
+{
+	(void)state;
+	struct rpmb_emu *emu = new_emu(2); /* the device takes 4 */
+	uint8_t huk[32] = {7}, data[4 * 256] = {1, 2, 3};
+	struct tv_rpmb r;
+	struct tv_rpmb_config cfg = {.allow_key_program = true, .max_write_blocks = 1};
+	assert_int_equal(tv_rpmb_open(&r, rpmb_emu_dev(emu), huk, &cfg), TV_OK);
+	assert_int_equal(tv_rpmb_write_blocks(&r), 1);
+	uint64_t ops = r.stats.write_ops;
+	assert_int_equal(tv_rpmb_write(&r, 10, 2, data), TV_EINVAL);
+	assert_false(r.last_write_sent);
+	assert_int_equal(r.stats.write_ops, ops);
+	assert_int_equal(tv_rpmb_write(&r, 10, 1, data), TV_OK);
+	assert_int_equal(tv_rpmb_write(&r, 11, 1, data + 256), TV_OK);
+	uint8_t back[512];
+	assert_int_equal(tv_rpmb_read(&r, 10, 2, back), TV_OK);
+	assert_memory_equal(back, data, sizeof(back));
+	tv_rpmb_close(&r);
+	cfg.max_write_blocks = 8; /* a cap above the device changes nothing */
+	assert_int_equal(tv_rpmb_open(&r, rpmb_emu_dev(emu), huk, &cfg), TV_OK);
+	assert_int_equal(tv_rpmb_write_blocks(&r), 4);
+	tv_rpmb_close(&r);
+	rpmb_emu_free(emu);
+}
+
+/* tee-supplicant's emulation: the block count of read answers in host byte
+ * order, under a valid MAC. `count` says what to put there instead (0: the
+ * little-endian count). */
+struct le_count_dev {
+	struct rpmb_dev inner;
+	uint8_t key[32];
+	int count;
+};
+
+static int le_info(void *ctx, struct rpmb_dev_info *info)
+{
+	struct le_count_dev *d = ctx;
+	return rpmb_dev_get_info(&d->inner, info);
+}
+
+static int le_route(void *ctx, const uint8_t *req, size_t nreq, uint8_t *resp, size_t nresp)
+{
+	struct le_count_dev *d = ctx;
+	int rc = rpmb_dev_route(&d->inner, req, nreq, resp, nresp);
+	if (rc != TV_OK || rpmb_frame_type(req) != RPMB_REQ_READ)
+		return rc;
+	for (size_t i = 0; i < nresp; i++) {
+		uint8_t *f = resp + i * RPMB_FRAME_SIZE + RPMB_OFF_BLOCK_COUNT;
+		uint16_t v = d->count ? (uint16_t)d->count : (uint16_t)nresp;
+		f[0] = (uint8_t)(d->count ? v >> 8 : v);
+		f[1] = (uint8_t)(d->count ? v : v >> 8);
+	}
+	return rpmb_mac_sign(d->key, resp, nresp);
+}
+
+static void test_read_count_host_order(void **state)
+{
+	(void)state;
+	static const struct rpmb_dev_ops ops = {.get_info = le_info, .route = le_route};
+	struct rpmb_emu *emu = new_emu(1);
+	struct le_count_dev d = {.inner = rpmb_emu_dev(emu)};
+	uint8_t huk[32] = {5}, data[3 * 256], back[3 * 256];
+	struct rpmb_dev_info info;
+	rpmb_emu_info(emu, &info);
+	assert_int_equal(tv_rpmb_key_derive(huk, info.cid, d.key), TV_OK);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+	struct tv_rpmb r;
+	struct tv_rpmb_config cfg = {.allow_key_program = true};
+	assert_int_equal(tv_rpmb_open(&r, (struct rpmb_dev){.ops = &ops, .ctx = &d}, huk, &cfg),
+			 TV_OK);
+	assert_int_equal(tv_rpmb_write(&r, 20, 2, data), TV_OK);
+	assert_int_equal(tv_rpmb_write(&r, 22, 1, data + 512), TV_OK);
+	/* 1 block: bytes 01 00; 3 blocks: 03 00 */
+	assert_int_equal(tv_rpmb_read(&r, 20, 1, back), TV_OK);
+	assert_int_equal(tv_rpmb_read(&r, 20, 3, back), TV_OK);
+	assert_memory_equal(back, data, sizeof(data));
+	/* a count that is neither n nor n in host order: refused, nothing served */
+	uint64_t failures = r.stats.verify_failures;
+	memset(back, 0xEE, sizeof(back));
+	d.count = 4;
+	assert_int_equal(tv_rpmb_read(&r, 20, 3, back), TV_EAUTH);
+	d.count = 0x0400; /* 4 in host order */
+	assert_int_equal(tv_rpmb_read(&r, 20, 3, back), TV_EAUTH);
+	assert_int_equal(r.stats.verify_failures, failures + 2);
+	for (size_t i = 0; i < sizeof(back); i++)
+		assert_int_equal(back[i], 0xEE);
+	tv_rpmb_close(&r);
+	rpmb_emu_free(emu);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +282,8 @@ int main(void)
 		cmocka_unit_test(test_rpmb_key_vector),
 		cmocka_unit_test(test_open_read_write),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_write_cap),
+		cmocka_unit_test(test_read_count_host_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,7 +58,11 @@ uint64_t tv_varsvc_class_used(const struct tv_varsvc *svc, uint32_t attrs, uint6
 		return svc->vol_used;
 	}
 	uint64_t capacity = tv_store_capacity(svc->nv);
-	uint64_t hr_room = svc->cfg.hwerr_storage < capacity ? svc->cfg.hwerr_storage : 0;
+	/* The HwErrRec share, at most a quarter of a small store (tee-supplicant's
+	 * emulated 256 KiB RPMB holds a 104 KiB store: 26 KiB of it, not 64). */
+	uint64_t hr_room = svc->cfg.hwerr_storage;
+	if (hr_room > capacity / 4)
+		hr_room = capacity / 4;
 	*room = (attrs & HR) ? hr_room : capacity - hr_room;
 	return tv_store_used(svc->nv, (attrs & HR) != 0);
 }

@@ -124,6 +124,7 @@ int tv_rpmb_open(struct tv_rpmb *r, struct rpmb_dev dev, const uint8_t huk[TV_HU
 	r->dev = dev;
 	r->max_read_blocks = cfg && cfg->max_read_blocks ? cfg->max_read_blocks
 							 : DEFAULT_MAX_READ_BLOCKS;
+	r->max_write_blocks = cfg ? cfg->max_write_blocks : 0;
 	int rc = rpmb_dev_get_info(&r->dev, &r->info);
 	if (rc == TV_OK)
 		rc = check_info(&r->info);
@@ -163,7 +164,8 @@ uint32_t tv_rpmb_blocks(const struct tv_rpmb *r)
 
 uint32_t tv_rpmb_write_blocks(const struct tv_rpmb *r)
 {
-	return rpmb_info_write_blocks(&r->info);
+	uint32_t n = rpmb_info_write_blocks(&r->info);
+	return r->max_write_blocks && r->max_write_blocks < n ? r->max_write_blocks : n;
 }
 
 static int check_range(const struct tv_rpmb *r, uint32_t addr, uint32_t n)
@@ -186,8 +188,12 @@ static int verify_read(struct tv_rpmb *r, uint8_t *resp, uint32_t addr, uint32_t
 		    CRYPTO_memcmp(f + RPMB_OFF_NONCE, nonce, RPMB_NONCE_SIZE) != 0)
 			return verify_failed(r);
 	}
+	/* The count is under the MAC, so it is the device's; some devices leave it
+	 * 0, and tee-supplicant's emulation stores it in host byte order
+	 * (little-endian: bytes 01 00 for one block). */
 	uint16_t count = tv_get_be16(resp + RPMB_OFF_BLOCK_COUNT);
-	if (count != 0 && count != n)
+	uint16_t swapped = (uint16_t)(count >> 8 | count << 8);
+	if (count != 0 && count != n && swapped != n)
 		return verify_failed(r);
 	return result_error(r, rpmb_frame_result(frame_at(resp, n - 1)));
 }

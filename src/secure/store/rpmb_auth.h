@@ -30,6 +30,11 @@
 struct tv_rpmb_config {
 	bool allow_key_program;   /* program the key if the device says "no key" */
 	uint32_t max_read_blocks; /* blocks per authenticated read; 0 means 256 */
+	/* Blocks per authenticated write operation, at most: a route that carries
+	 * fewer frames per write than the device takes (tee-supplicant 3.19's
+	 * emulation refuses multi-frame writes: 1). 0: what the device takes. A new
+	 * store is formatted with it (its superblock fixes the blocks per write). */
+	uint32_t max_write_blocks;
 };
 
 struct tv_rpmb_stats {
@@ -52,6 +57,7 @@ struct tv_rpmb {
 	bool unsettled;           /* a sent write has no verified outcome yet */
 	bool last_write_sent;     /* the last tv_rpmb_write() failed after sending */
 	uint32_t max_read_blocks;
+	uint32_t max_write_blocks; /* 0: the device's 2 x rel_wr_sec_c */
 	struct tv_rpmb_stats stats;
 };
 
@@ -64,6 +70,7 @@ int tv_rpmb_open(struct tv_rpmb *r, struct rpmb_dev dev, const uint8_t huk[TV_HU
 void tv_rpmb_close(struct tv_rpmb *r);
 
 uint32_t tv_rpmb_blocks(const struct tv_rpmb *r);
+/* Blocks per write operation: 2 x rel_wr_sec_c, capped by max_write_blocks. */
 uint32_t tv_rpmb_write_blocks(const struct tv_rpmb *r);
 
 /* Reads nblocks starting at addr into out (nblocks * 256 bytes), in operations of
