@@ -16,6 +16,7 @@
 #include "config.h"
 #include "listen.h"
 #include "log.h"
+#include "mount.h"
 #include "route.h"
 #include "server.h"
 #include "tv_signals.h"
@@ -45,12 +46,24 @@ static const char usage_text[] =
 	"  --rpmb MODE            inproc: the emulated image DIR/rpmb.img in this process\n"
 	"                         (the model of Linux's in-kernel RPMB routing);\n"
 	"                         supplicant: the device behind --supplicant;\n"
+	"                         rpc: through the normal world of the client making a\n"
+	"                         request (OP-TEE's RPMB RPC, a QEMU guest's supplicant):\n"
+	"                         the store is mounted by the first session of a client\n"
+	"                         that sent RPC_ENABLE, one RPMB frame per write;\n"
 	"                         auto (default): inproc, unless --supplicant is given\n"
 	"                         and DIR has no usable rpmb.img\n"
 	"  --supplicant SOCKET    teevar-supplicant's socket\n"
+	"  --kernel-route         with --rpmb rpc: use DIR/rpmb.img in process when it\n"
+	"                         exists (the in-kernel route's model) and send no RPC\n"
+	"  --rpc-timeout-ms N     one RPC through a client must be answered within N ms\n"
+	"                         (default 8000)\n"
 	"  --provision-rpmb-key   allow programming the RPMB key through the supplicant\n"
-	"                         (the key crosses the route once, in clear: only on a\n"
-	"                         trusted first boot); never done twice from one DIR\n"
+	"                         or an RPC client (the key crosses the route once, in\n"
+	"                         clear: only on a trusted first boot); never done twice\n"
+	"                         from one DIR\n"
+	"  --boot-phase PHASE     boot (default) or runtime: run ready-to-boot and\n"
+	"                         exit-boot-services right after the store is mounted\n"
+	"                         (no firmware stage ever reaches it, e.g. --rpmb rpc)\n"
 	"  --no-sync              do not fdatasync the image on every write\n"
 	"  --emu-write-latency-us N, --emu-read-latency-us N\n"
 	"                         emulated device time per RPMB write / read operation\n"
@@ -73,7 +86,7 @@ static const char usage_text[] =
 enum {
 	O_STATE = 256, O_SOCKET, O_RPMB, O_SUPPLICANT, O_NO_SYNC, O_WLAT, O_RLAT, O_SIZE,
 	O_OWNER, O_GROUP, O_READ, O_WRITE, O_TIMEOUT, O_MAX_CLIENTS, O_HELP, O_VERSION,
-	O_PROVISION, O_FORMAT,
+	O_PROVISION, O_FORMAT, O_KERNEL_ROUTE, O_RPC_TIMEOUT, O_BOOT_PHASE,
 };
 
 static const struct option long_opts[] = {
@@ -93,6 +106,9 @@ static const struct option long_opts[] = {
 	{"write-access", required_argument, NULL, O_WRITE},
 	{"io-timeout-ms", required_argument, NULL, O_TIMEOUT},
 	{"max-clients", required_argument, NULL, O_MAX_CLIENTS},
+	{"kernel-route", no_argument, NULL, O_KERNEL_ROUTE},
+	{"rpc-timeout-ms", required_argument, NULL, O_RPC_TIMEOUT},
+	{"boot-phase", required_argument, NULL, O_BOOT_PHASE},
 	{"help", no_argument, NULL, O_HELP},
 	{"version", no_argument, NULL, O_VERSION},
 	{NULL, 0, NULL, 0},
@@ -157,10 +173,21 @@ static int set_route(const char *s, struct tvd_config *cfg)
 		cfg->route = TVD_ROUTE_INPROC;
 	else if (strcmp(s, "supplicant") == 0)
 		cfg->route = TVD_ROUTE_SUPPLICANT;
+	else if (strcmp(s, "rpc") == 0)
+		cfg->route = TVD_ROUTE_RPC;
 	else if (strcmp(s, "auto") == 0)
 		cfg->route = TVD_ROUTE_AUTO;
 	else
-		return usage("--rpmb: '%s' is not inproc, supplicant or auto", s);
+		return usage("--rpmb: '%s' is not inproc, supplicant, rpc or auto", s);
+	return 0;
+}
+
+static int set_boot_phase(const char *s, struct tvd_config *cfg)
+{
+	int p = tvd_boot_phase_parse(s);
+	if (p < 0)
+		return usage("--boot-phase: '%s' is not boot or runtime", s);
+	cfg->boot_phase = (enum tvd_boot_phase)p;
 	return 0;
 }
 
@@ -174,6 +201,7 @@ static const struct {
 	{O_SIZE, "--emu-size-mult", 1, 128},
 	{O_TIMEOUT, "--io-timeout-ms", 10, 600000},
 	{O_MAX_CLIENTS, "--max-clients", 1, 1000},
+	{O_RPC_TIMEOUT, "--rpc-timeout-ms", 10, 600000},
 };
 
 static void store_number(int id, long v, struct tvd_config *cfg)
@@ -183,6 +211,7 @@ static void store_number(int id, long v, struct tvd_config *cfg)
 	case O_RLAT: cfg->read_latency_us = (uint32_t)v; break;
 	case O_SIZE: cfg->size_mult = (uint8_t)v; break;
 	case O_TIMEOUT: cfg->io_timeout_ms = (int)v; break;
+	case O_RPC_TIMEOUT: cfg->rpc_timeout_ms = (int)v; break;
 	default: cfg->max_clients = (unsigned)v; break;
 	}
 }
@@ -212,6 +241,8 @@ static int one_option(int c, const char *arg, struct tvd_config *cfg)
 	case O_SUPPLICANT: cfg->supplicant = arg; return 0;
 	case O_PROVISION: cfg->provision_key = true; return 0;
 	case O_FORMAT: cfg->format = true; return 0;
+	case O_KERNEL_ROUTE: cfg->kernel_route = true; return 0;
+	case O_BOOT_PHASE: return set_boot_phase(arg, cfg);
 	case O_NO_SYNC: cfg->sync = false; return 0;
 	case O_OWNER: return set_owner(arg, cfg);
 	case O_GROUP: return set_group(arg, cfg);
@@ -228,6 +259,10 @@ static int check_config(const struct tvd_config *cfg)
 		return usage("--state: empty directory name");
 	if (cfg->route == TVD_ROUTE_SUPPLICANT && !cfg->supplicant)
 		return usage("--rpmb supplicant needs --supplicant SOCKET");
+	if (cfg->route == TVD_ROUTE_RPC && cfg->supplicant)
+		return usage("--supplicant is not used with --rpmb rpc");
+	if (cfg->kernel_route && cfg->route != TVD_ROUTE_RPC)
+		return usage("--kernel-route goes with --rpmb rpc");
 	if ((p->read == TVD_LEVEL_GROUP || p->write == TVD_LEVEL_GROUP) && !p->has_group)
 		return usage("group access needs --group");
 	if (p->write > p->read)
@@ -263,23 +298,28 @@ static int run(const struct tvd_config *cfg, const char *socket_path, const sigs
 {
 	struct tv_secure *sec;
 	enum tvd_route used;
-	if (tvd_route_open(cfg, &sec, &used) != TV_OK)
+	struct tvd_rpc_route *rpc;
+	if (tvd_route_open(cfg, &sec, &used, &rpc) != TV_OK)
 		return EXIT_START;
 	struct tvd_listener l;
 	if (tvd_listen(socket_path, (int)cfg->max_clients, &l) != 0) {
 		tv_secure_close(sec);
 		return EXIT_START;
 	}
-	tvd_log("serving %s (state %s, rpmb route %s, read access %s, write access %s)",
+	tvd_log("serving %s (state %s, rpmb route %s, read access %s, write access %s)%s",
 		socket_path, cfg->state_dir, tvd_route_name(used),
-		tvd_level_name(cfg->policy.read), tvd_level_name(cfg->policy.write));
+		tvd_level_name(cfg->policy.read), tvd_level_name(cfg->policy.write),
+		rpc ? "; the store is mounted at the first session of a client that sent "
+		      "RPC_ENABLE" : "");
 	struct tv_store_info si;
 	tv_secure_store_info(sec, &si);
 	if (si.damaged) /* an administrator reads this log first */
 		tvd_log("the variable store is damaged (%u place(s), the first at RPMB block %u): "
 			"what verifies is served, writes are refused until `teevar recover`",
 			si.damage_count, si.first_damage_block);
-	int rc = tvd_serve(cfg, sec, l.fd, mask);
+	if (tv_secure_mounted(sec))
+		tvd_after_mount(cfg, sec);
+	int rc = tvd_serve(cfg, sec, rpc, l.fd, mask);
 	tvd_unlisten(&l);
 	tv_secure_close(sec);
 	tvd_log(rc == 0 ? "stopped" : "stopped after an error");

@@ -371,7 +371,7 @@ int tv_transport_unix_store_info(const struct tv_transport *t, struct tv_store_i
 {
 	struct unix_ctx *x = t->ctx;
 	struct tvd_frame f;
-	struct tvd_info_req q = {.layout = TVD_INFO_HEALTH};
+	struct tvd_info_req q = {.layout = TVD_INFO_ROUTE};
 	uint8_t *body = NULL;
 	size_t len;
 	int rc = store_round_trip(x, tvd_enc_info_req(&q, &f), &f, TVD_OP_STORE_INFO, &body, &len);

@@ -17,6 +17,8 @@ void tvd_config_default(struct tvd_config *cfg)
 	cfg->policy.write = TVD_LEVEL_OWNER;
 	cfg->io_timeout_ms = TVD_DEFAULT_IO_TIMEOUT_MS;
 	cfg->max_clients = TVD_DEFAULT_MAX_CLIENTS;
+	cfg->rpc_timeout_ms = TVD_DEFAULT_RPC_TIMEOUT_MS;
+	cfg->boot_phase = TVD_BOOT_PHASE_BOOT;
 }
 
 const char *tvd_route_name(enum tvd_route r)
@@ -24,6 +26,16 @@ const char *tvd_route_name(enum tvd_route r)
 	switch (r) {
 	case TVD_ROUTE_INPROC: return "inproc";
 	case TVD_ROUTE_SUPPLICANT: return "supplicant";
+	case TVD_ROUTE_RPC: return "rpc";
 	default: return "auto";
 	}
+}
+
+int tvd_boot_phase_parse(const char *s)
+{
+	if (strcmp(s, "boot") == 0)
+		return TVD_BOOT_PHASE_BOOT;
+	if (strcmp(s, "runtime") == 0)
+		return TVD_BOOT_PHASE_RUNTIME;
+	return -1;
 }

@@ -27,8 +27,11 @@ struct tvd_conn {
 	size_t body_got;
 	struct tvd_frame out;      /* the answer being sent */
 	size_t out_sent;
-	bool close_after_send;     /* a framing error was answered */
+	bool close_after_send;     /* a framing error was answered, or the RPCs failed */
 	bool refusal_logged;
+	bool rpc_enabled;          /* sent RPC_ENABLE: answers TVD_OP_RPC during its requests */
+	bool unmounted_logged;     /* told the log once that the store is not mounted */
+	bool unattached_logged;    /* ... that its request needed RPCs it does not carry */
 	int64_t io_deadline;       /* a partial frame or an unsent answer; 0 none */
 	int64_t idle_deadline;     /* peers with no access at all; 0 none */
 	uint32_t sessions[TVD_CONN_SESSIONS]; /* 0 = free */

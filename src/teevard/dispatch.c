@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 #include "dispatch.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "mount.h"
 #include "tv_err.h"
 
 static void queue_or_drop(struct tvd_conn *c, int enc_rc, struct tvd_frame *f)
@@ -53,6 +55,69 @@ static struct tvd_status refuse(struct tvd_service *s, struct tvd_conn *c, enum 
 	return st;
 }
 
+static struct tvd_status tee_ok(void)
+{
+	return (struct tvd_status){.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE};
+}
+
+/* --rpmb rpc: RPCs go to c while the secure core handles its request. */
+static void rpc_begin(struct tvd_service *s, struct tvd_conn *c, struct tvd_rpc_peer *p)
+{
+	*p = (struct tvd_rpc_peer){.fd = c->fd};
+	if (s->rpc && c->rpc_enabled)
+		tvd_rpc_route_attach(s->rpc, p);
+	p->unattached = s->rpc ? tvd_rpc_route_unattached(s->rpc) : 0;
+}
+
+/* A client that broke the RPC protocol is dropped once it has its answer. */
+static void rpc_end(struct tvd_service *s, struct tvd_conn *c, struct tvd_rpc_peer *p)
+{
+	if (!s->rpc)
+		return;
+	tvd_rpc_route_attach(s->rpc, NULL);
+	if (tvd_rpc_route_unattached(s->rpc) != p->unattached && !c->unattached_logged) {
+		tvd_log("uid %u pid %d: its request needed the RPMB device, which only a client "
+			"that sent RPC_ENABLE carries (--rpmb rpc): refused", (unsigned)c->peer.uid,
+			(int)c->peer.pid);
+		c->unattached_logged = true;
+	}
+	if (!p->failed)
+		return;
+	tvd_log("uid %u pid %d: %s: dropping the connection after the answer to its request",
+		(unsigned)c->peer.uid, (int)c->peer.pid, p->why ? p->why : "an RPC failed");
+	c->close_after_send = true;
+}
+
+/* Why the store is not there, once per connection: a client without
+ * RPC_ENABLE cannot mount it, and nothing else can before one did. */
+static struct tvd_status not_mounted(struct tvd_conn *c, uint32_t origin)
+{
+	if (!c->unmounted_logged)
+		tvd_log("uid %u pid %d: the store is not mounted yet: --rpmb rpc mounts it at the "
+			"first session of a client that sent RPC_ENABLE%s", (unsigned)c->peer.uid,
+			(int)c->peer.pid, c->rpc_enabled ? "" : " (this one did not)");
+	c->unmounted_logged = true;
+	return (struct tvd_status){.result = TVD_TEE_ERROR_STORAGE_NOT_AVAILABLE, .origin = origin};
+}
+
+/* True when the store is mounted (a first session of an RPC-enabled client
+ * mounts it here, its peer attached); else *st is the answer: the store not
+ * there, or TEE_ERROR_COMMUNICATION for a mount that failed (tried again by
+ * the next session). */
+static bool ensure_mounted(struct tvd_service *s, struct tvd_conn *c, struct tvd_status *st)
+{
+	if (tv_secure_mounted(s->sec))
+		return true;
+	if (!s->rpc || !c->rpc_enabled) {
+		*st = not_mounted(c, TEE_ORIGIN_COMMS);
+		return false;
+	}
+	if (tvd_mount(s->cfg, s->sec, &c->peer) == TV_OK)
+		return true;
+	*st = comms(TEE_ERROR_COMMUNICATION);
+	return false;
+}
+
 static void open_session(struct tvd_service *s, struct tvd_conn *c)
 {
 	struct tvd_open_req r;
@@ -64,10 +129,15 @@ static void open_session(struct tvd_service *s, struct tvd_conn *c)
 	else if (ok && !tvd_conn_session_room(c))
 		a.st = comms(TEE_ERROR_BUSY);
 	else if (ok) {
-		a.st.result = tv_stmm_open_session(tv_secure_stmm(s->sec), r.uuid, &a.session,
-						   &a.st.origin);
-		if (a.st.result == TEE_SUCCESS)
-			tvd_conn_add_session(c, a.session);
+		struct tvd_rpc_peer peer;
+		rpc_begin(s, c, &peer);
+		if (ensure_mounted(s, c, &a.st)) {
+			a.st.result = tv_stmm_open_session(tv_secure_stmm(s->sec), r.uuid,
+							   &a.session, &a.st.origin);
+			if (a.st.result == TEE_SUCCESS)
+				tvd_conn_add_session(c, a.session);
+		}
+		rpc_end(s, c, &peer);
 	}
 	struct tvd_frame f;
 	queue_or_drop(c, tvd_enc_open_resp(&a, &f), &f);
@@ -140,10 +210,15 @@ static void call_core(struct tvd_service *s, const struct tvd_invoke_req *r,
 	struct tv_tee_param p[TV_TEE_NUM_PARAMS];
 	struct tvd_invoke_resp a = {.st = comms(TEE_ERROR_OUT_OF_MEMORY)};
 	uint8_t *scratch = to_tee_params(r, p);
-	if (scratch) {
+	struct tvd_rpc_peer peer;
+	if (scratch && !tv_secure_mounted(s->sec)) { /* no session without a store */
+		a.st = not_mounted(c, TEE_ORIGIN_COMMS);
+	} else if (scratch) {
 		tv_err_clear_detail();
+		rpc_begin(s, c, &peer);
 		a.st.result = tv_stmm_invoke(tv_secure_stmm(s->sec), r->session, r->cmd, p,
 					     &a.st.origin);
+		rpc_end(s, c, &peer);
 		/* The client gets an EFI status only: the cause (a full disk under
 		 * the image, a damaged store) goes to the log. */
 		if (*tv_err_detail())
@@ -190,11 +265,6 @@ static void close_session(struct tvd_service *s, struct tvd_conn *c)
 	answer_status(c, TVD_OP_CLOSE_SESSION, st);
 }
 
-static struct tvd_status tee_ok(void)
-{
-	return (struct tvd_status){.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE};
-}
-
 static void store_info(struct tvd_service *s, struct tvd_conn *c)
 {
 	struct tvd_info_req r;
@@ -202,6 +272,8 @@ static void store_info(struct tvd_service *s, struct tvd_conn *c)
 	bool ok = tvd_dec_info_req(c->body, c->h.length, &r) == TV_OK;
 	if (ok && !tvd_allowed(s->policy, &c->peer, TVD_ACCESS_READ))
 		a.st = refuse(s, c, TVD_ACCESS_READ, "store info");
+	else if (ok && !tv_secure_mounted(s->sec))
+		a.st = not_mounted(c, TEE_ORIGIN_TEE);
 	else if (ok) {
 		tv_secure_store_info(s->sec, &a.info);
 		a.layout = r.layout; /* the layout asked for, which the client decodes */
@@ -229,6 +301,21 @@ static uint32_t store_result(int tv_err)
 	}
 }
 
+#define RPC_ONLY                                                                            \
+	"--rpmb rpc: the device is reached only through the RPCs of a client's session "   \
+	"requests; check and recover need the in-process or the supplicant route"
+
+/* A mounted store on --rpmb rpc: its device is reachable during a client's
+ * OPEN_SESSION or INVOKE only (TVD_OP_RPC is sent during nothing else). */
+static bool rpc_only(struct tvd_service *s, struct tvd_conn *c, const char *what)
+{
+	if (!s->rpc || !tv_secure_mounted(s->sec))
+		return false;
+	tvd_log("uid %u pid %d: %s refused: %s", (unsigned)c->peer.uid, (int)c->peer.pid, what,
+		RPC_ONLY);
+	return true;
+}
+
 /* Read-only, but it reads the whole device: a read access like STORE_INFO. */
 static void store_check(struct tvd_service *s, struct tvd_conn *c)
 {
@@ -236,7 +323,13 @@ static void store_check(struct tvd_service *s, struct tvd_conn *c)
 	bool ok = tvd_dec_empty_req(c->body, c->h.length) == TV_OK;
 	if (ok && !tvd_allowed(s->policy, &c->peer, TVD_ACCESS_READ))
 		a.st = refuse(s, c, TVD_ACCESS_READ, "a store check");
-	else if (ok) {
+	else if (ok && rpc_only(s, c, "a store check")) {
+		a.st = (struct tvd_status){.result = TVD_TEE_ERROR_STORAGE_NOT_AVAILABLE,
+					   .origin = TEE_ORIGIN_TEE};
+		snprintf(a.report.detail, sizeof(a.report.detail), "%s", RPC_ONLY);
+	} else if (ok) {
+		if (!tv_secure_mounted(s->sec))
+			(void)not_mounted(c, TEE_ORIGIN_TEE); /* the log line */
 		int rc = tv_secure_store_check(s->sec, &a.report);
 		a.st = tee_ok();
 		if (rc != TV_OK)
@@ -253,7 +346,12 @@ static void store_recover(struct tvd_service *s, struct tvd_conn *c)
 	bool ok = tvd_dec_empty_req(c->body, c->h.length) == TV_OK;
 	if (ok && !tvd_allowed(s->policy, &c->peer, TVD_ACCESS_WRITE))
 		a.st = refuse(s, c, TVD_ACCESS_WRITE, "a store recovery");
+	else if (ok && rpc_only(s, c, "a store recovery"))
+		a.st = (struct tvd_status){.result = TVD_TEE_ERROR_STORAGE_NOT_AVAILABLE,
+					   .origin = TEE_ORIGIN_TEE};
 	else if (ok) {
+		if (!tv_secure_mounted(s->sec))
+			(void)not_mounted(c, TEE_ORIGIN_TEE);
 		int rc = tv_secure_store_recover(s->sec, &a.rec);
 		a.st = tee_ok();
 		if (rc != TV_OK)
@@ -268,6 +366,20 @@ static void store_recover(struct tvd_service *s, struct tvd_conn *c)
 	queue_or_drop(c, tvd_enc_recover_resp(&a, &f), &f);
 }
 
+/* Anyone may say it; only --rpmb rpc uses it. */
+static void rpc_enable(struct tvd_service *s, struct tvd_conn *c)
+{
+	struct tvd_status st = comms(TEE_ERROR_BAD_PARAMETERS);
+	if (tvd_dec_empty_req(c->body, c->h.length) == TV_OK) {
+		if (s->rpc && !c->rpc_enabled)
+			tvd_log("uid %u pid %d carries RPCs", (unsigned)c->peer.uid,
+				(int)c->peer.pid);
+		c->rpc_enabled = true;
+		st = tee_ok();
+	}
+	answer_status(c, TVD_OP_RPC_ENABLE, st);
+}
+
 void tvd_dispatch(struct tvd_service *s, struct tvd_conn *c)
 {
 	switch (c->h.op) {
@@ -277,6 +389,7 @@ void tvd_dispatch(struct tvd_service *s, struct tvd_conn *c)
 	case TVD_OP_STORE_INFO: store_info(s, c); break;
 	case TVD_OP_STORE_CHECK: store_check(s, c); break;
 	case TVD_OP_STORE_RECOVER: store_recover(s, c); break;
+	case TVD_OP_RPC_ENABLE: rpc_enable(s, c); break;
 	default: answer_status(c, TVD_OP_ERROR, comms(TEE_ERROR_NOT_SUPPORTED)); break;
 	}
 }
@@ -284,7 +397,7 @@ void tvd_dispatch(struct tvd_service *s, struct tvd_conn *c)
 void tvd_drop_sessions(struct tvd_service *s, struct tvd_conn *c)
 {
 	for (unsigned i = 0; i < TVD_CONN_SESSIONS; i++) {
-		if (c->sessions[i])
+		if (c->sessions[i] && tv_secure_mounted(s->sec))
 			tv_stmm_close_session(tv_secure_stmm(s->sec), c->sessions[i]);
 		c->sessions[i] = 0;
 	}

@@ -233,11 +233,11 @@ static void flush_answers(struct server *s)
 	}
 }
 
-int tvd_serve(const struct tvd_config *cfg, struct tv_secure *sec, int listen_fd,
-	      const sigset_t *wait_mask)
+int tvd_serve(const struct tvd_config *cfg, struct tv_secure *sec, struct tvd_rpc_route *rpc,
+	      int listen_fd, const sigset_t *wait_mask)
 {
 	struct server s = {.cfg = cfg, .listen_fd = listen_fd,
-			   .svc = {.sec = sec, .policy = &cfg->policy}};
+			   .svc = {.sec = sec, .policy = &cfg->policy, .cfg = cfg, .rpc = rpc}};
 	s.conns = calloc(cfg->max_clients + 1, sizeof(*s.conns));
 	s.pfds = calloc(cfg->max_clients + 2, sizeof(*s.pfds));
 	int rc = 2;

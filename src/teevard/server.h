@@ -13,11 +13,13 @@
 #include <signal.h>
 
 #include "config.h"
+#include "rpc_route.h"
 #include "secure_core.h"
 
 /* Serves until SIGTERM/SIGINT; then answers what is already computed, closes
- * every connection and returns 0. Returns 2 on a fatal error. */
-int tvd_serve(const struct tvd_config *cfg, struct tv_secure *sec, int listen_fd,
-	      const sigset_t *wait_mask);
+ * every connection and returns 0. Returns 2 on a fatal error. rpc: the route
+ * of --rpmb rpc (the secure core's device), else NULL. */
+int tvd_serve(const struct tvd_config *cfg, struct tv_secure *sec, struct tvd_rpc_route *rpc,
+	      int listen_fd, const sigset_t *wait_mask);
 
 #endif
