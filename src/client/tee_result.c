@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* GlobalPlatform's storage code: teevard's store is not there (tvd_wire.h). */
+#define TEE_ERROR_STORAGE_NOT_AVAILABLE 0xF0100003u
+
 #define TEE_NAME(c) {c, #c}
 static const struct {
 	uint32_t code;
@@ -21,6 +24,7 @@ static const struct {
 	TEE_NAME(TEE_ERROR_BUSY),
 	TEE_NAME(TEE_ERROR_COMMUNICATION),
 	TEE_NAME(TEE_ERROR_EXCESS_DATA),
+	TEE_NAME(TEE_ERROR_STORAGE_NOT_AVAILABLE),
 };
 
 const char *tv_tee_result_name(uint32_t res)
@@ -54,6 +58,12 @@ const char *tv_tee_result_hint(const char *transport, uint32_t res)
 	case TEE_ERROR_COMMUNICATION: return "the connection to the TEE failed";
 	case TEE_ERROR_OUT_OF_MEMORY: return "the TEE or its driver ran out of memory";
 	case TEE_ERROR_ACCESS_DENIED: return "the TEE refused access";
+	case TEE_ERROR_STORAGE_NOT_AVAILABLE:
+		if (transport && strcmp(transport, "unix") == 0)
+			return "teevard's variable store is not mounted: with --rpmb rpc its "
+			       "device is reached through a client that carries RPCs (a QEMU "
+			       "guest's teevar-vtee-bridge), whose first session mounts it";
+		return "the TEE's secure storage is not available";
 	default: return NULL;
 	}
 }

@@ -207,13 +207,15 @@ t_info() { run info; rc_is 0; out_has "non-volatile (nv,bs,rt)"; out_has "volati
 	out_has "hardware-error (nv,bs,rt,hr)"; out_has "max storage"; out_has "remaining"
 	out_has "max var size"; out_has "RPMB write counter"; out_has "segments"
 	out_has "phase:              boot-services"; out_has "format version:"
-	out_has "health:             ok"; out_has "read-only:          no"; out_has "last mount read:"; }
+	out_has "health:             ok"; out_has "read-only:          no"; out_has "last mount read:"
+	out_has "route:              inproc"; }
 t_info_json() { run info --json; rc_is 0; json_ok
 	py "len(j['classes'])==3 and all('remaining' in c and 'max_storage' in c and 'max_variable_size' in c for c in j['classes'])"
 	py "'write_counter' in j['store'] and j['store']['phase']=='boot-services'"
 	py "j['store']['format_version']>=1 and j['store']['damaged'] is False and j['store']['read_only'] is False"
 	py "j['store']['damage_count']==0 and j['store']['first_damage_block']==0"
-	py "'mount_blocks_read' in j['store'] and 'mount_read_ops' in j['store']"; }
+	py "'mount_blocks_read' in j['store'] and 'mount_read_ops' in j['store']"
+	py "j['store']['route']=='inproc'"; }
 t_info_remaining_drops() {
 	run info --json; local before; before=$(python3 -c "import json; print(json.load(open('$OUT'))['classes'][0]['remaining'])")
 	head -c 1000 /dev/zero >"$TMP/in.bin"; run set Big-$V --file "$TMP/in.bin"

@@ -95,6 +95,8 @@ stop() {
 
 test_help() {
 	d --help && rc_is 0 && out_has "--read-access" && out_has "/run/teevar/teevard.sock" &&
+		out_has "rpc: through the normal world" && out_has "--kernel-route" &&
+		out_has "--rpc-timeout-ms N" && out_has "--boot-phase PHASE" &&
 		d --version && rc_is 0 && out_has "teevard "
 }
 
@@ -102,7 +104,9 @@ test_usage_errors() {
 	local args
 	for args in "--bogus" "--rpmb nope" "--read-access group" "--read-access everyone" \
 		"--write-access all" "--rpmb supplicant" "--emu-size-mult 0" "--max-clients x" \
-		"--io-timeout-ms 1" "--owner no-such-user-here" "extra"; do
+		"--io-timeout-ms 1" "--owner no-such-user-here" "extra" "--kernel-route" \
+		"--rpmb inproc --kernel-route" "--rpmb rpc --supplicant $TMP/x.sock" \
+		"--boot-phase later" "--rpc-timeout-ms 5" "--rpc-timeout-ms 600001"; do
 		# shellcheck disable=SC2086
 		d --state "$TMP/never" $args
 		rc_is 1 || { echo "# for: $args" >&2; return 1; }
@@ -117,6 +121,9 @@ test_cli_through_socket() {
 		v list && rc_is 0 && out_has "Greeting-$G" &&
 		v get Greeting-$G && rc_is 0 && out_has "hello" &&
 		v info && rc_is 0 && out_has "RPMB write counter" && out_has "boot-services" &&
+		out_has "route:              inproc (the emulated image" &&
+		v info --json && rc_is 0 && python3 -c "import json,sys; \
+			sys.exit(json.load(open('$OUT'))['store']['route'] != 'inproc')" &&
 		v delete Greeting-$G && rc_is 0 &&
 		v get Greeting-$G && rc_is 2 || return 1
 	stop && rc_is 0 && log_has "stopping on SIGTERM" && log_has "stopped" &&
@@ -366,7 +373,25 @@ test_make_run() {
 	done
 }
 
-echo "1..12"
+# --rpmb rpc before any client carried RPCs: the CLI is told why nothing works.
+test_rpc_not_mounted() {
+	rm -f "$LOG"
+	"$TEEVARD" --state "$TMP/rpc-state" --socket "$SOCK" --no-sync --rpmb rpc \
+		--boot-phase runtime 2>"$LOG" </dev/null &
+	DPID=$!
+	PIDS+=("$DPID")
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ -S "$SOCK" ] && break
+		sleep 0.05
+	done
+	v info && rc_is 4 && err_has "TEE_ERROR_STORAGE_NOT_AVAILABLE" && err_has "--rpmb rpc" &&
+		v check && [ "$RC" -ne 0 ] && err_has "not mounted" || return 1
+	stop && rc_is 0 && log_has "rpmb route rpc" && log_has "not mounted yet" && clean_log &&
+		[ ! -e "$TMP/rpc-state/rpmb.img" ]
+}
+
+echo "1..13"
 t "teevard --help and --version" test_help
 t "usage errors exit 1 and touch nothing" test_usage_errors
 t "the teevar CLI through the socket; SIGTERM stops cleanly" test_cli_through_socket
@@ -379,4 +404,5 @@ t "a missing parent, rpmb.img or huk is refused and named; --format starts over"
 t "loose permissions on the state directory and rpmb.img are logged" test_loose_permissions
 t "a full disk under rpmb.img: the failed write's cause is logged" test_full_disk_logged
 t "the socket path is never followed (planted, swapped, no chmod)" test_socket_symlinks
+t "--rpmb rpc before any client carried RPCs: the CLI says why" test_rpc_not_mounted
 exit "$FAILED"

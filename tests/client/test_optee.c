@@ -626,6 +626,9 @@ static void test_result_names_and_hints(void **state)
 	assert_null(strstr(tv_tee_result_hint(NULL, TEE_ERROR_BUSY), "tee_stmm_efi"));
 	assert_non_null(tv_tee_result_hint("optee", TEE_ERROR_COMMUNICATION));
 	assert_null(tv_tee_result_hint("optee", TEE_SUCCESS));
+	assert_non_null(strstr(tv_tee_result_hint("unix", 0xF0100003u), "--rpmb rpc"));
+	assert_null(strstr(tv_tee_result_hint("optee", 0xF0100003u), "--rpmb rpc"));
+	assert_string_equal(tv_tee_result_name(0xF0100003u), "TEE_ERROR_STORAGE_NOT_AVAILABLE");
 }
 
 int main(void)

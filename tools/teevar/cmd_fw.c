@@ -56,8 +56,29 @@ static void print_classes_human(const struct class_info *ci)
 	}
 }
 
+/* The RPMB route, as teevard's --rpmb names it. */
+static const char *route_name(uint32_t route, const char **what)
+{
+	switch (route) {
+	case TV_STORE_ROUTE_INPROC:
+		*what = " (the emulated image in the secure core's process)";
+		return "inproc";
+	case TV_STORE_ROUTE_SUPPLICANT:
+		*what = " (through teevar-supplicant)";
+		return "supplicant";
+	case TV_STORE_ROUTE_RPC:
+		*what = " (OP-TEE's RPMB RPC through the calling client's normal world)";
+		return "rpc";
+	default:
+		*what = "";
+		return "unknown";
+	}
+}
+
 static void print_store_human(const struct tv_store_info *si)
 {
+	const char *what;
+	const char *route = route_name(si->route, &what);
 	printf("\nstore\n");
 	printf("  %-19s %llu bytes\n", "capacity:", (unsigned long long)si->capacity);
 	printf("  %-19s %llu bytes\n", "used:", (unsigned long long)si->used);
@@ -80,6 +101,7 @@ static void print_store_human(const struct tv_store_info *si)
 	printf("  %-19s %s\n", "read-only:", si->read_only ? "yes" : "no");
 	printf("  %-19s %llu RPMB blocks in %llu read operations\n", "last mount read:",
 	       (unsigned long long)si->mount_blocks_read, (unsigned long long)si->mount_read_ops);
+	printf("  %-19s %s%s\n", "route:", route, what);
 }
 
 static void print_classes_json(const struct class_info *ci)
@@ -101,13 +123,16 @@ static void print_classes_json(const struct class_info *ci)
 
 static void print_store_json(const struct tv_store_info *si)
 {
-	printf(",\n\"store\": {\"capacity\": %llu, \"used\": %llu, \"remaining\": %llu, "
+	const char *what;
+	const char *route = route_name(si->route, &what);
+	(void)what;
+	printf(",\n\"store\": {\"route\": \"%s\", \"capacity\": %llu, \"used\": %llu, \"remaining\": %llu, "
 	       "\"variables\": %u, \"segments\": %u, \"segment_bytes\": %u, \"free_segments\": %u, "
 	       "\"rpmb_blocks\": %u, \"blocks_per_write\": %u, \"write_counter\": %u, "
 	       "\"counter_expired\": %s, \"phase\": \"%s\",\n  \"format_version\": %u, "
 	       "\"read_only\": %s, \"damaged\": %s, \"damage_count\": %u, "
 	       "\"first_damage_block\": %u, \"mount_blocks_read\": %llu, \"mount_read_ops\": %llu}",
-	       (unsigned long long)si->capacity, (unsigned long long)si->used,
+	       route, (unsigned long long)si->capacity, (unsigned long long)si->used,
 	       (unsigned long long)si->remaining, si->var_count, si->seg_count, si->seg_bytes,
 	       si->free_segs, si->rpmb_blocks, si->blocks_per_write, si->write_counter,
 	       si->counter_expired ? "true" : "false", phase_name(si->phase), si->format_version,
