@@ -265,7 +265,7 @@ static int attack(struct rpc_peer *p, const struct tvd_rpc_req *q, int kind, uin
 	case RPCP_REPLAY: {
 		const uint8_t *old = saved_answer(p, kind, n);
 		if (!old)
-			return 0;
+			return 0; /* nothing to replay: served after all (answer_rpc) */
 		return send_raw(p, TEE_SUCCESS, old, n, n) ? -1 : 1;
 	}
 	case RPCP_REORDER: {
@@ -294,10 +294,11 @@ static int answer_rpc(struct rpc_peer *p, const uint8_t *body, size_t len)
 	p->seen[kind]++;
 	bool match = p->mode != RPCP_HONEST && (p->target == RPCP_ANY || p->target == kind);
 	bool hit = match && p->target_seen++ >= p->skip && (p->count == 0 || p->hits < p->count);
-	/* no supplicant: nothing reaches the device; the other attacks carry the
-	 * request first (the worst case: it landed, the answer is lost) */
-	uint32_t ret = hit && p->mode == RPCP_DOWN ? TEE_ERROR_COMMUNICATION
-						   : serve(p, &q, kind, decoded, &r);
+	/* no supplicant, or a replay in place of the request: nothing reaches the
+	 * device; the other attacks carry the request first (the worst case: it
+	 * landed, the answer is lost or altered) */
+	bool dropped = hit && (p->mode == RPCP_DOWN || p->mode == RPCP_REPLAY);
+	uint32_t ret = dropped ? TEE_ERROR_COMMUNICATION : serve(p, &q, kind, decoded, &r);
 	if (hit) {
 		p->hits++;
 		int rc = attack(p, &q, kind, ret);
@@ -306,6 +307,8 @@ static int answer_rpc(struct rpc_peer *p, const uint8_t *body, size_t len)
 			return rc > 0 ? 0 : -1;
 		}
 		p->hits--;
+		if (dropped)
+			ret = serve(p, &q, kind, decoded, &r);
 	}
 	if (ret == TEE_SUCCESS)
 		remember(p, kind, q.out_len);

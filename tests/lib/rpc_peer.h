@@ -7,7 +7,9 @@
  * tee-supplicant 3.19 serves them (optionally with its quirks: writes of more
  * than one frame refused, the block count of read answers in host order).
  * On demand it misbehaves: answers with errors, wrong frames or sizes,
- * garbage, late or never, and forges, replays or reorders RPMB frames.
+ * garbage, late or never, and forges, replays or reorders RPMB frames. Except
+ * DOWN and REPLAY, an attack carries the request to the device first: it
+ * landed, only its answer is lost or altered.
  */
 #ifndef RPC_PEER_H
 #define RPC_PEER_H
@@ -23,7 +25,7 @@
 /* What an attacked RPC gets. */
 enum rpcp_mode {
 	RPCP_HONEST,
-	RPCP_DOWN,      /* TEE_ERROR_COMMUNICATION, nothing else (no supplicant) */
+	RPCP_DOWN,      /* TEE_ERROR_COMMUNICATION, the request dropped (no supplicant) */
 	RPCP_SILENT,    /* never answered */
 	RPCP_LATE,      /* the right answer, after late_ms */
 	RPCP_WRONG_OP,  /* a STORE_INFO request instead of the answer */
@@ -33,7 +35,8 @@ enum rpcp_mode {
 	RPCP_GARBAGE,   /* random bytes */
 	RPCP_HANGUP,    /* the connection closed */
 	RPCP_FLIP,      /* a bit of the last frame flipped: its MAC does not hold */
-	RPCP_REPLAY,    /* the last answer of the same kind and size, the request dropped */
+	RPCP_REPLAY,    /* an earlier answer of the same kind and size, the request dropped
+			 * (nothing to replay yet: served) */
 	RPCP_REORDER,   /* first and last frames of a multi-frame answer swapped */
 };
 

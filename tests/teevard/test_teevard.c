@@ -226,6 +226,7 @@ static void test_store_info(void **state)
 	assert_int_equal(a.rpmb_blocks, 16384);
 	assert_int_equal(a.blocks_per_write, 2);
 	assert_int_equal(a.phase, 0);
+	assert_int_equal(a.route, TV_STORE_ROUTE_INPROC);
 	set_var(c, "Info", "x", 1);
 	assert_int_equal(tv_transport_store_info(&copy, &b), 0);
 	assert_int_equal(b.write_counter, a.write_counter + 1);

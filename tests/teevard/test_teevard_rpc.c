@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <unistd.h>
+
 #include <cmocka.h>
 
 #include <teevar/client.h>
@@ -110,8 +112,11 @@ static struct tvd_status recover_raw(struct rpc_peer *p)
 	return a.st;
 }
 
+/* teevard may log after the client saw its side fail: wait a little. */
 static void assert_log(struct rfx *f, const char *text)
 {
+	for (int i = 0; i < 300 && !tvd_log_contains(&f->d, text); i++)
+		usleep(10000);
 	if (!tvd_log_contains(&f->d, text))
 		fail_msg("the log %s lacks \"%s\"", f->d.log, text);
 }
