@@ -72,7 +72,7 @@ void rfx_start(struct rfx *f, bool base, const char *const *extra)
 	int n = 0;
 	if (base) {
 		static const char *const def[] = {"--rpmb", "rpc", "--provision-rpmb-key",
-						  "--rpc-timeout-ms", "400"};
+						  "--rpc-timeout-ms", RFX_RPC_TIMEOUT};
 		for (size_t i = 0; i < sizeof(def) / sizeof(def[0]); i++)
 			args[n++] = def[i];
 	}

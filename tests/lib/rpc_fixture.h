@@ -21,7 +21,10 @@
 #include "rpmb_emu.h"
 #include "tvd_harness.h"
 
-#define RFX_RPC_TIMEOUT_MS 400
+/* Room for a loaded machine (sanitizers, 2 cores shared with a kernel build):
+ * an honest RPC must never take this long. */
+#define RFX_RPC_TIMEOUT_MS 1500
+#define RFX_RPC_TIMEOUT "1500"
 
 struct rfx {
 	char *dir;
@@ -37,7 +40,7 @@ struct rfx {
 int rfx_setup(void **state);
 int rfx_teardown(void **state);
 
-/* teevard --rpmb rpc --provision-rpmb-key --rpc-timeout-ms 400, then extra
+/* teevard --rpmb rpc --provision-rpmb-key --rpc-timeout-ms 1500, then extra
  * (NULL-terminated; with base false, only extra after the state and socket). */
 void rfx_start(struct rfx *f, bool base, const char *const *extra);
 /* SIGTERM: exit 0 and a clean log. */

@@ -128,7 +128,7 @@ static void test_broken_answers_on_write(void **state)
 	for (size_t i = 0; i < N_BROKEN; i++) {
 		struct rpc_peer *p;
 		c = rfx_client(f, &p);
-		rpcp_set_late_ms(p, RFX_RPC_TIMEOUT_MS + 400);
+		rpcp_set_late_ms(p, RFX_RPC_TIMEOUT_MS + 700);
 		rpcp_attack(p, broken[i].mode, RPCP_WRITE, 0, 1);
 		uint8_t fill = (uint8_t)(0x80 + i);
 		assert_int_equal(rfx_set(c, 4, fill, 700), EFI_DEVICE_ERROR);
@@ -166,7 +166,7 @@ static void test_broken_answers_at_mount(void **state)
 	rfx_start(f, true, NULL);
 	for (size_t i = 0; i < N_BROKEN; i++) {
 		struct rpc_peer *p = peer(f);
-		rpcp_set_late_ms(p, RFX_RPC_TIMEOUT_MS + 400);
+		rpcp_set_late_ms(p, RFX_RPC_TIMEOUT_MS + 700);
 		rpcp_attack(p, broken[i].mode, broken[i].at_mount, 0, 1);
 		struct tvd_status st = open_raw(p);
 		if (rpcp_attacks(p) != 1)
