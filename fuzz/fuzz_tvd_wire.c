@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * libFuzzer harness: every decoder of teevard's socket protocol (tvd_wire.h).
+ * libFuzzer harness: every decoder of teevard's socket protocol (tvd_wire.h),
+ * RPC frames included.
  * Input byte 0 picks the decoder, the rest is the frame body (or the header).
  * A body that decodes is encoded again and must come out byte for byte the same
  * (the codec is canonical: every byte accounted for), and decode again.
@@ -43,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tvd_frame f = {0};
 	int rc;
 
-	switch (sel % 11) {
+	switch (sel % 13) {
 	case 0: {
 		if (len < TVD_HDR_SIZE)
 			break;
@@ -137,6 +138,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (tvd_dec_recover_resp(body, len, &r) == TV_OK) {
 			rc = tvd_enc_recover_resp(&r, &f);
 			check_same(rc, &f, TVD_RESPONSE | TVD_OP_STORE_RECOVER, body, len);
+		}
+		break;
+	}
+	case 11: {
+		struct tvd_rpc_req r;
+		if (tvd_dec_rpc_req(body, len, &r) == TV_OK) {
+			rc = tvd_enc_rpc_req(&r, &f);
+			check_same(rc, &f, TVD_OP_RPC, body, len);
+		}
+		break;
+	}
+	case 12: {
+		struct tvd_rpc_resp r;
+		if (tvd_dec_rpc_resp(body, len, &r) == TV_OK) {
+			rc = tvd_enc_rpc_resp(&r, &f);
+			check_same(rc, &f, TVD_RESPONSE | TVD_OP_RPC, body, len);
 		}
 		break;
 	}

@@ -36,6 +36,8 @@ put('fuzz_tvd_wire', 'invoke_resp_short', b'\x07' + u32(0xFFFF0010) + u32(4) +
 put('fuzz_tvd_wire', 'info_resp', b'\x08' + u32(0) + u32(3) + u64(1 << 20) + u64(4096) +
     u64((1 << 20) - 4096) + u32(3) + u32(16) + u32(65536) + u32(12) + u32(42) + u32(0) +
     u32(16384) + u32(2) + u32(0))
+put('fuzz_tvd_wire', 'rpc_req', b'\x0b' + u32(1) + u32(6) + u32(19) + u32(0) + u16(1) + u16(0) + u16(0))
+put('fuzz_tvd_wire', 'rpc_resp', b'\x0c' + u32(0) + u32(19) + bytes(range(16)) + b'\x02\x01\x00')
 
 # --- fuzz_rpmb_rpc ---
 frame = bytearray(512)

@@ -12,11 +12,17 @@
 #include "tv_err.h"
 #include "tvd_wire.h"
 
+enum probe_state {
+	PROBE_NONE,   /* not answered yet (nothing mounted) */
+	PROBE_LEGACY, /* refused (Debian's 3.19: NOT_SUPPORTED): legacy RPC 1 */
+	PROBE_KERNEL, /* the in-kernel route offered: RPC 1 all the same */
+};
+
 struct tvd_rpc_route {
 	int timeout_ms;
 	struct tvd_rpc_peer *peer;
 	uint64_t unattached;      /* device calls while no client carried RPCs */
-	enum tvd_rpc_probe probe;
+	enum probe_state probe;
 	uint8_t *in;              /* rpmb_req + request frames */
 };
 
@@ -97,11 +103,11 @@ static int probe(struct tvd_rpc_route *r)
 	if (rc != TV_OK)
 		return rc;
 	if (ret == TEE_SUCCESS) {
-		r->probe = TVD_RPC_PROBE_KERNEL;
+		r->probe = PROBE_KERNEL;
 		tvd_log("in-kernel RPMB route offered by the normal world; teevar's secure core "
 			"carries only the legacy RPC");
 	} else {
-		r->probe = TVD_RPC_PROBE_LEGACY;
+		r->probe = PROBE_LEGACY;
 		tvd_log("RPMB_PROBE_RESET answered 0x%08x: the legacy RPMB RPC carries the device",
 			ret);
 	}
@@ -111,7 +117,7 @@ static int probe(struct tvd_rpc_route *r)
 static int rpc_get_info(void *ctx, struct rpmb_dev_info *info)
 {
 	struct tvd_rpc_route *r = ctx;
-	if (r->probe == TVD_RPC_PROBE_NONE && probe(r) != TV_OK)
+	if (r->probe == PROBE_NONE && probe(r) != TV_OK)
 		return TV_EIO;
 	uint8_t req[RPMB_RPC_REQ_HDR_SIZE], raw[RPMB_RPC_DEV_INFO_SIZE];
 	uint32_t ret = 0;
@@ -181,7 +187,3 @@ uint64_t tvd_rpc_route_unattached(const struct tvd_rpc_route *r)
 	return r->unattached;
 }
 
-enum tvd_rpc_probe tvd_rpc_route_probe(const struct tvd_rpc_route *r)
-{
-	return r->probe;
-}

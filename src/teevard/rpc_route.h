@@ -49,12 +49,6 @@ struct tvd_rpc_peer {
 	uint64_t unattached; /* dispatch's: tvd_rpc_route_unattached() before the request */
 };
 
-enum tvd_rpc_probe {
-	TVD_RPC_PROBE_NONE,   /* not probed yet (nothing mounted) */
-	TVD_RPC_PROBE_LEGACY, /* the probe was refused: legacy RPC 1 */
-	TVD_RPC_PROBE_KERNEL, /* the normal world offered the in-kernel route: RPC 1 all the same */
-};
-
 struct tvd_rpc_route;
 
 /* timeout_ms: how long one RPC may take (0: the default). TV_OK, TV_EINVAL,
@@ -65,7 +59,6 @@ int tvd_rpc_route_new(int timeout_ms, struct tvd_rpc_route **out);
 struct rpmb_dev tvd_rpc_route_dev(struct tvd_rpc_route *r);
 /* The connection RPCs go to until the next call (NULL: none). */
 void tvd_rpc_route_attach(struct tvd_rpc_route *r, struct tvd_rpc_peer *peer);
-enum tvd_rpc_probe tvd_rpc_route_probe(const struct tvd_rpc_route *r);
 /* Device calls made while no connection was attached (they failed). */
 uint64_t tvd_rpc_route_unattached(const struct tvd_rpc_route *r);
 

@@ -388,7 +388,12 @@ test_rpc_not_mounted() {
 	v info && rc_is 4 && err_has "TEE_ERROR_STORAGE_NOT_AVAILABLE" && err_has "--rpmb rpc" &&
 		v check && [ "$RC" -ne 0 ] && err_has "not mounted" || return 1
 	stop && rc_is 0 && log_has "rpmb route rpc" && log_has "not mounted yet" && clean_log &&
-		[ ! -e "$TMP/rpc-state/rpmb.img" ]
+		[ ! -e "$TMP/rpc-state/rpmb.img" ] || return 1
+	# --boot-phase runtime on a route mounted at start: the OS finds runtime
+	start --boot-phase runtime || return 1
+	v phase && rc_is 0 && out_has "runtime" && v info && out_has "route:              inproc" &&
+		stop && rc_is 0 && log_has "--boot-phase runtime: ready-to-boot and exit-boot-services done" &&
+		clean_log
 }
 
 echo "1..13"
@@ -404,5 +409,5 @@ t "a missing parent, rpmb.img or huk is refused and named; --format starts over"
 t "loose permissions on the state directory and rpmb.img are logged" test_loose_permissions
 t "a full disk under rpmb.img: the failed write's cause is logged" test_full_disk_logged
 t "the socket path is never followed (planted, swapped, no chmod)" test_socket_symlinks
-t "--rpmb rpc before any client carried RPCs: the CLI says why" test_rpc_not_mounted
+t "--rpmb rpc before any client carried RPCs: the CLI says why; --boot-phase runtime" test_rpc_not_mounted
 exit "$FAILED"
