@@ -145,6 +145,7 @@ struct tvd_recover_resp {
  * then in_len bytes (memref[0]); out_len is the size of memref[1]. */
 #define TVD_RPC_MAX_IN (6u + 512u * 512u) /* an rpmb_req and 512 frames (RPMB_RPC_MAX_IN) */
 #define TVD_RPC_MAX_OUT (512u * 512u)     /* 512 frames (RPMB_RPC_MAX_OUT) */
+#define TVD_RPC_MAX_LEN TVD_RPC_MAX_IN     /* the larger: the first codec's one limit */
 struct tvd_rpc_req {
 	uint32_t func;
 	uint32_t in_len;

@@ -127,7 +127,8 @@ static void print_store_json(const struct tv_store_info *si)
 	const char *route = route_name(si->route, &what);
 	(void)what;
 	printf(",\n\"store\": {\"route\": \"%s\", \"capacity\": %llu, \"used\": %llu, "
-	       "\"remaining\": %llu, \"variables\": %u, \"segments\": %u, \"segment_bytes\": %u, \"free_segments\": %u, "
+	       "\"remaining\": %llu, \"variables\": %u, \"segments\": %u, \"segment_bytes\": %u, "
+	       "\"free_segments\": %u, "
 	       "\"rpmb_blocks\": %u, \"blocks_per_write\": %u, \"write_counter\": %u, "
 	       "\"counter_expired\": %s, \"phase\": \"%s\",\n  \"format_version\": %u, "
 	       "\"read_only\": %s, \"damaged\": %s, \"damage_count\": %u, "
