@@ -9,8 +9,8 @@
  * killed and restarted here): func 22, RPMB GET_DEV_INFO and a counter read
  * through the supplicant's SHM_ALLOC'd memory, malformed RPCs, no supplicant
  * (a user client waits rpc_timeout_ms, tee_stmm_efi's kernel context fails at
- * once), a supplicant killed while the module holds its memory, a slow one.
- * Prints TAP lines with the "TV: " prefix (the host renumbers them).
+ * once), a supplicant killed while the module holds its memory, a slow one;
+ * then it plays the supplicant itself (vtee_rpc_supp.c). Prints TAP lines with the "TV: " prefix (the host renumbers them).
  * Cross-built static for the guest.
  */
 #include <dirent.h>
@@ -31,27 +31,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "teevar_vtee.h"
+#include "vtee_rpc_check.h"
 
 #define SUPP "/usr/sbin/tee-supplicant"
-#define PARAMS "/sys/module/teevar_vtee/parameters/"
 #define STMM_DEV "/sys/bus/tee/devices/teevar-vtee-ta-ed32d533-99e6-4209-9cc0-2d72cdd998a7"
 #define STMM_UUID "\xed\x32\xd5\x33\x99\xe6\x42\x09\x9c\xc0\x2d\x72\xcd\xd9\x98\xa7"
 /* a TA only this test talks to */
 #define TEST_UUID "\x7e\x57\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd"
 
-#define TEEC_ERROR_BAD_PARAMETERS 0xFFFF0006u
-#define TEEC_ERROR_ITEM_NOT_FOUND 0xFFFF0008u
-#define TEEC_ERROR_NOT_SUPPORTED 0xFFFF000Au
-#define TEEC_ERROR_COMMUNICATION 0xFFFF000Eu
-#define ORIGIN_COMMS 2u
-#define ORIGIN_TA 4u
 
 #define RPMB_CID "\xfe\x01\x4e\x4d\x4d\x43\x30\x34\x47\x42\xc8\xf6\x55\x2a\x61\x15"
 
 static int n, fails;
 
-static void result(int good, const char *fmt, ...)
+void result(int good, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -66,7 +59,7 @@ static void result(int good, const char *fmt, ...)
 	fflush(stdout);
 }
 
-static long now_ms(void)
+long now_ms(void)
 {
 	struct timespec ts;
 
@@ -74,7 +67,7 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(long ms)
+void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 
@@ -84,7 +77,7 @@ static void sleep_ms(long ms)
 
 /* ---- module parameters ---- */
 
-static void set_param(const char *name, unsigned int v)
+void set_param(const char *name, unsigned int v)
 {
 	char path[128];
 	FILE *f;
@@ -95,7 +88,7 @@ static void set_param(const char *name, unsigned int v)
 		printf("TV: # setting %s failed: %s\n", name, strerror(errno));
 }
 
-static long get_param(const char *name)
+long get_param(const char *name)
 {
 	char path[128];
 	long v = -1;
@@ -190,7 +183,7 @@ static void supp_kill(void)
 
 /* ---- the fake bridge ---- */
 
-static int bfd;
+int bfd;
 static unsigned char rbuf[TVV_MSG_SIZE + TVV_MAX_PAYLOAD];
 static unsigned char wbuf[TVV_MSG_SIZE + TVV_RPC_MAX_IN + 16];
 static struct tvv_msg *backlog[8];
@@ -231,7 +224,7 @@ static struct tvv_msg *next_request(int ms)
 }
 
 /* Answer kernel request q with ret (no parameters to give back). */
-static int answer(const struct tvv_msg *q, uint32_t ret)
+int answer(const struct tvv_msg *q, uint32_t ret)
 {
 	struct tvv_msg a;
 
@@ -244,7 +237,7 @@ static int answer(const struct tvv_msg *q, uint32_t ret)
 }
 
 /* A well-formed RPC for q in wbuf; its length. */
-static size_t rpc_build(const struct tvv_msg *q, uint32_t func, const void *in,
+size_t rpc_build(const struct tvv_msg *q, uint32_t func, const void *in,
 			uint32_t in_len, uint32_t out_len)
 {
 	struct tvv_msg *m = (struct tvv_msg *)wbuf;
@@ -270,7 +263,7 @@ static size_t rpc_build(const struct tvv_msg *q, uint32_t func, const void *in,
 }
 
 /* write() wbuf; 0 taken, else its errno. */
-static int rpc_write(size_t len)
+int rpc_write(size_t len)
 {
 	ssize_t w = write(bfd, wbuf, len);
 
@@ -279,18 +272,9 @@ static int rpc_write(size_t len)
 	return w < 0 ? errno : EIO;
 }
 
-struct rpc_res {
-	int werr;                   /* write()'s errno, 0 taken */
-	int got;                    /* an answer came */
-	uint32_t ret, origin, payload_len;
-	uint64_t out_a;
-	unsigned char out[512];
-	long ms;
-};
-
 /* Wait for the answer to the RPC of request q (kernel requests that come
  * first are kept for next_request). */
-static void rpc_wait(const struct tvv_msg *q, struct rpc_res *r, long t0)
+void rpc_wait(const struct tvv_msg *q, struct rpc_res *r, long t0)
 {
 	for (;;) {
 		ssize_t len = bridge_read(20000);
@@ -316,7 +300,7 @@ static void rpc_wait(const struct tvv_msg *q, struct rpc_res *r, long t0)
 	r->ms = now_ms() - t0;
 }
 
-static void rpc(const struct tvv_msg *q, uint32_t func, const void *in,
+void rpc(const struct tvv_msg *q, uint32_t func, const void *in,
 		uint32_t in_len, uint32_t out_len, struct rpc_res *r)
 {
 	long t0 = now_ms();
@@ -330,8 +314,8 @@ static void rpc(const struct tvv_msg *q, uint32_t func, const void *in,
 /* ---- the user client of /dev/tee0 (a thread) ---- */
 
 static int go[2], done[2];
-static uint32_t c_ret, c_origin;
-static int c_rc;
+uint32_t c_ret, c_origin;
+int c_rc;
 
 static int client_open(int fd, uint32_t *session)
 {
@@ -390,7 +374,7 @@ static void *client(void *unused)
 	return NULL;
 }
 
-static int client_done(void)
+int client_done(void)
 {
 	struct pollfd p = { .fd = done[0], .events = POLLIN };
 	char c;
@@ -399,7 +383,7 @@ static int client_done(void)
 }
 
 /* The client invokes func; the INVOKE the fake bridge then serves. */
-static struct tvv_msg *step_begin(uint32_t func)
+struct tvv_msg *step_begin(uint32_t func)
 {
 	struct tvv_msg *q;
 
@@ -427,7 +411,7 @@ static void step_end(struct tvv_msg *q, const char *what)
 
 /* ---- RPMB requests (rpmb_req + frames, as OP-TEE's legacy RPC) ---- */
 
-static const unsigned char devinfo_req[6] = { 1, 0, 0, 0, 0, 0 };
+const unsigned char devinfo_req[6] = { 1, 0, 0, 0, 0, 0 };
 static unsigned char counter_req[6 + 512];
 
 static int devinfo_ok(const struct rpc_res *r)
@@ -549,6 +533,7 @@ int main(void)
 {
 	struct tvv_msg *q, *kq;
 	struct rpc_res r;
+	sigset_t alrm;
 	pthread_t th;
 	long base, t0;
 	int fd, e;
@@ -564,10 +549,15 @@ int main(void)
 		perror("vtee_rpc_check: /dev/teevar-vtee");
 		return 2;
 	}
+	/* The client thread never takes SIGALRM (vtee_rpc_supp.c's RECV does). */
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alrm, NULL);
 	if (pipe(go) || pipe(done) || pthread_create(&th, NULL, client, NULL)) {
 		perror("vtee_rpc_check");
 		return 2;
 	}
+	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
 	set_param("rpc_timeout_ms", 1000);
 
 	q = next_request(5000);
@@ -687,6 +677,10 @@ int main(void)
 	rpc(q, 22, NULL, 0, 0, &r);
 	result(r.got && r.ret == TEEC_ERROR_NOT_SUPPORTED, "and it serves the next RPC (%#x)", r.ret);
 	step_end(q, "supplicant killed mid-RPC");
+
+	/* This program as the supplicant: the rules Debian's never breaks. */
+	supp_kill();
+	own_supplicant_checks();
 	set_param("rpc_timeout_ms", 5000);
 
 	/* The client closes its session. */
