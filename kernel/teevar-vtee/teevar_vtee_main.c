@@ -20,7 +20,6 @@
  * GPL-2.0-only because it uses the TEE subsystem's GPL-only symbols.
  */
 
-#include <linux/completion.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/list.h>

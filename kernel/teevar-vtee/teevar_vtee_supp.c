@@ -14,7 +14,7 @@
  *
  * Unlike OP-TEE's driver, every request is bounded (rpc_timeout_ms), a late
  * answer to a request whose caller gave up is accepted and dropped (the
- * supplicant must not die of it), and a supplicant that died while the
+ * supplicant must not die of it; memory a late SHM_ALLOC gave is freed), and a supplicant that died while the
  * module holds some of its shared memory is noticed at once: its requests
  * fail with TEEC_ERROR_COMMUNICATION and a new supplicant can open the
  * device, although the TEE core releases the old context only when the last
@@ -46,23 +46,28 @@ static unsigned int supp_requests;
 module_param(supp_requests, uint, 0444);
 MODULE_PARM_DESC(supp_requests, "requests given to a supplicant so far");
 
-/* One request for the supplicant; its caller waits on c. */
+/*
+ * One request for the supplicant; its caller waits on c. Two kinds have no
+ * caller and belong to supp.idr: abandoned (received, its caller gave up:
+ * the id stays busy for the late answer) and orphan (the module's SHM_FREE
+ * of the memory a late SHM_ALLOC answer gave).
+ */
 struct vtee_supp_req {
 	struct list_head node;      /* in supp.queue while in_queue */
 	int id;
 	bool in_queue;              /* not yet received */
 	bool processed;             /* answered (or aborted) */
 	bool aborted;               /* the supplicant went away */
+	bool abandoned;
+	bool orphan;
 	u32 func;
 	u32 ret;
 	u64 gen;                    /* of the supplicant that received it */
 	u32 num_params;
 	struct tee_param *param;
+	struct tee_param own;       /* an orphan's parameter */
 	struct completion c;
 };
-
-/* The id of a request a supplicant received whose caller no longer waits. */
-#define SUPP_ABANDONED ((struct vtee_supp_req *)ERR_PTR(-EBADF))
 
 static struct {
 	struct tee_device *teedev;
@@ -71,7 +76,7 @@ static struct {
 	struct tee_context *ctx;    /* the supplicant; NULL none */
 	u64 gen;
 	unsigned int held;          /* shm of ctx the module holds */
-	struct idr idr;             /* id -> request or SUPP_ABANDONED */
+	struct idr idr;             /* id -> request */
 	struct list_head queue;     /* not yet received */
 	int sync_id;                /* received without a meta param, or -1 */
 	wait_queue_head_t recvq;
@@ -111,11 +116,13 @@ static void supp_abort_locked(void)
 
 	idr_for_each_entry(&supp.idr, req, id) {
 		idr_remove(&supp.idr, id);
-		if (IS_ERR(req))
-			continue;
 		if (req->in_queue) {
 			list_del(&req->node);
 			req->in_queue = false;
+		}
+		if (req->abandoned || req->orphan) {
+			kfree(req);
+			continue;
 		}
 		req->processed = true;
 		req->aborted = true;
@@ -261,6 +268,41 @@ out:
 	return rc;
 }
 
+/*
+ * The late answer of an abandoned request: dropped, but memory a late
+ * SHM_ALLOC gave goes back at once (SHM_FREE, answered to nobody).
+ */
+static void supp_late_locked(struct vtee_supp_req *req, u32 ret, u32 num_params,
+			     const struct tee_param *param)
+{
+	struct vtee_supp_req *f;
+	int id;
+
+	if (req->func != VTEE_RPC_SHM_ALLOC || ret != TEEC_SUCCESS || num_params != 1 ||
+	    (param->attr & TEE_IOCTL_PARAM_ATTR_TYPE_MASK) != TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT ||
+	    param->u.value.c > INT_MAX)
+		return;
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return;
+	f->orphan = true;
+	f->func = VTEE_RPC_SHM_FREE;
+	f->num_params = 1;
+	f->param = &f->own;
+	f->own.attr = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT;
+	f->own.u.value.b = param->u.value.c;
+	id = idr_alloc(&supp.idr, f, 1, 0, GFP_KERNEL);
+	if (id < 0) {
+		kfree(f);
+		return;
+	}
+	f->id = id;
+	f->in_queue = true;
+	list_add_tail(&f->node, &supp.queue);
+	supp_requests++;
+	wake_up_interruptible(&supp.recvq);
+}
+
 static int supp_send(struct tee_context *ctx, u32 ret, u32 num_params,
 		     struct tee_param *param)
 {
@@ -295,18 +337,22 @@ static int supp_send(struct tee_context *ctx, u32 ret, u32 num_params,
 		rc = -ENOENT;
 		goto out;
 	}
-	if (req == SUPP_ABANDONED) {
-		/* Its caller gave up: the answer is dropped, not an error. */
-		idr_remove(&supp.idr, id);
-		supp.sync_id = -1;
-		goto out;
-	}
 	if (req->in_queue || num_params - nm != req->num_params) {
 		rc = -EINVAL;
 		goto out;
 	}
 	idr_remove(&supp.idr, id);
 	supp.sync_id = -1;
+	if (req->abandoned) {
+		/* Its caller gave up: the answer is dropped, not an error. */
+		supp_late_locked(req, ret, num_params - nm, param + nm);
+		kfree(req);
+		goto out;
+	}
+	if (req->orphan) {
+		kfree(req);
+		goto out;
+	}
 	/* The outputs, by the request's own parameter types. */
 	for (i = 0; i < req->num_params; i++) {
 		struct tee_param *p = req->param + i;
@@ -403,8 +449,10 @@ int vtee_supp_call(struct tee_context *cctx, u64 *gen, u32 func, u32 num_params,
 		list_del(&req->node);
 		idr_remove(&supp.idr, req->id);
 	} else {
-		/* Received, unanswered: keep the id busy for its late answer. */
-		idr_replace(&supp.idr, SUPP_ABANDONED, req->id);
+		/* Received, unanswered: the id stays busy for its late answer. */
+		req->abandoned = true;
+		req->param = NULL;
+		req = NULL;
 	}
 	mutex_unlock(&supp.lock);
 	kfree(req);

@@ -5,8 +5,8 @@
  * check the rules Debian's tee-supplicant never breaks: the version it
  * reports, never more parameters than offered, the meta parameter and
  * request ids, SEND matched by id, one request at a time without meta, an
- * interrupted RECV, a late answer, a supplicant that closes with a request
- * in hand, and the memory of an RPMB RPC (SHM_ALLOC, the memrefs' offsets
+ * interrupted RECV, a late answer (a late SHM_ALLOC's memory freed), a
+ * supplicant that closes with a request in hand, and the memory of an RPMB RPC (SHM_ALLOC, the memrefs' offsets
  * and ids, SHM_FREE) byte by byte.
  */
 #include <errno.h>
@@ -145,6 +145,28 @@ static void protocol(const struct tvv_msg *q)
 	result(!rc && r.got && r.ret == TEEC_ERROR_COMMUNICATION && late >= 450 && late < 1500,
 	       "a request received and not answered within rpc_timeout_ms (500) fails (%#x after "
 	       "%ld ms); its late SEND is taken and dropped (%s)", r.ret, late, err_name(rc));
+
+	/* A late SHM_ALLOC answer: that memory goes back at once. */
+	t0 = now_ms();
+	rpc_write(rpc_build(q, 1, devinfo_req, 6, 19));
+	rc = recv_req(5, 1, &b);
+	{
+		struct pollfd p = { .fd = bfd, .events = POLLIN };
+
+		poll(&p, 1, 3000);
+	}
+	rpc_wait(q, &r, t0);
+	result(!rc && b.func_or_ret == 6 && r.got && r.ret == TEEC_ERROR_COMMUNICATION,
+	       "an SHM_ALLOC received and not answered in time fails the RPMB RPC (%#x)", r.ret);
+	b.p[1].c = 77;
+	rc = send_ans(0, 2, &b);
+	rc = rc ? rc : recv_req(5, 1, &b);
+	result(!rc && b.func_or_ret == 7 && b.num_params == 2 && b.p[1].attr == INOUT &&
+	       b.p[1].b == 77,
+	       "its late answer (shm id 77) is taken and that memory freed: SHM_FREE b = 77 "
+	       "(%s, func %u, b %llu)", err_name(rc), b.func_or_ret, (unsigned long long)b.p[1].b);
+	rc = send_ans(0, 2, &b);
+	result(!rc, "the module takes the answer to its own SHM_FREE (%s)", err_name(rc));
 	set_param("rpc_timeout_ms", 4000);
 
 	t0 = now_ms();
