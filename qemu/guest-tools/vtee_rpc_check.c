@@ -628,6 +628,23 @@ int main(void)
 	       "one opens teepriv0 at once");
 	rpc(q, 1, devinfo_req, 6, 19, &r);
 	result(devinfo_ok(&r), "and serves the same request's next RPMB RPC (new memory)");
+	/* Killed again, holding memory, with an RPC waiting for it: its context
+	 * is not released (the module holds a tee_shm), yet the RPC fails now. */
+	supp_signal(SIGSTOP);
+	t0 = now_ms();
+	e = rpc_write(rpc_build(q, 22, NULL, 0, 0));
+	sleep_ms(300);
+	supp_kill();
+	memset(&r, 0, sizeof(r));
+	if (!e)
+		rpc_wait(q, &r, t0);
+	result(r.got && r.ret == TEEC_ERROR_COMMUNICATION && r.origin == ORIGIN_COMMS &&
+	       r.ms < 1500,
+	       "a supplicant killed holding the request's memory while an RPC waits for it: "
+	       "COMMUNICATION at once (%ld ms; rpc_timeout_ms 3000)", r.ms);
+	result(supp_start() == 0, "tee-supplicant restarted once more");
+	rpc(q, 1, devinfo_req, 6, 19, &r);
+	result(devinfo_ok(&r), "and serves the request's next RPMB RPC");
 	step_end(q, "supplicant restarted");
 
 	/* A slow supplicant: the request's own timeout is stopped. */
