@@ -102,7 +102,6 @@ static struct {
 	struct tee_shm_pool pool;
 	struct tee_client_device *stmm;
 	struct work_struct stmm_work; /* registers stmm */
-	bool stmm_scheduled;
 	struct miscdevice misc;
 	struct mutex lock;          /* everything below */
 	struct list_head queued;    /* vtee_out not yet read by the bridge */
@@ -716,19 +715,14 @@ static void vtee_stmm_work(struct work_struct *work)
 }
 
 /*
- * Register the StMM device from a work item: tee_stmm_efi opens its session
- * in its probe, which must not run inside the open() that made the device
- * appear (the bridge's, or with supp_enum the supplicant's: it waits for
- * them). Once per module lifetime, as OP-TEE's supplicant bus scan.
+ * Register the StMM device (if not yet there) from a work item: tee_stmm_efi
+ * opens its session in its probe, which must not run inside the open() that
+ * made the device appear (the bridge's, or with supp_enum the supplicant's:
+ * it waits for them).
  */
 void vtee_stmm_schedule(void)
 {
-	mutex_lock(&vtee.lock);
-	if (!vtee.stmm_scheduled) {
-		vtee.stmm_scheduled = true;
-		schedule_work(&vtee.stmm_work);
-	}
-	mutex_unlock(&vtee.lock);
+	schedule_work(&vtee.stmm_work);
 }
 
 /* ---- /dev/teevar-vtee: the bridge's end ---- */

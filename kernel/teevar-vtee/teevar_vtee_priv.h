@@ -38,7 +38,8 @@ extern bool vtee_supp_enum;
 int vtee_shm_copy(struct tee_shm *shm, size_t offs, void *buf, size_t len,
 		  bool to_shm);
 
-/* The StMM device on the TEE bus, registered once, from a work item. */
+/* Register the StMM device on the TEE bus (once there, it stays), from a
+ * work item. */
 void vtee_stmm_schedule(void);
 
 /* ---- the supplicant (teevar_vtee_supp.c) ---- */

@@ -80,7 +80,7 @@ static struct {
 	struct list_head queue;     /* not yet received */
 	int sync_id;                /* received without a meta param, or -1 */
 	wait_queue_head_t recvq;
-	bool enumerated;
+	bool enumerated;            /* supp_enum: the StMM device was asked for */
 } supp;
 
 /* ---- shared memory: physically contiguous whole pages (mmap()able) ---- */
