@@ -5,7 +5,7 @@
 #
 # Build OUT/initramfs.cpio (newc, uncompressed, all files owned by root) for the
 # arm64 QEMU guest: a static busybox, efivar, efibootmgr, efitools' efi-updatevar
-# and efi-readvar, mokutil, the dynamic loader and the shared libraries they
+# and efi-readvar, mokutil, tee-supplicant, the dynamic loader and the shared libraries they
 # need, taken from Debian 12 arm64 packages, then the contents of every
 # ROOT_EXTRA_DIR copied over the root in order (/init, test scripts, modules,
 # ...). The staging tree is OUT/rootfs, rebuilt every time.
@@ -19,7 +19,8 @@ set -euo pipefail
 TRIPLET=aarch64-linux-gnu
 # What the guest runs; everything else in the packages is left out.
 BINS=(bin/busybox usr/bin/efivar bin/efibootmgr bin/efibootdump usr/bin/chattr usr/bin/lsattr
-	usr/bin/efi-updatevar usr/bin/efi-readvar usr/bin/mokutil bin/dash)
+	usr/bin/efi-updatevar usr/bin/efi-readvar usr/bin/mokutil bin/dash
+	usr/sbin/tee-supplicant)
 # Where ld.so looks without an ld.so.cache (Debian's multiarch trusted dirs).
 LIBDIRS=("lib/$TRIPLET" "usr/lib/$TRIPLET" lib usr/lib)
 

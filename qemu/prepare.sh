@@ -18,12 +18,15 @@ mkdir -p "$out"
 
 rm -rf "$out/extra" && mkdir -p "$out/extra/teevar"
 cp "$out/vtee/teevar_vtee.ko" "$out/teevar-vtee-bridge" "$out/extra/teevar/"
-# Small static guest programs: the lying bridge of the hostile scenario,
+# Small static guest programs: the lying bridge of the hostile scenario, the
+# fake bridge of the supp-module scenario (RPCs to Debian's tee-supplicant),
 # libteevar's optee: transport on /dev/tee0 (the client library without the
 # secure core), and the guest half of `make bench`'s efivarfs write timing.
 top="$here/.."
 cross() { aarch64-linux-gnu-gcc -static -O2 -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE "$@"; }
 cross -I"$top/kernel/teevar-vtee" -o "$out/extra/teevar/vtee_hostile" "$here/guest-tools/vtee_hostile.c"
+cross -pthread -I"$top/kernel/teevar-vtee" -o "$out/extra/teevar/vtee_rpc_check" \
+    "$here/guest-tools/vtee_rpc_check.c" "$here/guest-tools/vtee_rpc_supp.c"
 cross -I"$top/include" -I"$top/src/common" -I"$top/src/client" -o "$out/extra/teevar/optee_check" \
     "$here/guest-tools/optee_check.c" "$top"/src/client/{client,transport,transport_optee,util,tee_result}.c
 cross -o "$out/extra/teevar/efivarfs_write" "$top/bench/qemu/efivarfs_write.c"
