@@ -61,15 +61,15 @@ int vtee_encode(const struct vtee_view *v, uint8_t **out, size_t *len);
  *     params[0] {MEMREF_INPUT, a = in_len}, params[1] {MEMREF_OUTPUT, a =
  *     out_len, the room for the answer}, params[2..3] all zero; payload: the
  *     in_len bytes.
- *   answer (kernel -> bridge): op TVV_OP_RPC | TVV_RESPONSE, id, session,
- *     func, uuid, login echoed, ret and ret_origin the result; params[0]
- *     echoed; params[1] {MEMREF_OUTPUT, a = the bytes carried, 0 unless ret
+ *   answer (kernel -> bridge): op TVV_OP_RPC | TVV_RESPONSE, id, session
+ *     and func echoed (uuid and login: whatever the module gives), ret and
+ *     ret_origin the result; params[0] echoed; params[1] {MEMREF_OUTPUT, a = the bytes carried, 0 unless ret
  *     is 0}; payload: those bytes.
  *
  * Decoding is strict: every field above, b and c of both memrefs zero, sizes
  * at most TVV_MAX_PAYLOAD, payload_len and the length exact. Whether an
- * answer fits its request (same id, func, in_len, no more than out_len) is the
- * caller's check. data points into the buffer given.
+ * answer fits its request (same id, session, func and in_len, no more bytes
+ * than out_len) is the caller's check. data points into the buffer given.
  */
 struct vtee_rpc {
 	uint32_t id, session, func;
