@@ -653,7 +653,7 @@ static int ensure_up(struct bridge *b)
 	if (rc == 0)
 		rc = reopen_all(b);
 	if (rc) {
-		mark_down(b, "re-opening sessions", rc);
+		mark_down(b, "setting up the connection", rc);
 		return rc;
 	}
 	blog(b, BRIDGE_LOG_INFO, "teevard connected%s", b->port ? " (port resynchronized)" : "");
