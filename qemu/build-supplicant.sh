@@ -73,8 +73,9 @@ if [ ! -f "$sysroot/.version" ] || [ "$(cat "$sysroot/.version")" != "$ver" ]; t
     echo "$ver" > "$sysroot/.version"
 fi
 libdir=$sysroot/usr/lib/$TRIPLET
-[ -e "$libdir/libcrypto.so" ] && [ -e "$sysroot/usr/include/openssl/evp.h" ] ||
+if [ ! -e "$libdir/libcrypto.so" ] || [ ! -e "$sysroot/usr/include/openssl/evp.h" ]; then
     die "libssl-dev $ver unpacked into $sysroot has no libcrypto.so or openssl/evp.h"
+fi
 
 # --- compile --------------------------------------------------------------
 cd "$top"
@@ -88,12 +89,14 @@ hostile_srcs=(qemu/guest-tools/supp_hostile.c tests/supplicant/rpmb_liar.c "${rp
 incs=(-Isrc/common -Isrc/rpmb -Iinclude -Itools -Itests/supplicant
       -I"$sysroot/usr/include" -I"$sysroot/usr/include/$TRIPLET")
 flags=(-O2 -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Wno-missing-field-initializers)
+# shellcheck disable=SC2054 # the commas are the linker's
 ldflags=(-L"$libdir" -Wl,-rpath-link,"$libdir" -lcrypto)
 
 # Every file the compiler reads from the tree or the sysroot, for the stamp.
 deps=$("$cc" "${incs[@]}" "${flags[@]}" -MM "${supp_srcs[@]}" "${hostile_srcs[@]}" |
        sed -e 's/^[^:]*://' -e 's/\\$//' | tr ' ' '\n' | grep -v '^$' |
        grep -v '^/usr/' | sort -u)
+# shellcheck disable=SC2086 # $deps is a list of paths without spaces
 stamp=$( { "$cc" --version | head -n 1; echo "$ver"; printf '%s\n' "${flags[@]}" "${incs[@]}";
            cat $deps "$0"; } | sha256sum | cut -d' ' -f1)
 if [ -x "$out/teevar-supplicant" ] && [ -x "$out/supp_hostile" ] && [ -f "$stampfile" ] &&
