@@ -196,7 +196,8 @@ static int open_image(const struct opts *o, struct rpmb_emu **emu)
 	else if (rc == TV_ENOENT)
 		fprintf(stderr, PROG ": %s: no such image (and --no-create)\n", o->image);
 	else if (rc == TV_EBUSY)
-		fprintf(stderr, PROG ": %s: image in use by another process\n", o->image);
+		fprintf(stderr, PROG ": %s: image in use by another process%s\n", o->image,
+			block ? " (or the disk is mounted)" : "");
 	else if (rc == TV_ECORRUPT)
 		fprintf(stderr, PROG ": %s: not a valid RPMB image\n", o->image);
 	else if (rc != TV_OK && *tv_err_detail())
