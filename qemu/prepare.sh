@@ -3,7 +3,8 @@
 # Everything the QEMU tests boot, built into OUT (reused when unchanged):
 #   qemu/prepare.sh OUT
 # OUT/linux (kernel), OUT/vtee/teevar_vtee.ko, OUT/teevar-vtee-bridge,
-# OUT/initramfs.cpio (Debian arm64 userland + qemu/guest + the two above,
+# OUT/teevar-supplicant and OUT/supp_hostile (qemu/build-supplicant.sh),
+# OUT/initramfs.cpio (Debian arm64 userland + qemu/guest + the four above,
 # qemu/guest-tools/*.c and bench/qemu/efivarfs_write),
 # OUT/disk.img (a GPT disk with an ESP for efibootmgr), OUT/AAVMF_VARS.fd.
 set -euo pipefail
@@ -15,9 +16,14 @@ mkdir -p "$out"
 "$here/build-kernel.sh" "$out"
 "$here/build-module.sh" "$out"
 "$here/build-bridge.sh" "$out"
+"$here/build-supplicant.sh" "$out"
 
 rm -rf "$out/extra" && mkdir -p "$out/extra/teevar"
 cp "$out/vtee/teevar_vtee.ko" "$out/teevar-vtee-bridge" "$out/extra/teevar/"
+# The guest's supplicants, dynamic against Debian's arm64 libcrypto (the
+# initramfs follows their NEEDED entries): teevar-supplicant --tee, and the
+# lying supp_hostile of the hostile scenarios.
+cp "$out/teevar-supplicant" "$out/supp_hostile" "$out/extra/teevar/"
 # Small static guest programs: the lying bridge of the hostile scenario, the
 # fake bridge of the supp-module scenario (RPCs to Debian's tee-supplicant),
 # libteevar's optee: transport on /dev/tee0 (the client library without the
