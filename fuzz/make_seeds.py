@@ -149,6 +149,14 @@ put('fuzz_vtee_msg', 'invoke_resp', b'\x01' + tvv(0x8002, 2, session=1, origin=4
     params=[(7, len(mm), 0, 0), (2, 0xfffffffe, 0, 0)], payload=mm))
 put('fuzz_vtee_msg', 'invoke_resp_err', b'\x01' + tvv(0x8002, 2, session=1, ret=0xFFFF0010, origin=4,
     params=[(7, 65536, 0, 0), (2, 0, 0, 0)]))
+# selector bit 1: the RPC codec (a legacy RPMB request: 6-byte rpmb_req + one frame)
+rpmb_in = u16(4) + u16(1) + u16(0) + bytes(range(256)) + bytes(256)
+put('fuzz_vtee_msg', 'rpc_req', b'\x02' + tvv(4, 2, session=1, func=1, uuid_=uuid,
+    params=[(5, len(rpmb_in), 0, 0), (6, 512, 0, 0)], payload=rpmb_in))
+put('fuzz_vtee_msg', 'rpc_ans', b'\x03' + tvv(0x8004, 2, session=1, func=1, origin=3, uuid_=uuid,
+    params=[(5, len(rpmb_in), 0, 0), (6, 512, 0, 0)], payload=bytes(range(256)) * 2))
+put('fuzz_vtee_msg', 'rpc_ans_err', b'\x03' + tvv(0x8004, 2, session=1, func=22, ret=0xFFFF000A, origin=2,
+    uuid_=uuid, params=[(5, 0, 0, 0), (6, 0, 0, 0)]))
 
 # --- fuzz_auth: selector (mod 4) = parser ---
 def guid(s):

@@ -5,10 +5,11 @@
 #
 # Build OUT/initramfs.cpio (newc, uncompressed, all files owned by root) for the
 # arm64 QEMU guest: a static busybox, efivar, efibootmgr, efitools' efi-updatevar
-# and efi-readvar, mokutil, the dynamic loader and the shared libraries they
+# and efi-readvar, mokutil, tee-supplicant, the dynamic loader and the shared libraries they
 # need, taken from Debian 12 arm64 packages, then the contents of every
 # ROOT_EXTRA_DIR copied over the root in order (/init, test scripts, modules,
-# ...). The staging tree is OUT/rootfs, rebuilt every time.
+# ...), and the libraries the dynamic ELF programs among them need (from the
+# same packages). The staging tree is OUT/rootfs, rebuilt every time.
 #
 # Environment:
 #   TEEVAR_DEBS_DIR  where the .debs are (default OUT/debs)
@@ -19,7 +20,8 @@ set -euo pipefail
 TRIPLET=aarch64-linux-gnu
 # What the guest runs; everything else in the packages is left out.
 BINS=(bin/busybox usr/bin/efivar bin/efibootmgr bin/efibootdump usr/bin/chattr usr/bin/lsattr
-	usr/bin/efi-updatevar usr/bin/efi-readvar usr/bin/mokutil bin/dash)
+	usr/bin/efi-updatevar usr/bin/efi-readvar usr/bin/mokutil bin/dash
+	usr/sbin/tee-supplicant)
 # Where ld.so looks without an ld.so.cache (Debian's multiarch trusted dirs).
 LIBDIRS=("lib/$TRIPLET" "usr/lib/$TRIPLET" lib usr/lib)
 
@@ -80,27 +82,38 @@ copy() {
 	fi
 }
 
-# Walk the binaries' interpreter and NEEDED entries, copying as we go.
-declare -A seen=()
-queue=("${BINS[@]}")
-while [ ${#queue[@]} -gt 0 ]; do
-	obj=${queue[0]}
-	queue=("${queue[@]:1}")
-	[ -z "${seen[$obj]:-}" ] || continue
-	seen[$obj]=1
-	copy "$obj"
-	interp=$("$READELF" -lW "$X/$obj" |
+# needs FILE NAME: queue FILE's interpreter (copied at once) and the package
+# files of its NEEDED sonames; NAME is for error messages.
+needs() {
+	local file=$1 name=$2 interp so d found
+	interp=$("$READELF" -lW "$file" |
 		sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
 	[ -z "$interp" ] || copy "${interp#/}"
-	for so in $("$READELF" -dW "$X/$obj" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+	for so in $("$READELF" -dW "$file" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
 		found=
 		for d in "${LIBDIRS[@]}"; do
 			if [ -e "$X/$d/$so" ]; then found=$d/$so; break; fi
 		done
-		[ -n "$found" ] || die "MISSING soname $so (NEEDED by /$obj)"
+		[ -n "$found" ] || die "MISSING soname $so (NEEDED by $name)"
 		queue+=("$found")
 	done
-done
+}
+
+# Walk the queue's interpreter and NEEDED entries, copying as we go.
+declare -A seen=()
+walk() {
+	local obj
+	while [ ${#queue[@]} -gt 0 ]; do
+		obj=${queue[0]}
+		queue=("${queue[@]:1}")
+		[ -z "${seen[$obj]:-}" ] || continue
+		seen[$obj]=1
+		copy "$obj"
+		needs "$X/$obj" "/$obj"
+	done
+}
+queue=("${BINS[@]}")
+walk
 
 # Mount points and the directories busybox --install -s fills at run time.
 mkdir -p "$R"/{dev,proc,sys,tmp,run,mnt,root,etc,sbin,usr/bin,usr/sbin}
@@ -111,6 +124,17 @@ for d in "$@"; do
 	# --remove-destination: never write through a symlink such as /bin/sh.
 	cp -a --remove-destination "$d"/. "$R"/
 done
+
+# The extra dirs' dynamic programs (teevar-supplicant needs libcrypto): their
+# loader and libraries come from the packages too.
+queue=()
+for d in "$@"; do
+	while IFS= read -r -d '' f; do
+		[ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] || continue
+		needs "$f" "${f#"$d"}"
+	done < <(find "$d" -type f -print0)
+done
+walk
 
 # newc_entry NAME INO MODE MAJOR MINOR: one data-less newc header and its name.
 newc_entry() {

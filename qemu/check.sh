@@ -3,9 +3,11 @@
 # make check-qemu: the real Linux tee_stmm_efi driver and efivarfs in an arm64
 # guest, served by teevar's secure core (teevard on the host). TAP output.
 #   qemu/check.sh HOST_BUILD QEMU_OUT     (after qemu/prepare.sh QEMU_OUT)
-# Five power cycles on one secure-core state: main (efivar, efibootmgr, shell
+# Six power cycles on one secure-core state: main (efivar, efibootmgr, shell
 # I/O, df), reboot (persistence), noruntime (efi=noruntime), outage (teevard
-# killed and restarted mid-run), hostile (a lying bridge against the module).
+# killed and restarted mid-run), hostile (a lying bridge against the module),
+# supp-module (the module's supplicant side: Debian's tee-supplicant serving
+# RPCs on /dev/teepriv0).
 # Then two on a fresh state of their own: secureboot (efitools and mokutil
 # enrol keys at runtime; a 40 KiB dbx, a 50-certificate db) and
 # secureboot-reboot (the next boot: Secure Boot on). Every variable the guest
@@ -143,6 +145,9 @@ check "[reboot] the volatile variable is gone from the secure core" \
 cycle noruntime "efi=noruntime"
 cycle outage ""
 cycle hostile "efi=noruntime"
+# The module's supplicant side: Debian's tee-supplicant on /dev/teepriv0, RPCs
+# from a fake bridge (vtee_rpc_check), supp_enum=1.
+cycle supp-module "efi=noruntime"
 
 # Secure Boot on a fresh store (the cycles above keep theirs in setup mode),
 # the keys given to the guest as a tar archive on a second virtio disk.

@@ -4,7 +4,7 @@
 # fetch-debs.sh OUTDIR
 #
 # Download the Debian 12 arm64 packages the QEMU guest's userland is made of
-# (busybox, efivar, efibootmgr, efitools, mokutil and the shared libraries they
+# (busybox, efivar, efibootmgr, efitools, mokutil, tee-supplicant and the shared libraries they
 # need) into OUTDIR, then check that the dynamic binaries' NEEDED closure is
 # satisfied by what those packages provide. The guest's initramfs is built from
 # these by build-initramfs.sh.
@@ -19,14 +19,16 @@ TRIPLET=aarch64-linux-gnu
 # efitools (efi-updatevar, efi-readvar) and mokutil for the secureboot scenario,
 # with libssl3 (both), libcrypt1 and libkeyutils1 (mokutil); dash as the /bin/sh
 # of efitools' system("mount -l") (busybox's sh runs its own mount applet
-# whatever PATH says)
+# whatever PATH says); OP-TEE's tee-supplicant 3.19 (RPMB emulated in its RAM)
+# with libteec1, for the supp-module scenario (its unit file is not used)
 PKGS=(busybox-static efivar libefivar1 libefiboot1 efibootmgr libpopt0 libc6 e2fsprogs libext2fs2 libcom-err2
-	efitools mokutil libssl3 libcrypt1 libkeyutils1 dash)
+	efitools mokutil libssl3 libcrypt1 libkeyutils1 dash tee-supplicant libteec1)
 # shellcheck disable=SC2206 # word splitting is the point
 PKGS+=(${TEEVAR_EXTRA_DEBS:-})
 # The binaries the guest runs; their NEEDED closure must be in PKGS.
 BINS=(bin/busybox usr/bin/efivar bin/efibootmgr bin/efibootdump usr/bin/chattr usr/bin/lsattr
-	usr/bin/efi-updatevar usr/bin/efi-readvar usr/bin/mokutil bin/dash)
+	usr/bin/efi-updatevar usr/bin/efi-readvar usr/bin/mokutil bin/dash
+	usr/sbin/tee-supplicant)
 
 die() { echo "fetch-debs: $*" >&2; exit 1; }
 log() { echo "fetch-debs: $*"; }

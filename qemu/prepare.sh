@@ -3,7 +3,8 @@
 # Everything the QEMU tests boot, built into OUT (reused when unchanged):
 #   qemu/prepare.sh OUT
 # OUT/linux (kernel), OUT/vtee/teevar_vtee.ko, OUT/teevar-vtee-bridge,
-# OUT/initramfs.cpio (Debian arm64 userland + qemu/guest + the two above,
+# OUT/teevar-supplicant and OUT/supp_hostile (qemu/build-supplicant.sh),
+# OUT/initramfs.cpio (Debian arm64 userland + qemu/guest + the four above,
 # qemu/guest-tools/*.c and bench/qemu/efivarfs_write),
 # OUT/disk.img (a GPT disk with an ESP for efibootmgr), OUT/AAVMF_VARS.fd.
 set -euo pipefail
@@ -15,15 +16,23 @@ mkdir -p "$out"
 "$here/build-kernel.sh" "$out"
 "$here/build-module.sh" "$out"
 "$here/build-bridge.sh" "$out"
+"$here/build-supplicant.sh" "$out"
 
 rm -rf "$out/extra" && mkdir -p "$out/extra/teevar"
 cp "$out/vtee/teevar_vtee.ko" "$out/teevar-vtee-bridge" "$out/extra/teevar/"
-# Small static guest programs: the lying bridge of the hostile scenario,
+# The guest's supplicants, dynamic against Debian's arm64 libcrypto (the
+# initramfs follows their NEEDED entries): teevar-supplicant --tee, and the
+# lying supp_hostile of the hostile scenarios.
+cp "$out/teevar-supplicant" "$out/supp_hostile" "$out/extra/teevar/"
+# Small static guest programs: the lying bridge of the hostile scenario, the
+# fake bridge of the supp-module scenario (RPCs to Debian's tee-supplicant),
 # libteevar's optee: transport on /dev/tee0 (the client library without the
 # secure core), and the guest half of `make bench`'s efivarfs write timing.
 top="$here/.."
 cross() { aarch64-linux-gnu-gcc -static -O2 -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE "$@"; }
 cross -I"$top/kernel/teevar-vtee" -o "$out/extra/teevar/vtee_hostile" "$here/guest-tools/vtee_hostile.c"
+cross -pthread -I"$top/kernel/teevar-vtee" -o "$out/extra/teevar/vtee_rpc_check" \
+    "$here/guest-tools/vtee_rpc_check.c" "$here/guest-tools/vtee_rpc_supp.c"
 cross -I"$top/include" -I"$top/src/common" -I"$top/src/client" -o "$out/extra/teevar/optee_check" \
     "$here/guest-tools/optee_check.c" "$top"/src/client/{client,transport,transport_optee,util,tee_result}.c
 cross -o "$out/extra/teevar/efivarfs_write" "$top/bench/qemu/efivarfs_write.c"

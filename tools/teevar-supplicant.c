@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * teevar-supplicant: owns one RPMB device (an emulated image or a Linux eMMC
- * RPMB partition) and serves the secure core's RPMB requests on a Unix socket
+ * RPMB partition) and serves the secure core's RPMB requests on a Unix socket,
+ * or, with --tee / --tee-dev, as the OP-TEE supplicant of a Linux TEE device
  * (docs/supplicant.md). It never holds the RPMB key.
  */
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include "rpmb_emu.h"
 #include "rpmb_mmc.h"
 #include "sock_io.h"
+#include "supp_tee.h"
 #include "supplicant.h"
 #include "tv_err.h"
 
@@ -33,6 +35,8 @@
 struct opts {
 	const char *socket;
 	mode_t socket_mode;
+	bool socket_given, tee;
+	const char *tee_dev; /* --tee-dev, or NULL with --tee: probe */
 	const char *image;
 	unsigned long size_mult, rel_wr;
 	bool no_create, no_sync, quiet;
@@ -44,12 +48,20 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " [options] (--image FILE | --rpmb-dev DEV | --rpmb-cid HEX)\n"
-		"Serves one RPMB device to teevard (--supplicant SOCKET) on a Unix socket.\n"
+		"                         [--tee | --tee-dev PATH]\n"
+		"Serves one RPMB device to teevard (--supplicant SOCKET) on a Unix socket, or\n"
+		"as the OP-TEE supplicant of a Linux TEE device, as tee-supplicant does.\n"
 		"\n"
 		"  --socket PATH       socket to listen on (default ./teevar-supplicant.sock;\n"
 		"                      a system service uses /run/teevar/supplicant.sock)\n"
 		"  --socket-mode MODE  permissions of the socket file, octal (default 0600)\n"
-		"  --image FILE        serve an emulated RPMB image (created if missing)\n"
+		"  --tee               no socket: serve the first OP-TEE supplicant device of\n"
+		"                      /dev/teepriv0..9 (RPC RPMB, SHM_ALLOC, SHM_FREE; other\n"
+		"                      functions are answered NOT_SUPPORTED)\n"
+		"  --tee-dev PATH      ... that device, e.g. /dev/teepriv0\n"
+		"  --image FILE        serve an emulated RPMB image (created if missing); a\n"
+		"                      block device is formatted only if its first 512\n"
+		"                      bytes are zero\n"
 		"  --size-mult N       new image: RPMB size in 128 KiB units, 1..128 (default 32)\n"
 		"  --rel-wr N          new image: reliable-write sector count, 1..32 (default 1)\n"
 		"  --no-create         refuse to create a missing image\n"
@@ -59,14 +71,17 @@ static void usage(FILE *f)
 		"                      tee-supplicant --rpmb-cid\n"
 		"  --sysfs-root DIR    where to find the cards (default /sys)\n"
 		"  --dev-root DIR      where the device nodes are (default /dev)\n"
-		"  --timeout-ms N      a started request must complete within N ms (default 5000)\n"
+		"  --timeout-ms N      a started request must complete within N ms (default 5000;\n"
+		"                      socket only)\n"
 		"  -q, --quiet         log errors only\n"
 		"  -h, --help          this text\n"
-		"SIGTERM or SIGINT stop it after the request in progress.\n");
+		"SIGTERM or SIGINT stop it after the request in progress. Exit status: 0 after\n"
+		"a stop, 1 when the device, the socket or the TEE device cannot be used (or\n"
+		"the TEE driver fails a request), 2 for a bad command line.\n");
 }
 
 enum { OPT_SOCKET = 256, OPT_MODE, OPT_IMAGE, OPT_SIZE, OPT_REL, OPT_NOCREATE, OPT_NOSYNC, OPT_DEV, OPT_CID,
-       OPT_SYSFS, OPT_DEVROOT, OPT_TIMEOUT };
+       OPT_SYSFS, OPT_DEVROOT, OPT_TIMEOUT, OPT_TEE, OPT_TEE_DEV };
 
 static const struct option long_opts[] = {
 	{"socket", required_argument, NULL, OPT_SOCKET},
@@ -81,6 +96,8 @@ static const struct option long_opts[] = {
 	{"sysfs-root", required_argument, NULL, OPT_SYSFS},
 	{"dev-root", required_argument, NULL, OPT_DEVROOT},
 	{"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
+	{"tee", no_argument, NULL, OPT_TEE},
+	{"tee-dev", required_argument, NULL, OPT_TEE_DEV},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -95,6 +112,7 @@ static int parse_number(int opt, const char *arg, struct opts *o)
 		if (!tool_parse_ulong(arg, 8, 0, 0777, &mode))
 			return usage_error("--socket-mode wants an octal mode, not '%s'", arg);
 		o->socket_mode = (mode_t)mode;
+		o->socket_given = true;
 		return 0;
 	case OPT_SIZE:
 		return tool_parse_ulong(arg, 10, 1, 128, &o->size_mult)
@@ -111,7 +129,9 @@ static int parse_number(int opt, const char *arg, struct opts *o)
 static int parse_opt(int opt, const char *arg, struct opts *o)
 {
 	switch (opt) {
-	case OPT_SOCKET: o->socket = arg; return 0;
+	case OPT_SOCKET: o->socket = arg; o->socket_given = true; return 0;
+	case OPT_TEE: o->tee = true; return 0;
+	case OPT_TEE_DEV: o->tee_dev = arg; return 0;
 	case OPT_IMAGE: o->image = arg; return 0;
 	case OPT_NOCREATE: o->no_create = true; return 0;
 	case OPT_NOSYNC: o->no_sync = true; return 0;
@@ -146,6 +166,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	bool mmc = o->rpmb_dev || o->rpmb_cid;
 	if (!o->image == !mmc)
 		return usage_error("%s", "give either --image or --rpmb-dev / --rpmb-cid");
+	if (o->tee && o->tee_dev)
+		return usage_error("%s", "give either --tee or --tee-dev");
+	if ((o->tee || o->tee_dev) && o->socket_given)
+		return usage_error("%s", "--socket and --socket-mode do not go with --tee / --tee-dev");
 	return 0;
 }
 
@@ -158,18 +182,26 @@ static int open_image(const struct opts *o, struct rpmb_emu **emu)
 	cfg.size_mult = (uint8_t)o->size_mult;
 	cfg.rel_wr_sec_c = (uint8_t)o->rel_wr;
 	cfg.sync = !o->no_sync;
+	tv_err_clear_detail();
 	int rc = rpmb_emu_open(o->image, &cfg, emu);
+	struct stat st;
+	bool block = stat(o->image, &st) == 0 && S_ISBLK(st.st_mode);
 	if (rc == TV_ENOENT && !o->no_create) {
 		rc = rpmb_emu_create(o->image, &cfg, emu);
 		if (rc == TV_OK && !o->quiet)
-			fprintf(stderr, PROG ": created %s\n", o->image);
+			fprintf(stderr, PROG ": %s %s\n", block ? "formatted" : "created", o->image);
 	}
-	if (rc == TV_ENOENT)
+	if (rc == TV_ENOENT && block)
+		fprintf(stderr, PROG ": %s: no image on this disk yet (and --no-create)\n", o->image);
+	else if (rc == TV_ENOENT)
 		fprintf(stderr, PROG ": %s: no such image (and --no-create)\n", o->image);
 	else if (rc == TV_EBUSY)
-		fprintf(stderr, PROG ": %s: image in use by another process\n", o->image);
+		fprintf(stderr, PROG ": %s: image in use by another process%s\n", o->image,
+			block ? " (or the disk is mounted)" : "");
 	else if (rc == TV_ECORRUPT)
 		fprintf(stderr, PROG ": %s: not a valid RPMB image\n", o->image);
+	else if (rc != TV_OK && *tv_err_detail())
+		fprintf(stderr, PROG ": %s\n", tv_err_detail());
 	else if (rc != TV_OK)
 		fprintf(stderr, PROG ": %s: %s\n", o->image, tv_strerror(rc));
 	return rc;
@@ -269,7 +301,7 @@ static void close_device(struct device *d)
 		rpmb_dev_close(&d->dev);
 }
 
-static void describe(const struct opts *o, const struct device *d)
+static void describe(const struct opts *o, const struct device *d, const char *where)
 {
 	struct rpmb_dev_info info;
 	char hex[2 * RPMB_CID_SIZE + 1];
@@ -278,7 +310,7 @@ static void describe(const struct opts *o, const struct device *d)
 	cid_hex(info.cid, hex);
 	fprintf(stderr, PROG ": serving %s (CID %s, %u KiB, rel_wr_sec_c %u) on %s\n",
 		o->image ? o->image : o->rpmb_dev ? o->rpmb_dev : "eMMC", hex,
-		info.size_mult * 128u, info.rel_wr_sec_c, o->socket);
+		info.size_mult * 128u, info.rel_wr_sec_c, where);
 }
 
 /* ------------------------------------------------------------------ service */
@@ -289,9 +321,11 @@ static void on_stop(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
+	supp_tee_on_signal(); /* abandons a RECV that is about to block */
 }
 
-/* Stop signals are blocked except while waiting, so they never cut a request. */
+/* Stop signals are blocked except while waiting, so they never cut a request.
+ * No SA_RESTART: a wait they interrupt returns EINTR. */
 static void setup_signals(sigset_t *wait_mask)
 {
 	struct sigaction sa = {.sa_handler = on_stop};
@@ -347,7 +381,7 @@ static int serve(const struct opts *o, struct device *d)
 	int lfd = listen_on(o);
 	if (lfd < 0)
 		return 1;
-	describe(o, d);
+	describe(o, d, o->socket);
 	notify("READY=1");
 	struct supplicant_config cfg = {.io_timeout_ms = (int)o->timeout_ms, .stop = &stop_flag,
 					.wait_mask = &wait_mask, .log = o->quiet ? NULL : stderr};
@@ -357,6 +391,38 @@ static int serve(const struct opts *o, struct device *d)
 	unlink(o->socket);
 	if (rc != TV_OK)
 		fprintf(stderr, PROG ": %s\n", tv_strerror(rc));
+	else if (!o->quiet)
+		fprintf(stderr, PROG ": stopped\n");
+	return rc == TV_OK ? 0 : 1;
+}
+
+/* The OP-TEE supplicant of a TEE device (src/rpmb/supp_tee.h). */
+static int serve_tee(const struct opts *o, struct device *d)
+{
+	sigset_t wait_mask;
+	setup_signals(&wait_mask);
+	char used[64];
+	tv_err_clear_detail();
+	int fd = supp_tee_open_dev(NULL, NULL, o->tee_dev, used, sizeof(used));
+	if (fd < 0) {
+		fprintf(stderr, PROG ": no OP-TEE supplicant device: %s\n", tv_err_detail());
+		return 1;
+	}
+	struct supp_tee *t = NULL;
+	struct supp_tee_config cfg = {.fd = fd, .dev = &d->dev, .log = o->quiet ? NULL : stderr};
+	if (supp_tee_new(&cfg, &t) != TV_OK) {
+		close(fd);
+		fprintf(stderr, PROG ": %s\n", tv_strerror(TV_ENOMEM));
+		return 1;
+	}
+	describe(o, d, used);
+	notify("READY=1");
+	struct supp_tee_loop loop = {.stop = &stop_flag, .wait_mask = &wait_mask};
+	int rc = supp_tee_serve(t, &loop);
+	notify("STOPPING=1");
+	supp_tee_free(t);
+	if (rc != TV_OK)
+		fprintf(stderr, PROG ": the TEE driver failed a request on %s: stopping\n", used);
 	else if (!o->quiet)
 		fprintf(stderr, PROG ": stopped\n");
 	return rc == TV_OK ? 0 : 1;
@@ -375,7 +441,7 @@ int main(int argc, char **argv)
 	struct device d = {0};
 	if (open_device(&o, &d) != TV_OK)
 		return 1;
-	rc = serve(&o, &d);
+	rc = o.tee || o.tee_dev ? serve_tee(&o, &d) : serve(&o, &d);
 	close_device(&d);
 	return rc;
 }

@@ -3,7 +3,8 @@
  * teevar-vtee-bridge: runs in the guest, holds /dev/teevar-vtee (the virtual
  * TEE of kernel/teevar-vtee) and carries its requests to teevard on the host,
  * over a virtio-serial port (or, for tests, teevard's Unix socket), and the
- * answers back. The logic is in src/vtee_bridge/; docs/qemu-bridge.md.
+ * answers back, and the secure core's RPCs (for the supplicant) the other
+ * way. The logic is in src/vtee_bridge/; docs/qemu.md.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +42,7 @@
 struct opts {
 	const char *device;
 	const char *port, *port_name, *connect;
-	unsigned long timeout_ms;
+	unsigned long timeout_ms, rpc_timeout_ms;
 	bool verbose;
 };
 
@@ -49,9 +50,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " [--device PATH] [--port PATH | --port-name NAME | --connect SOCKET]\n"
-		"                          [--timeout-ms N] [--verbose]\n"
+		"                          [--timeout-ms N] [--rpc-timeout-ms N] [--verbose]\n"
 		"Carries the requests of the virtual TEE (" DEFAULT_DEVICE ", module teevar-vtee)\n"
-		"to teevard in teevard's socket protocol, and its answers back.\n"
+		"to teevard in teevard's socket protocol, and its answers back; the secure\n"
+		"core's RPCs during a request go to the module (and the supplicant) and back.\n"
 		"\n"
 		"  --device PATH      the virtual TEE's device (default " DEFAULT_DEVICE ")\n"
 		"  --port PATH        reach teevard through this virtio-serial port, e.g. /dev/vport0p1\n"
@@ -61,7 +63,11 @@ static void usage(FILE *f)
 		"  --connect SOCKET   ... through teevard's Unix socket instead (host tests)\n"
 		"  --timeout-ms N     the longest one request may take, every round trip to\n"
 		"                     teevard included, 1..600000 (default %d); keep it below\n"
-		"                     the module's timeout_ms (15000)\n"
+		"                     the module's timeout_ms (15000). It starts again after\n"
+		"                     each RPC of teevard, as the module's does\n"
+		"  --rpc-timeout-ms N the longest the module may take to answer one RPC,\n"
+		"                     1..600000 (default %d); keep it above the module's\n"
+		"                     rpc_timeout_ms (5000) and below teevard's (8000)\n"
 		"  --verbose          log every request\n"
 		"  --help, --version\n"
 		"\n"
@@ -71,7 +77,7 @@ static void usage(FILE *f)
 		"are re-opened when it is back. Logs go to stderr. SIGTERM or SIGINT stop it\n"
 		"after the request in progress. Exit: 0 stopped, 1 usage, 2 cannot start,\n"
 		"3 the device failed.\n",
-		BRIDGE_DEFAULT_TIMEOUT_MS);
+		BRIDGE_DEFAULT_TIMEOUT_MS, BRIDGE_DEFAULT_RPC_TIMEOUT_MS);
 }
 
 __attribute__((format(printf, 1, 2))) static void logmsg(const char *fmt, ...)
@@ -91,7 +97,10 @@ static void log_cb(void *ctx, enum bridge_log_level level, const char *msg)
 		logmsg("%s", msg);
 }
 
-enum { O_DEVICE = 256, O_PORT, O_PORT_NAME, O_CONNECT, O_TIMEOUT, O_VERBOSE, O_HELP, O_VERSION };
+enum {
+	O_DEVICE = 256, O_PORT, O_PORT_NAME, O_CONNECT, O_TIMEOUT, O_RPC_TIMEOUT, O_VERBOSE, O_HELP,
+	O_VERSION
+};
 
 static const struct option long_opts[] = {
 	{"device", required_argument, NULL, O_DEVICE},
@@ -99,6 +108,7 @@ static const struct option long_opts[] = {
 	{"port-name", required_argument, NULL, O_PORT_NAME},
 	{"connect", required_argument, NULL, O_CONNECT},
 	{"timeout-ms", required_argument, NULL, O_TIMEOUT},
+	{"rpc-timeout-ms", required_argument, NULL, O_RPC_TIMEOUT},
 	{"verbose", no_argument, NULL, O_VERBOSE},
 	{"help", no_argument, NULL, O_HELP},
 	{"version", no_argument, NULL, O_VERSION},
@@ -116,6 +126,9 @@ static int parse_opt(int opt, const char *arg, struct opts *o)
 	case O_TIMEOUT:
 		return tool_parse_ulong(arg, 10, 1, 600000, &o->timeout_ms)
 			       ? 0 : usage_error("--timeout-ms wants 1..600000, not '%s'", arg);
+	case O_RPC_TIMEOUT:
+		return tool_parse_ulong(arg, 10, 1, 600000, &o->rpc_timeout_ms)
+			       ? 0 : usage_error("--rpc-timeout-ms wants 1..600000, not '%s'", arg);
 	default: return usage_error("unknown option or missing argument");
 	}
 }
@@ -123,7 +136,8 @@ static int parse_opt(int opt, const char *arg, struct opts *o)
 /* 0 to run, -1 after --help or --version, or an exit code. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	*o = (struct opts){.device = DEFAULT_DEVICE, .timeout_ms = BRIDGE_DEFAULT_TIMEOUT_MS};
+	*o = (struct opts){.device = DEFAULT_DEVICE, .timeout_ms = BRIDGE_DEFAULT_TIMEOUT_MS,
+			   .rpc_timeout_ms = BRIDGE_DEFAULT_RPC_TIMEOUT_MS};
 	int opt;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
@@ -193,22 +207,25 @@ static int wait_for_teevard(struct bridge *b, const sigset_t *wait_mask)
 	return tv_stop_signal() ? -1 : 0;
 }
 
-/* The request loop: 0 on a stop signal, else EXIT_DEVICE. */
+/* The request loop: 0 on a stop signal, else EXIT_DEVICE. Requests kept
+ * while an RPC ran are served without waiting for the device. */
 static int serve(struct bridge *b, int dev, const sigset_t *wait_mask)
 {
+	static const struct timespec now = {0};
 	while (!tv_stop_signal()) {
 		struct pollfd p[2] = {{.fd = dev, .events = POLLIN},
 				      {.fd = bridge_watch_fd(b), .events = POLLIN}};
-		int n = ppoll(p, 2, NULL, wait_mask);
+		bool kept = bridge_backlog(b) > 0;
+		int n = ppoll(p, 2, kept ? &now : NULL, wait_mask);
 		if (n < 0 && errno != EINTR) {
 			logmsg("poll: %s", strerror(errno));
 			return EXIT_DEVICE;
 		}
-		if (n <= 0)
+		if (n < 0 || (n == 0 && !kept))
 			continue;
 		if (p[1].fd >= 0 && p[1].revents)
 			bridge_watch_event(b, p[1].revents);
-		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
+		if (!kept && !(p[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
 			continue;
 		int rc = bridge_serve(b, dev);
 		if (rc == 0 || rc == -EAGAIN)
@@ -226,7 +243,8 @@ static int run(const struct opts *o, const sigset_t *wait_mask)
 		return EXIT_START;
 	bool verbose = o->verbose;
 	struct bridge_config cfg = {.socket_path = o->connect, .port_fd = port,
-				    .timeout_ms = (int)o->timeout_ms, .log = log_cb,
+				    .timeout_ms = (int)o->timeout_ms,
+				    .rpc_timeout_ms = (int)o->rpc_timeout_ms, .log = log_cb,
 				    .log_ctx = &verbose};
 	struct bridge *b;
 	if (bridge_new(&cfg, &b) != TV_OK) {

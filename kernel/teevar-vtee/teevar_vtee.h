@@ -21,6 +21,22 @@
  * and the answer echoes it. An INVOKE names its session's uuid and login
  * too: a bridge that does not know the session (it was restarted) opens it
  * anew with them, under the same id.
+ *
+ * TVV_OP_RPC: while the bridge serves a kernel request (an OPEN_SESSION or
+ * INVOKE it has read and not yet answered), the secure side may need the
+ * normal world's supplicant, as OP-TEE's RPCs do. The bridge writes one
+ * message: op TVV_OP_RPC (no response bit), id and session of that request,
+ * func the OP-TEE RPC function, ret = ret_origin = 0, uuid/login the
+ * request's or zero, params[0] = {MEMREF_INPUT, a = in_len},
+ * params[1] = {MEMREF_OUTPUT, a = out_len}, params[2..3] NONE, then the
+ * in_len bytes (payload_len = in_len). The module runs it against the
+ * supplicant on /dev/teepriv0 and queues the answer for read(): op
+ * TVV_OP_RPC | TVV_RESPONSE, the same id, session, func, uuid, login,
+ * params[0] echoed, params[1].a = the bytes that follow (func 1 with ret 0:
+ * out_len; otherwise 0), ret the result, ret_origin TEEC_ORIGIN_COMMS (2)
+ * when the module failed it (no supplicant, rpc_timeout_ms, the supplicant
+ * died), 0 when ret is the supplicant's own answer. One RPC per request at a
+ * time; the request's timeout_ms is stopped while it runs.
  */
 #ifndef TEEVAR_VTEE_H
 #define TEEVAR_VTEE_H
@@ -72,5 +88,10 @@ struct tvv_msg {
 };
 
 #define TVV_MSG_SIZE 184u              /* sizeof(struct tvv_msg) */
+
+/* TVV_OP_RPC limits: a legacy RPMB request (6-byte header + 512 frames of
+ * 512 bytes) and its response frames. */
+#define TVV_RPC_MAX_IN (6u + 512u * 512u)
+#define TVV_RPC_MAX_OUT (512u * 512u)
 
 #endif

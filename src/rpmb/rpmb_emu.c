@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -308,21 +310,57 @@ static int header_validate(const uint8_t h[IMG_HDR_SIZE])
 	return TV_OK;
 }
 
-static int image_load(int fd, struct rpmb_emu **out)
+/* What the image lives on: a regular file (its length must be the image's
+ * exactly) or a block device (at least the image's size; the rest is unused). */
+struct media {
+	bool block;
+	uint64_t size;
+};
+
+static int media_probe(int fd, struct media *m)
 {
 	struct stat st;
-	uint8_t h[IMG_HDR_SIZE];
 	if (fstat(fd, &st) != 0)
 		return TV_EIO;
-	if (!S_ISREG(st.st_mode) || st.st_size < (off_t)IMG_HDR_SIZE)
+	if (S_ISREG(st.st_mode)) {
+		*m = (struct media){.block = false, .size = (uint64_t)st.st_size};
+		return TV_OK;
+	}
+	if (!S_ISBLK(st.st_mode))
 		return TV_ECORRUPT;
-	int rc = pread_all(fd, h, IMG_HDR_SIZE, 0);
+	uint64_t size = 0;
+	if (ioctl(fd, BLKGETSIZE64, &size) != 0)
+		return TV_EIO;
+	*m = (struct media){.block = true, .size = size};
+	return TV_OK;
+}
+
+static bool media_fits(const struct media *m, uint32_t nblocks)
+{
+	uint64_t need = (uint64_t)block_offset(nblocks);
+	return m->block ? m->size >= need : m->size == need;
+}
+
+/* TV_ENOENT: a block device whose header is all zero holds no image yet
+ * (rpmb_emu_create formats it). */
+static int image_load(int fd, struct rpmb_emu **out)
+{
+	struct media md;
+	uint8_t h[IMG_HDR_SIZE];
+	int rc = media_probe(fd, &md);
+	if (rc != TV_OK)
+		return rc;
+	if (md.size < IMG_HDR_SIZE)
+		return TV_ECORRUPT;
+	rc = pread_all(fd, h, IMG_HDR_SIZE, 0);
+	if (rc == TV_OK && md.block && all_zero(h, IMG_HDR_SIZE))
+		return TV_ENOENT;
 	if (rc == TV_OK)
 		rc = header_validate(h);
 	if (rc != TV_OK)
 		return rc;
 	uint32_t nblocks = (uint32_t)h[IMG_OFF_SIZE_MULT] * RPMB_BLOCKS_PER_MULT;
-	if (st.st_size != block_offset(nblocks))
+	if (!media_fits(&md, nblocks))
 		return TV_ECORRUPT;
 	struct rpmb_emu *e = emu_alloc(h + IMG_OFF_CID, h[IMG_OFF_SIZE_MULT], h[IMG_OFF_REL_WR]);
 	if (!e)
@@ -430,6 +468,95 @@ static int image_init(struct rpmb_emu *e, const char *path)
 	return rc;
 }
 
+/* A block device is opened with O_EXCL: it must not be mounted or claimed. */
+static bool is_block_device(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISBLK(st.st_mode);
+}
+
+static int open_media(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC | (is_block_device(path) ? O_EXCL : 0));
+	if (fd >= 0)
+		return fd;
+	tv_err_set_detail("opening %s: %s", path, strerror(errno));
+	return errno == EBUSY ? TV_EBUSY : open_errno(errno);
+}
+
+/* Zeroes the data area of a new image on a block device (a file gets its zeros
+ * from ftruncate): the blocks must read back as the RAM state, all zero. */
+static int zero_blocks(const struct rpmb_emu *e)
+{
+	static const uint8_t zeros[64 * 1024];
+	size_t left = (size_t)e->nblocks * RPMB_BLOCK_SIZE;
+	off_t off = block_offset(0);
+	while (left > 0) {
+		size_t n = left < sizeof(zeros) ? left : sizeof(zeros);
+		if (pwrite_all(e->fd, zeros, n, off) != TV_OK)
+			return image_error(e, "clearing the blocks of");
+		left -= n;
+		off += (off_t)n;
+	}
+	return TV_OK;
+}
+
+/* Formats a block device whose header is all zero: blocks first, flushed, then
+ * the header (the commit point: an interrupted format leaves a blank header and
+ * can be done again). Anything else on the device is refused, never overwritten. */
+static int format_block(struct rpmb_emu *e)
+{
+	struct media md;
+	uint8_t h[IMG_HDR_SIZE];
+	int rc = media_probe(e->fd, &md);
+	if (rc == TV_OK)
+		rc = pread_all(e->fd, h, IMG_HDR_SIZE, 0);
+	if (rc != TV_OK)
+		return image_error(e, "reading");
+	if (!media_fits(&md, e->nblocks)) {
+		tv_err_set_detail("%s is too small for the image: %llu bytes, %llu needed", e->path,
+				  (unsigned long long)md.size,
+				  (unsigned long long)block_offset(e->nblocks));
+		return TV_ENOSPC;
+	}
+	if (!all_zero(h, IMG_HDR_SIZE)) {
+		tv_err_set_detail("%s is not blank (its first 512 bytes are not zero): refusing "
+				  "to format it", e->path);
+		return TV_EINVAL;
+	}
+	rc = zero_blocks(e);
+	if (rc == TV_OK)
+		rc = fdatasync(e->fd) == 0 ? write_header(e, &e->meta) : image_error(e, "fdatasync of");
+	if (rc == TV_OK && fsync(e->fd) != 0)
+		rc = image_error(e, "fsync of");
+	return rc;
+}
+
+static int create_on_block(const char *path, const struct rpmb_emu_config *c,
+			   struct rpmb_emu **out)
+{
+	int fd = open_media(path);
+	if (fd < 0)
+		return fd;
+	struct rpmb_emu *e = NULL;
+	int rc = lock_image(fd, path);
+	if (rc == TV_OK)
+		rc = rpmb_emu_new_mem(c, &e);
+	if (rc != TV_OK) {
+		close(fd);
+		return rc;
+	}
+	e->fd = fd;
+	e->path = strdup(path);
+	rc = e->path ? format_block(e) : TV_ENOMEM;
+	if (rc != TV_OK) {
+		rpmb_emu_free(e);
+		return rc;
+	}
+	*out = e;
+	return TV_OK;
+}
+
 int rpmb_emu_create(const char *path, const struct rpmb_emu_config *cfg, struct rpmb_emu **out)
 {
 	if (!path || !out)
@@ -438,6 +565,8 @@ int rpmb_emu_create(const char *path, const struct rpmb_emu_config *cfg, struct 
 	struct rpmb_emu_config c;
 	if (resolve_config(cfg, &c) != TV_OK)
 		return TV_EINVAL;
+	if (is_block_device(path))
+		return create_on_block(path, &c, out);
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		tv_err_set_detail("creating %s: %s", path, strerror(errno));
@@ -469,11 +598,9 @@ int rpmb_emu_open(const char *path, const struct rpmb_emu_config *cfg, struct rp
 	if (!path || !out)
 		return TV_EINVAL;
 	*out = NULL;
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		tv_err_set_detail("opening %s: %s", path, strerror(errno));
-		return open_errno(errno);
-	}
+	int fd = open_media(path);
+	if (fd < 0)
+		return fd;
 	struct rpmb_emu *e = NULL;
 	int rc = lock_image(fd, path);
 	if (rc == TV_OK) {
@@ -483,6 +610,9 @@ int rpmb_emu_open(const char *path, const struct rpmb_emu_config *cfg, struct rp
 		else if (rc == TV_ECORRUPT)
 			tv_err_set_detail("%s is not a valid RPMB image (damaged header or "
 					  "wrong size)", path);
+		else if (rc == TV_ENOENT)
+			tv_err_set_detail("%s holds no RPMB image yet (its first 512 bytes are "
+					  "zero)", path);
 	}
 	if (rc != TV_OK) {
 		close(fd);

@@ -35,10 +35,19 @@ struct rpmb_emu_config {
 /* Fills a config with defaults: 4 MiB, rel_wr_sec_c 1, a fixed test CID, no sync. */
 void rpmb_emu_config_default(struct rpmb_emu_config *cfg);
 
-/* Creates a new image file (fails with TV_EINVAL if it exists) and opens it. */
+/*
+ * The image lives in a regular file of exactly its size, or on a block device
+ * (e.g. a guest's raw virtio disk) of at least its size, opened with O_EXCL.
+ *
+ * Creates a new image file (fails with TV_EINVAL if it exists) and opens it.
+ * On a block device it formats the device instead, but only when its first 512
+ * bytes are all zero (else TV_EINVAL; TV_ENOSPC when it is too small).
+ */
 int rpmb_emu_create(const char *path, const struct rpmb_emu_config *cfg, struct rpmb_emu **out);
-/* Opens an existing image file. Only sync and the latency fields of cfg are used
- * (cfg may be NULL). A malformed image gives TV_ECORRUPT. */
+/* Opens an existing image. Only sync and the latency fields of cfg are used
+ * (cfg may be NULL). A malformed image gives TV_ECORRUPT; a missing file, or a
+ * block device whose first 512 bytes are zero (no image yet), TV_ENOENT; a
+ * locked image or a busy (mounted) block device TV_EBUSY. */
 int rpmb_emu_open(const char *path, const struct rpmb_emu_config *cfg, struct rpmb_emu **out);
 /* A device that lives in RAM only (tests, benchmarks). */
 int rpmb_emu_new_mem(const struct rpmb_emu_config *cfg, struct rpmb_emu **out);

@@ -18,6 +18,12 @@
 #define MAX_BARRIER_FRAMES 64   /* port resync: stale frames skipped before the barrier's */
 #define DEVBUF_SIZE (TVV_MSG_SIZE + TVV_MAX_PAYLOAD)
 
+/* A kernel request read while an RPC ran, waiting to be served. */
+struct pending {
+	uint8_t *msg;
+	size_t len;
+};
+
 /* A session the kernel holds, and the teevard session behind it. */
 struct vsess {
 	bool used;
@@ -42,6 +48,13 @@ struct bridge {
 	uint32_t orphan[MAX_ORPHANS];
 	unsigned int n_orphans;
 	uint8_t *devbuf;
+	bool rpc_ready;      /* RPC_ENABLE exchanged on the current connection */
+	bool said_no_rpc;    /* teevard's refusal of RPC_ENABLE logged */
+	int devfd;           /* the device while bridge_serve runs, else -1 */
+	const struct vtee_view *cur; /* the OPEN_SESSION or INVOKE being served */
+	uint8_t *rpcbuf;     /* the device's messages while an RPC runs */
+	struct pending backlog[BRIDGE_MAX_BACKLOG]; /* a ring: bl_n from bl_head */
+	unsigned int bl_head, bl_n;
 	struct bridge_stats st;
 };
 
@@ -74,6 +87,7 @@ static const char *op_name(uint16_t op)
 	case TVV_OP_OPEN_SESSION: return "OPEN_SESSION";
 	case TVV_OP_INVOKE: return "INVOKE";
 	case TVV_OP_CLOSE_SESSION: return "CLOSE_SESSION";
+	case TVV_OP_RPC: return "RPC";
 	default: return "unknown op";
 	}
 }
@@ -132,6 +146,7 @@ static void mark_down(struct bridge *b, const char *what, int rc)
 	if (b->up)
 		blog(b, BRIDGE_LOG_INFO, "teevard connection lost (%s: %s)", what, err_text(rc));
 	b->up = false;
+	b->rpc_ready = false;
 	if (!b->port && b->fd >= 0) {
 		close(b->fd);
 		b->fd = -1;
@@ -176,17 +191,28 @@ static int read_frame(struct bridge *b, struct tvd_hdr *h, uint8_t **body)
 	return rc;
 }
 
+static int relay_rpc(struct bridge *b, const uint8_t *body, size_t len);
+
 /* Sends an encoded frame (freed here) and reads the answer to op: 0 with
- * *body (malloc'ed or NULL) and *len, or -errno / -EPROTO. Changes no state. */
+ * *body (malloc'ed or NULL) and *len, or -errno / -EPROTO. An OPEN_SESSION or
+ * INVOKE may meet teevard's RPCs first: each is carried to the module and
+ * answered (the request's time restarts after each). Changes no other state. */
 static int xfer(struct bridge *b, struct tvd_frame *f, uint16_t op, uint8_t **body, size_t *len)
 {
 	struct tvd_hdr h;
+	bool rpcs = op == TVD_OP_OPEN_SESSION || op == TVD_OP_INVOKE;
 	*body = NULL;
 	b->st.round_trips++;
 	int rc = vs_write_all(b->fd, b->is_socket, f->buf, f->len, b->deadline);
 	tvd_frame_free(f);
-	if (rc == 0)
+	while (rc == 0) {
 		rc = read_frame(b, &h, body);
+		if (rc || h.op != TVD_OP_RPC || !rpcs)
+			break;
+		rc = relay_rpc(b, *body, h.length);
+		free(*body);
+		*body = NULL;
+	}
 	if (rc == 0 && h.op != (TVD_RESPONSE | op)) {
 		struct tvd_status st;
 		if (h.op == (TVD_RESPONSE | TVD_OP_ERROR) && tvd_dec_status(*body, h.length, &st) == TV_OK)
@@ -234,6 +260,259 @@ static int close_remote(struct bridge *b, uint32_t tsession)
 	return rc;
 }
 
+/* ---- the device ---- */
+
+/* An answer of the bridge's own to a message with a readable header (one
+ * that does not decode, or one the backlog has no room for): ret, origin
+ * COMMS, everything else echoed, no payload. */
+static int status_answer(const uint8_t *msg, uint32_t ret, uint8_t **resp, size_t *resp_len)
+{
+	struct tvv_msg m;
+	memcpy(&m, msg, TVV_MSG_SIZE);
+	m.op |= TVV_RESPONSE;
+	m.ret = ret;
+	m.ret_origin = TEE_ORIGIN_COMMS;
+	m.payload_len = 0;
+	*resp = malloc(TVV_MSG_SIZE);
+	if (!*resp)
+		return TV_ENOMEM;
+	memcpy(*resp, &m, TVV_MSG_SIZE);
+	*resp_len = TVV_MSG_SIZE;
+	return TV_OK;
+}
+
+static int write_answer(struct bridge *b, int devfd, const uint8_t *resp, size_t len)
+{
+	uint32_t id = 0;
+	uint16_t op = 0;
+	vtee_peek(resp, len, &id, &op);
+	ssize_t k;
+	do
+		k = write(devfd, resp, len);
+	while (k < 0 && errno == EINTR);
+	if (k == (ssize_t)len)
+		return 0;
+	if (k >= 0)
+		return -EIO;
+	if (errno == ENOENT) {
+		blog(b, BRIDGE_LOG_INFO, "request %u no longer waits for its answer (timed out?)", id);
+		return 0;
+	}
+	if (errno == EINVAL) {
+		blog(b, BRIDGE_LOG_INFO, "the kernel refused the answer to request %u", id);
+		return 0;
+	}
+	return -errno;
+}
+
+/* Is msg the module's answer to an RPC (of request *id)? */
+static bool is_rpc_answer(const uint8_t *msg, size_t len, uint32_t *id)
+{
+	uint16_t op;
+	return vtee_peek(msg, len, id, &op) && op == (TVV_RESPONSE | TVV_OP_RPC);
+}
+
+/* A kernel request read while an RPC runs: kept for after the request in
+ * progress, or answered TEE_ERROR_BUSY at once when the backlog is full. */
+static void keep_request(struct bridge *b, const uint8_t *msg, size_t len)
+{
+	uint32_t id;
+	uint16_t op;
+	if (!vtee_peek(msg, len, &id, &op)) {
+		blog(b, BRIDGE_LOG_INFO, "dropped a %zu-byte message without a readable header", len);
+		return;
+	}
+	uint8_t *copy = b->bl_n < BRIDGE_MAX_BACKLOG ? malloc(len) : NULL;
+	if (copy) {
+		memcpy(copy, msg, len);
+		b->backlog[(b->bl_head + b->bl_n) % BRIDGE_MAX_BACKLOG] = (struct pending){copy, len};
+		b->bl_n++;
+		b->st.backlogged++;
+		blog(b, BRIDGE_LOG_DEBUG, "request %u (%s) waits until the request in progress is answered",
+		     id, op_name(op));
+		return;
+	}
+	b->st.busy++;
+	blog(b, BRIDGE_LOG_INFO, "request %u (%s) arrived during an RPC with %u requests waiting: "
+	     "answered BUSY", id, op_name(op), b->bl_n);
+	uint8_t *resp;
+	size_t rlen;
+	if (status_answer(msg, TEE_ERROR_BUSY, &resp, &rlen) != TV_OK)
+		return;
+	int rc = write_answer(b, b->devfd, resp, rlen);
+	if (rc)
+		blog(b, BRIDGE_LOG_INFO, "device: %s", strerror(-rc));
+	free(resp);
+}
+
+/* ---- RPCs of teevard, carried to the module ---- */
+
+/* The module's answer a fits RPC q (its id and func already matched). */
+static bool rpc_fits(const struct vtee_rpc *q, const struct vtee_rpc *a)
+{
+	return a->session == q->session && a->in_len == q->in_len && a->out_len <= q->out_len;
+}
+
+/* Reads the device until the answer to RPC q, keeping the kernel requests
+ * read meanwhile: TV_OK with the answer in *a (its data in b->rpcbuf), or
+ * TV_EIO (logged). An answer to another RPC (one given up on) is dropped. */
+static int await_rpc(struct bridge *b, const struct vtee_rpc *q, struct vtee_rpc *a)
+{
+	int64_t deadline = vs_now_ms() + b->cfg.rpc_timeout_ms;
+	for (;;) {
+		int rc = vs_wait_readable(b->devfd, deadline);
+		if (rc) {
+			blog(b, BRIDGE_LOG_INFO, "RPC (func %u) of request %u: %s", q->func, q->id,
+			     rc == -ETIMEDOUT ? "no answer from the module in time" : strerror(-rc));
+			return TV_EIO;
+		}
+		ssize_t n = read(b->devfd, b->rpcbuf, DEVBUF_SIZE);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0) {
+			blog(b, BRIDGE_LOG_INFO, "RPC (func %u) of request %u: device: %s", q->func, q->id,
+			     n == 0 ? "end of file" : strerror(errno));
+			return TV_EIO;
+		}
+		uint32_t id;
+		if (!is_rpc_answer(b->rpcbuf, (size_t)n, &id)) {
+			keep_request(b, b->rpcbuf, (size_t)n);
+			continue;
+		}
+		int d = vtee_rpc_decode(b->rpcbuf, (size_t)n, true, a);
+		if (id != q->id || (d == TV_OK && a->func != q->func)) {
+			b->st.late_answers++;
+			blog(b, BRIDGE_LOG_INFO, "dropped a late answer to an RPC of request %u", id);
+			continue;
+		}
+		if (d != TV_OK || !rpc_fits(q, a)) {
+			blog(b, BRIDGE_LOG_INFO, "RPC (func %u) of request %u: the module's answer does not fit "
+			     "(%zd bytes)", q->func, q->id, n);
+			return TV_EIO;
+		}
+		return TV_OK;
+	}
+}
+
+static const char *rpc_write_error(int err)
+{
+	switch (err) {
+	case ENOENT: return "ENOENT: the request no longer waits (timed out?)";
+	case EINVAL: return "EINVAL: refused as malformed";
+	case EBUSY: return "EBUSY: an RPC of that request is already running";
+	default: return strerror(err);
+	}
+}
+
+/* RPC q as a TVV_OP_RPC of the kernel request being served: TV_OK with the
+ * module's answer in *a, or TV_EIO (logged). */
+static int module_rpc(struct bridge *b, const struct tvd_rpc_req *q, struct vtee_rpc *a)
+{
+	const struct vtee_view *k = b->cur;
+	if (b->devfd < 0 || !k) {
+		blog(b, BRIDGE_LOG_INFO, "RPC (func %u) of teevard outside a kernel request", q->func);
+		return TV_EIO;
+	}
+	if (!b->rpcbuf && !(b->rpcbuf = malloc(DEVBUF_SIZE)))
+		return TV_EIO;
+	struct vtee_rpc r = {.id = k->m.id, .session = k->m.session, .func = q->func,
+			     .login = k->m.login, .in_len = q->in_len, .out_len = q->out_len,
+			     .data = q->in};
+	memcpy(r.uuid, k->m.uuid, sizeof(r.uuid));
+	uint8_t *msg;
+	size_t len;
+	if (vtee_rpc_encode(&r, false, &msg, &len) != TV_OK)
+		return TV_EIO; /* no memory: teevard's limits are below the device's */
+	ssize_t n;
+	do
+		n = write(b->devfd, msg, len);
+	while (n < 0 && errno == EINTR);
+	int err = errno;
+	free(msg);
+	if (n != (ssize_t)len) {
+		blog(b, BRIDGE_LOG_INFO, "RPC (func %u) of request %u: the device refused it (%s)", q->func,
+		     r.id, n < 0 ? rpc_write_error(err) : "short write");
+		return TV_EIO;
+	}
+	b->st.rpcs++;
+	return await_rpc(b, &r, a);
+}
+
+/* Answers an RPC of teevard: 0 or a failure of the stream. */
+static int answer_rpc(struct bridge *b, const struct tvd_rpc_resp *r)
+{
+	struct tvd_frame f;
+	if (tvd_enc_rpc_resp(r, &f) != TV_OK)
+		return -ENOMEM; /* the sizes were checked before */
+	b->st.round_trips++;
+	int rc = vs_write_all(b->fd, b->is_socket, f.buf, f.len, b->deadline);
+	tvd_frame_free(&f);
+	return rc;
+}
+
+/* A TVD_OP_RPC frame (body) while teevard works on an OPEN_SESSION or INVOKE:
+ * carried to the module, its answer (or COMMUNICATION) sent back, and the
+ * request's time started again. 0, or a failure of the stream (-EPROTO: the
+ * frame does not decode). */
+static int relay_rpc(struct bridge *b, const uint8_t *body, size_t len)
+{
+	struct tvd_rpc_req q;
+	if (tvd_dec_rpc_req(body, len, &q) != TV_OK) {
+		blog(b, BRIDGE_LOG_INFO, "teevard sent a malformed RPC (%zu bytes)", len);
+		return -EPROTO;
+	}
+	struct vtee_rpc a;
+	struct tvd_rpc_resp r = {.ret = TEE_ERROR_COMMUNICATION};
+	if (module_rpc(b, &q, &a) == TV_OK)
+		r = (struct tvd_rpc_resp){.ret = a.ret, .out_len = a.out_len, .out = a.data};
+	else
+		b->st.rpc_failures++;
+	blog(b, BRIDGE_LOG_DEBUG, "RPC (func %u, %u bytes in, room for %u) -> 0x%08x, %u bytes back", q.func,
+	     q.in_len, q.out_len, r.ret, r.out_len);
+	b->deadline = vs_now_ms() + b->cfg.timeout_ms;
+	return answer_rpc(b, &r);
+}
+
+/* Tells teevard that this connection answers RPCs: 0 (a refusal included:
+ * an older teevard answers ERROR NOT_SUPPORTED and keeps the connection;
+ * logged once) or a failure of the stream. */
+static int rpc_enable(struct bridge *b)
+{
+	struct tvd_frame f;
+	if (tvd_enc_empty_req(TVD_OP_RPC_ENABLE, &f) != TV_OK)
+		return -ENOMEM;
+	b->st.round_trips++;
+	int rc = vs_write_all(b->fd, b->is_socket, f.buf, f.len, b->deadline);
+	tvd_frame_free(&f);
+	struct tvd_hdr h;
+	struct tvd_status st;
+	uint8_t *body = NULL;
+	if (rc == 0)
+		rc = read_frame(b, &h, &body);
+	bool mine = rc == 0 && h.op == (TVD_RESPONSE | TVD_OP_RPC_ENABLE);
+	bool old = rc == 0 && h.op == (TVD_RESPONSE | TVD_OP_ERROR);
+	if (rc == 0 && ((!mine && !old) || tvd_dec_status(body, h.length, &st) != TV_OK ||
+			(old && st.result != TEE_ERROR_NOT_SUPPORTED)))
+		rc = -EPROTO;
+	free(body);
+	if (rc)
+		return rc;
+	b->rpc_ready = true;
+	if (mine && st.result == TEE_SUCCESS) {
+		b->st.rpc_enables++;
+		if (b->said_no_rpc)
+			blog(b, BRIDGE_LOG_INFO, "teevard takes RPCs now");
+		b->said_no_rpc = false;
+		return 0;
+	}
+	b->st.rpc_refusals++;
+	if (!b->said_no_rpc)
+		blog(b, BRIDGE_LOG_INFO, "teevard %s RPC_ENABLE (0x%08x): the secure core's RPCs are "
+		     "not carried", old ? "does not know" : "refused", st.result);
+	b->said_no_rpc = true;
+	return 0;
+}
+
 /* ---- bringing the stream up ---- */
 
 static int unix_connect(struct bridge *b)
@@ -272,6 +551,14 @@ static int barrier(struct bridge *b)
 		b->st.discarded += TVD_HDR_SIZE + h.length;
 		blog(b, BRIDGE_LOG_DEBUG, "resync: skipped a stale frame (op 0x%04x, %u bytes)", h.op,
 		     h.length);
+		if (h.op == TVD_OP_RPC) {
+			/* of a request teevard still works on: it can finish */
+			struct tvd_rpc_resp r = {.ret = TEE_ERROR_COMMUNICATION};
+			b->st.stale_rpcs++;
+			b->st.rpc_failures++;
+			blog(b, BRIDGE_LOG_INFO, "resync: answered a stale RPC of teevard COMMUNICATION");
+			rc = answer_rpc(b, &r);
+		}
 	}
 	return rc ? rc : -EPROTO;
 }
@@ -360,11 +647,13 @@ static int ensure_up(struct bridge *b)
 	}
 	b->up = true;
 	b->st.ups++;
-	rc = close_leftovers(b);
+	rc = rpc_enable(b);
+	if (rc == 0)
+		rc = close_leftovers(b);
 	if (rc == 0)
 		rc = reopen_all(b);
 	if (rc) {
-		mark_down(b, "re-opening sessions", rc);
+		mark_down(b, "setting up the connection", rc);
 		return rc;
 	}
 	blog(b, BRIDGE_LOG_INFO, "teevard connected%s", b->port ? " (port resynchronized)" : "");
@@ -560,6 +849,11 @@ static bool session_forgotten(const struct tvd_invoke_resp *a)
 static int session_ready(struct bridge *b, struct vsess *s)
 {
 	int rc = ensure_up(b);
+	if (rc == 0 && !b->rpc_ready) { /* a new connection behind the port */
+		rc = rpc_enable(b);
+		if (rc)
+			mark_down(b, "RPC_ENABLE", rc);
+	}
 	if (rc == 0 && !s->open) {
 		rc = reopen(b, s);
 		if (rc)
@@ -618,27 +912,10 @@ static void do_invoke(struct bridge *b, const struct vtee_view *req, struct answ
 		free(ans->body);
 		ans->body = NULL;
 		s->open = false;
+		b->rpc_ready = false;
 		b->st.retries++;
 	}
 	fill_invoke(&a, ans);
-}
-
-/* A request that does not decode but has a readable header: answered
- * BAD_PARAMETERS, origin COMMS, everything else echoed, no payload. */
-static int answer_broken(const uint8_t *msg, uint8_t **resp, size_t *resp_len)
-{
-	struct tvv_msg m;
-	memcpy(&m, msg, TVV_MSG_SIZE);
-	m.op |= TVV_RESPONSE;
-	m.ret = TEE_ERROR_BAD_PARAMETERS;
-	m.ret_origin = TEE_ORIGIN_COMMS;
-	m.payload_len = 0;
-	*resp = malloc(TVV_MSG_SIZE);
-	if (!*resp)
-		return TV_ENOMEM;
-	memcpy(*resp, &m, TVV_MSG_SIZE);
-	*resp_len = TVV_MSG_SIZE;
-	return TV_OK;
 }
 
 int bridge_handle(struct bridge *b, const uint8_t *msg, size_t len, uint8_t **resp,
@@ -651,19 +928,29 @@ int bridge_handle(struct bridge *b, const uint8_t *msg, size_t len, uint8_t **re
 	*resp_len = 0;
 	b->deadline = vs_now_ms() + b->cfg.timeout_ms;
 	if (vtee_decode(msg, len, false, &req) != TV_OK) {
-		if (!vtee_peek(msg, len, &id, &op))
+		if (!vtee_peek(msg, len, &id, &op)) {
+			blog(b, BRIDGE_LOG_INFO, "dropped a %zu-byte message without a readable header",
+			     len);
 			return TV_EINVAL;
+		}
+		if (op == (TVV_RESPONSE | TVV_OP_RPC)) {
+			b->st.late_answers++;
+			blog(b, BRIDGE_LOG_INFO, "dropped a late answer to an RPC of request %u", id);
+			return TV_EINVAL;
+		}
 		blog(b, BRIDGE_LOG_INFO, "request %u (op %u, %zu bytes) is malformed; answered BAD_PARAMETERS",
 		     id, op, len);
-		return answer_broken(msg, resp, resp_len);
+		return status_answer(msg, TEE_ERROR_BAD_PARAMETERS, resp, resp_len);
 	}
 	struct answer ans = {.v.m = req.m};
 	ans.v.m.op |= TVV_RESPONSE;
+	b->cur = &req; /* teevard's RPCs belong to it (CLOSE_SESSION has none) */
 	switch (req.m.op) {
 	case TVV_OP_OPEN_SESSION: do_open(b, &req, &ans); break;
 	case TVV_OP_INVOKE: do_invoke(b, &req, &ans); break;
 	default: do_close(b, &req, &ans); break;
 	}
+	b->cur = NULL;
 	b->st.requests++;
 	blog(b, BRIDGE_LOG_DEBUG, "request %u: %s session %u func %u -> 0x%08x origin %u", req.m.id,
 	     op_name(req.m.op), ans.v.m.session, req.m.func, ans.v.m.ret, ans.v.m.ret_origin);
@@ -674,44 +961,46 @@ int bridge_handle(struct bridge *b, const uint8_t *msg, size_t len, uint8_t **re
 
 /* ---- the device ---- */
 
-static int write_answer(struct bridge *b, int devfd, const uint8_t *resp, size_t len)
+/* The oldest kept request (the caller frees *msg), or false. */
+static bool backlog_pop(struct bridge *b, uint8_t **msg, size_t *len)
 {
-	uint32_t id = 0;
-	uint16_t op = 0;
-	vtee_peek(resp, len, &id, &op);
-	ssize_t k;
-	do
-		k = write(devfd, resp, len);
-	while (k < 0 && errno == EINTR);
-	if (k == (ssize_t)len)
-		return 0;
-	if (k >= 0)
-		return -EIO;
-	if (errno == ENOENT) {
-		blog(b, BRIDGE_LOG_INFO, "request %u no longer waits for its answer (timed out?)", id);
-		return 0;
-	}
-	if (errno == EINVAL) {
-		blog(b, BRIDGE_LOG_INFO, "the kernel refused the answer to request %u", id);
-		return 0;
-	}
-	return -errno;
+	if (!b->bl_n)
+		return false;
+	*msg = b->backlog[b->bl_head].msg;
+	*len = b->backlog[b->bl_head].len;
+	b->backlog[b->bl_head] = (struct pending){0};
+	b->bl_head = (b->bl_head + 1) % BRIDGE_MAX_BACKLOG;
+	b->bl_n--;
+	return true;
+}
+
+size_t bridge_backlog(const struct bridge *b)
+{
+	return b->bl_n;
 }
 
 int bridge_serve(struct bridge *b, int devfd)
 {
-	ssize_t n = read(devfd, b->devbuf, DEVBUF_SIZE);
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
-	if (n == 0)
-		return -EPIPE;
+	uint8_t *kept = NULL, *msg = b->devbuf;
+	size_t n;
+	if (backlog_pop(b, &kept, &n)) {
+		msg = kept;
+	} else {
+		ssize_t k = read(devfd, b->devbuf, DEVBUF_SIZE);
+		if (k < 0)
+			return errno == EAGAIN || errno == EINTR ? -EAGAIN : -errno;
+		if (k == 0)
+			return -EPIPE;
+		n = (size_t)k;
+	}
 	uint8_t *resp;
 	size_t len;
-	int rc = bridge_handle(b, b->devbuf, (size_t)n, &resp, &len);
-	if (rc == TV_EINVAL) {
-		blog(b, BRIDGE_LOG_INFO, "dropped a %zd-byte message without a readable header", n);
+	b->devfd = devfd;
+	int rc = bridge_handle(b, msg, n, &resp, &len);
+	b->devfd = -1;
+	free(kept);
+	if (rc == TV_EINVAL) /* nothing to answer (logged) */
 		return 0;
-	}
 	if (rc != TV_OK) {
 		blog(b, BRIDGE_LOG_INFO, "no memory to answer a request");
 		return 0;
@@ -770,6 +1059,9 @@ int bridge_new(const struct bridge_config *cfg, struct bridge **out)
 		b->cfg.timeout_ms = BRIDGE_DEFAULT_TIMEOUT_MS;
 	if (b->cfg.quiet_ms <= 0)
 		b->cfg.quiet_ms = BRIDGE_DEFAULT_QUIET_MS;
+	if (b->cfg.rpc_timeout_ms <= 0)
+		b->cfg.rpc_timeout_ms = BRIDGE_DEFAULT_RPC_TIMEOUT_MS;
+	b->devfd = -1;
 	b->port = !cfg->socket_path;
 	b->fd = b->port ? cfg->port_fd : -1;
 	b->is_socket = b->port ? vs_is_socket(b->fd) : true;
@@ -788,6 +1080,11 @@ void bridge_free(struct bridge *b)
 		return;
 	if (!b->port && b->fd >= 0)
 		close(b->fd);
+	uint8_t *msg;
+	size_t len;
+	while (backlog_pop(b, &msg, &len))
+		free(msg);
+	free(b->rpcbuf);
 	free(b->devbuf);
 	free(b);
 }

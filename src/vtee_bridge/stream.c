@@ -44,6 +44,14 @@ static int wait_fd(int fd, short ev, int64_t deadline, int cap_ms)
 	}
 }
 
+int vs_wait_readable(int fd, int64_t deadline)
+{
+	int ev = wait_fd(fd, POLLIN, deadline, -1);
+	if (ev < 0)
+		return ev;
+	return ev == 0 ? -ETIMEDOUT : 0;
+}
+
 short vs_revents(int fd)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};

@@ -22,6 +22,10 @@ int64_t vs_now_ms(void);
 int vs_write_all(int fd, bool is_socket, const uint8_t *p, size_t n, int64_t deadline);
 int vs_read_all(int fd, uint8_t *p, size_t n, int64_t deadline);
 
+/* Waits until fd has input or hung up (a read() then does not block): 0,
+ * -ETIMEDOUT at the deadline, or -errno. */
+int vs_wait_readable(int fd, int64_t deadline);
+
 /* What poll() says about fd right now (0 when nothing is pending). */
 short vs_revents(int fd);
 /* POLLHUP, POLLERR or POLLNVAL in revents. */

@@ -139,3 +139,84 @@ int vtee_encode(const struct vtee_view *v, uint8_t **out, size_t *len)
 	*len = off;
 	return TV_OK;
 }
+
+/* ---- RPC messages ---- */
+
+static bool rpc_param_ok(const struct tvv_param *p, uint32_t attr)
+{
+	return p->attr == attr && p->reserved == 0 && p->a <= TVV_MAX_PAYLOAD && p->b == 0 &&
+	       p->c == 0;
+}
+
+static bool param_zero(const struct tvv_param *p)
+{
+	return p->attr == ATTR_NONE && p->reserved == 0 && p->a == 0 && p->b == 0 && p->c == 0;
+}
+
+/* Every field but the length; *carried gets the payload's size. */
+static bool rpc_header_ok(const struct tvv_msg *m, bool answer, uint32_t *carried)
+{
+	uint16_t op = answer ? (uint16_t)(TVV_OP_RPC | TVV_RESPONSE) : (uint16_t)TVV_OP_RPC;
+	if (m->magic != TVV_MAGIC || m->version != TVV_VERSION || m->op != op ||
+	    m->num_params != TVV_NUM_PARAMS)
+		return false;
+	if (!answer && (m->ret != 0 || m->ret_origin != 0))
+		return false;
+	if (!rpc_param_ok(&m->params[0], ATTR_MEMREF_IN) ||
+	    !rpc_param_ok(&m->params[1], ATTR_MEMREF_OUT) || !param_zero(&m->params[2]) ||
+	    !param_zero(&m->params[3]))
+		return false;
+	if (answer && m->ret != 0 && m->params[1].a != 0)
+		return false;
+	*carried = (uint32_t)(answer ? m->params[1].a : m->params[0].a);
+	return true;
+}
+
+int vtee_rpc_encode(const struct vtee_rpc *r, bool answer, uint8_t **out, size_t *len)
+{
+	*out = NULL;
+	*len = 0;
+	struct tvv_msg m = {
+		.magic = TVV_MAGIC, .version = TVV_VERSION,
+		.op = answer ? (uint16_t)(TVV_OP_RPC | TVV_RESPONSE) : (uint16_t)TVV_OP_RPC,
+		.id = r->id, .session = r->session, .func = r->func,
+		.ret = answer ? r->ret : 0, .ret_origin = answer ? r->ret_origin : 0,
+		.login = r->login, .num_params = TVV_NUM_PARAMS,
+	};
+	memcpy(m.uuid, r->uuid, sizeof(m.uuid));
+	m.params[0] = (struct tvv_param){.attr = ATTR_MEMREF_IN, .a = r->in_len};
+	m.params[1] = (struct tvv_param){.attr = ATTR_MEMREF_OUT, .a = r->out_len};
+	uint32_t carried = 0;
+	if (!rpc_header_ok(&m, answer, &carried) || (carried && !r->data))
+		return TV_EINVAL;
+	m.payload_len = carried;
+	uint8_t *buf = malloc(TVV_MSG_SIZE + (size_t)carried);
+	if (!buf)
+		return TV_ENOMEM;
+	memcpy(buf, &m, TVV_MSG_SIZE);
+	if (carried)
+		memcpy(buf + TVV_MSG_SIZE, r->data, carried);
+	*out = buf;
+	*len = TVV_MSG_SIZE + (size_t)carried;
+	return TV_OK;
+}
+
+int vtee_rpc_decode(const uint8_t *buf, size_t len, bool answer, struct vtee_rpc *out)
+{
+	struct tvv_msg m;
+	memset(out, 0, sizeof(*out));
+	if (!buf || len < TVV_MSG_SIZE)
+		return TV_EINVAL;
+	memcpy(&m, buf, TVV_MSG_SIZE);
+	uint32_t carried = 0;
+	if (!rpc_header_ok(&m, answer, &carried) || m.payload_len != carried ||
+	    len - TVV_MSG_SIZE != carried)
+		return TV_EINVAL;
+	*out = (struct vtee_rpc){
+		.id = m.id, .session = m.session, .func = m.func, .ret = m.ret,
+		.ret_origin = m.ret_origin, .login = m.login, .in_len = (uint32_t)m.params[0].a,
+		.out_len = (uint32_t)m.params[1].a, .data = carried ? buf + TVV_MSG_SIZE : NULL,
+	};
+	memcpy(out->uuid, m.uuid, sizeof(out->uuid));
+	return TV_OK;
+}

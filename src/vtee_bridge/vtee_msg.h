@@ -14,6 +14,9 @@
  * and the length TVV_MSG_SIZE + payload_len exactly. Decoded data points into
  * the buffer given. The bridge decodes requests and encodes responses; the
  * other direction is what the kernel module does (tests use it).
+ *
+ * RPCs (TVV_OP_RPC, bridge -> kernel during a request, and the kernel's answer)
+ * have their own codec below: the generic one refuses their op.
  */
 #ifndef VTEE_MSG_H
 #define VTEE_MSG_H
@@ -48,5 +51,39 @@ bool vtee_peek(const uint8_t *buf, size_t len, uint32_t *id, uint16_t *op);
  * comes from v->m.op) into a malloc'ed buffer. TV_OK, TV_EINVAL (rules broken,
  * carried data missing) or TV_ENOMEM. */
 int vtee_encode(const struct vtee_view *v, uint8_t **out, size_t *len);
+
+/*
+ * An RPC of the secure core for the kernel request id (an OPEN_SESSION or
+ * INVOKE still waiting), which the kernel hands to the supplicant:
+ *
+ *   request (bridge -> kernel): op TVV_OP_RPC, id, session, func, uuid and
+ *     login as the kernel request's (or zero), ret = ret_origin = 0;
+ *     params[0] {MEMREF_INPUT, a = in_len}, params[1] {MEMREF_OUTPUT, a =
+ *     out_len, the room for the answer}, params[2..3] all zero; payload: the
+ *     in_len bytes.
+ *   answer (kernel -> bridge): op TVV_OP_RPC | TVV_RESPONSE, id, session
+ *     and func echoed (uuid and login: whatever the module gives), ret and
+ *     ret_origin the result; params[0] echoed; params[1] {MEMREF_OUTPUT, a = the bytes carried, 0 unless ret
+ *     is 0}; payload: those bytes.
+ *
+ * Decoding is strict: every field above, b and c of both memrefs zero, sizes
+ * at most TVV_MAX_PAYLOAD, payload_len and the length exact. Whether an
+ * answer fits its request (same id, session, func and in_len, no more bytes
+ * than out_len) is the caller's check. data points into the buffer given.
+ */
+struct vtee_rpc {
+	uint32_t id, session, func;
+	uint32_t ret, ret_origin;     /* answer only */
+	uint8_t uuid[16];
+	uint32_t login;
+	uint32_t in_len;              /* params[0].a */
+	uint32_t out_len;             /* params[1].a: request: the room; answer: the bytes */
+	const uint8_t *data;          /* request: in_len bytes; answer: out_len bytes */
+};
+
+/* TV_OK, TV_EINVAL (rules broken, data missing) or TV_ENOMEM; *out malloc'ed. */
+int vtee_rpc_encode(const struct vtee_rpc *r, bool answer, uint8_t **out, size_t *len);
+/* TV_OK or TV_EINVAL. */
+int vtee_rpc_decode(const uint8_t *buf, size_t len, bool answer, struct vtee_rpc *out);
 
 #endif

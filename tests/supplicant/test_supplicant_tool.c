@@ -319,6 +319,36 @@ static void test_command_line(void **state)
 	run_tool(fx, (const char *[]){"--image", img, "--bogus", NULL}, 2, "unknown option");
 	run_tool(fx, (const char *[]){"--image", NULL}, 2, "missing argument");
 	run_tool(fx, (const char *[]){"--image", img, "extra", NULL}, 2, "unexpected argument");
+	run_tool(fx, (const char *[]){"-h", NULL}, 0, "--tee-dev PATH");
+	run_tool(fx, (const char *[]){"--image", img, "--tee", "--tee-dev", "/dev/x", NULL}, 2,
+		 "either --tee or --tee-dev");
+	run_tool(fx, (const char *[]){"--image", img, "--tee", "--socket", "s", NULL}, 2,
+		 "do not go with --tee");
+	run_tool(fx, (const char *[]){"--image", img, "--tee-dev", "/dev/x", "--socket-mode", "0644",
+				      NULL}, 2, "do not go with --tee");
+	run_tool(fx, (const char *[]){"--tee", NULL}, 2, "give either --image");
+}
+
+/* The TEE front end without an OP-TEE device: exit status 1, a clear message
+ * (the host has no /dev/teepriv*; the front end itself: test_supp_tee*.c). */
+static void test_tee_without_device(void **state)
+{
+	struct fx *fx = *state;
+	const char *img = fx->image;
+	char missing[FX_PATH];
+	snprintf(missing, sizeof(missing), "%s/teepriv0", fx->dir);
+	run_tool(fx, (const char *[]){"--image", img, "--tee-dev", missing, NULL}, 1,
+		 "no OP-TEE supplicant device");
+	run_tool(fx, (const char *[]){"--image", img, "--tee-dev", "/dev/null", NULL}, 1,
+		 "/dev/null: not a TEE device");
+	if (access("/dev/teepriv0", F_OK) != 0)
+		run_tool(fx, (const char *[]){"--image", img, "--tee", NULL}, 1,
+			 "no OP-TEE supplicant device: /dev/teepriv0..9 do not exist");
+	/* The device is opened first: a bad image fails before any TEE device. */
+	char none[FX_PATH];
+	snprintf(none, sizeof(none), "%s/none.img", fx->dir);
+	run_tool(fx, (const char *[]){"--image", none, "--no-create", "--tee", NULL}, 1,
+		 "no such image");
 }
 
 /* Runtime errors: exit status 1 and a clear message; a running supplicant owns
@@ -535,6 +565,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fuzzed_messages, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_sigterm_finishes_request, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_command_line, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tee_without_device, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_command_line_errors, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_emmc_by_cid, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_emmc_by_path, fx_setup, fx_teardown),

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * teevar-vtee-bridge (src/vtee_bridge/):
- * - the /dev/teevar-vtee message codec against hand-made byte vectors, every
- *   rule it enforces, and random mutations;
+ * - the /dev/teevar-vtee message codec (the RPC messages too) against
+ *   hand-made byte vectors, every rule it enforces, and random mutations;
  * - finding the virtio-serial port by name in a fake sysfs;
  * - the bridge with a SOCK_SEQPACKET socketpair standing in for the device
  *   (one message per read and write, as the kernel module gives them), every
@@ -14,7 +14,13 @@
  *   - against a fake teevard that answers garbage, wrong frames, nothing;
  *   - port mode: a stream socketpair as the virtio port, a relay thread as
  *     QEMU in front of a real teevard: stale bytes drained, a late answer after
- *     a timeout skipped, a reconnect the bridge did not see, a hang-up.
+ *     a timeout skipped, a reconnect the bridge did not see, a hang-up;
+ *   - the secure core's RPCs: a thread plays the module (it reads the
+ *     kernel's end, checks every RPC message strictly and answers as a
+ *     configurable supplicant would; write() is wrapped to fail RPC writes as
+ *     the module does), a fake teevard sends RPC frames during OPEN_SESSION
+ *     and INVOKE (one, several, malformed, stale at a port barrier) and
+ *     answers RPC_ENABLE as a new or an older teevard.
  * argv[1]: the teevard binary.
  */
 #include <errno.h>
@@ -324,6 +330,227 @@ static void test_codec_random(void **state)
 		      accepted);
 }
 
+
+/* ================================================================ RPC codec */
+
+/* An RPC of the secure core (bridge -> kernel): id 9, session 3, func 1
+ * (RPMB), the StMM UUID, login 0; 6 bytes in, room for 4. */
+#define RPC_P0 "05000000 00000000 0600000000000000 0000000000000000 0000000000000000"
+static const char rpc_req_hex[] =
+	"54565656 0100 0400 09000000 03000000 01000000 00000000 00000000 06000000"
+	"ed32d53399e642099cc02d72cdd998a7 00000000 04000000" RPC_P0
+	"06000000 00000000 0400000000000000 0000000000000000 0000000000000000" P_NONE P_NONE
+	"010203040506";
+
+/* The module's answer: success, origin TEE, the 4 bytes. */
+static const char rpc_ans_hex[] =
+	"54565656 0100 0480 09000000 03000000 01000000 00000000 03000000 04000000"
+	"ed32d53399e642099cc02d72cdd998a7 00000000 04000000" RPC_P0
+	"06000000 00000000 0400000000000000 0000000000000000 0000000000000000" P_NONE P_NONE
+	"a1b2c3d4";
+
+/* An error answer: NOT_SUPPORTED, origin COMMS, no bytes. */
+static const char rpc_err_hex[] =
+	"54565656 0100 0480 09000000 03000000 01000000 0a00ffff 02000000 00000000"
+	"ed32d53399e642099cc02d72cdd998a7 00000000 04000000" RPC_P0
+	"06000000 00000000 0000000000000000 0000000000000000 0000000000000000" P_NONE P_NONE;
+
+static void test_rpc_codec_vectors(void **state)
+{
+	(void)state;
+	static const uint8_t in[6] = {1, 2, 3, 4, 5, 6}, out[4] = {0xa1, 0xb2, 0xc3, 0xd4};
+	uint8_t want[512];
+	struct vtee_rpc r = {.id = 9, .session = 3, .func = 1, .in_len = 6, .out_len = 4,
+			     .data = in, .ret = 0x1234, .ret_origin = 3}; /* ret ignored in a request */
+	memcpy(r.uuid, stmm_uuid, 16);
+	uint8_t *enc;
+	size_t len;
+	assert_int_equal(vtee_rpc_encode(&r, false, &enc, &len), TV_OK);
+	size_t wn = hex(rpc_req_hex, want, sizeof(want));
+	assert_int_equal(len, wn);
+	assert_memory_equal(enc, want, wn);
+	struct vtee_rpc d;
+	assert_int_equal(vtee_rpc_decode(enc, len, false, &d), TV_OK);
+	assert_int_equal(d.id, 9);
+	assert_int_equal(d.session, 3);
+	assert_int_equal(d.func, 1);
+	assert_int_equal(d.in_len, 6);
+	assert_int_equal(d.out_len, 4);
+	assert_ptr_equal(d.data, enc + TVV_MSG_SIZE);
+	assert_memory_equal(d.uuid, stmm_uuid, 16);
+	assert_int_equal(vtee_rpc_decode(enc, len, true, &d), TV_EINVAL); /* not an answer */
+	/* the generic codec refuses RPCs, either way */
+	struct vtee_view v;
+	assert_int_equal(vtee_decode(enc, len, false, &v), TV_EINVAL);
+	assert_int_equal(vtee_decode(enc, len, true, &v), TV_EINVAL);
+	free(enc);
+
+	/* the answer */
+	r.ret = 0;
+	r.data = out;
+	assert_int_equal(vtee_rpc_encode(&r, true, &enc, &len), TV_OK);
+	wn = hex(rpc_ans_hex, want, sizeof(want));
+	assert_int_equal(len, wn);
+	assert_memory_equal(enc, want, wn);
+	assert_int_equal(vtee_rpc_decode(enc, len, true, &d), TV_OK);
+	assert_int_equal(d.ret, 0);
+	assert_int_equal(d.ret_origin, 3);
+	assert_int_equal(d.in_len, 6);
+	assert_int_equal(d.out_len, 4);
+	assert_memory_equal(d.data, out, 4);
+	assert_int_equal(vtee_rpc_decode(enc, len, false, &d), TV_EINVAL);
+	assert_int_equal(vtee_decode(enc, len, true, &v), TV_EINVAL);
+	free(enc);
+
+	/* an error answer carries nothing */
+	r = (struct vtee_rpc){.id = 9, .session = 3, .func = 1, .ret = TEE_ERROR_NOT_SUPPORTED,
+			      .ret_origin = TEE_ORIGIN_COMMS, .in_len = 6};
+	memcpy(r.uuid, stmm_uuid, 16);
+	assert_int_equal(vtee_rpc_encode(&r, true, &enc, &len), TV_OK);
+	wn = hex(rpc_err_hex, want, sizeof(want));
+	assert_int_equal(len, wn);
+	assert_memory_equal(enc, want, wn);
+	assert_int_equal(vtee_rpc_decode(enc, len, true, &d), TV_OK);
+	assert_int_equal(d.ret, TEE_ERROR_NOT_SUPPORTED);
+	assert_int_equal(d.out_len, 0);
+	assert_null(d.data);
+	free(enc);
+	r.out_len = 1; /* bytes with an error */
+	r.data = out;
+	assert_int_equal(vtee_rpc_encode(&r, true, &enc, &len), TV_EINVAL);
+	assert_null(enc);
+}
+
+/* Each single change makes an RPC message invalid. */
+static void test_rpc_codec_rejects(void **state)
+{
+	(void)state;
+	static const struct tvv_mut common[] = {
+		{"magic", 0, 4, 0x56565655},
+		{"version 2", 4, 2, 2},
+		{"op INVOKE", 6, 2, 2},
+		{"op 5", 6, 2, 5},
+		{"num_params 3", 52, 4, 3},
+		{"payload_len one less", 28, 4, 3},
+		{"p0 MEMREF_INOUT", PARAM(0), 4, TV_TEE_PARAM_MEMREF_INOUT},
+		{"p0 VALUE_INPUT", PARAM(0), 4, TV_TEE_PARAM_VALUE_INPUT},
+		{"p0 reserved", PARAM(0) + 4, 4, 1},
+		{"p0 b", PARAM(0) + 16, 8, 1},
+		{"p0 c", PARAM(0) + 24, 8, 1},
+		{"p0 over the limit", PARAM(0) + 8, 8, TVV_MAX_PAYLOAD + 1ull},
+		{"p1 MEMREF_INPUT", PARAM(1), 4, TV_TEE_PARAM_MEMREF_INPUT},
+		{"p1 reserved", PARAM(1) + 4, 4, 0x100},
+		{"p1 b", PARAM(1) + 16, 8, 1},
+		{"p1 c", PARAM(1) + 24, 8, 1ull << 40},
+		{"p2 VALUE_INPUT", PARAM(2), 4, TV_TEE_PARAM_VALUE_INPUT},
+		{"p2 a", PARAM(2) + 8, 8, 1},
+		{"p3 reserved", PARAM(3) + 4, 4, 1},
+		{"p3 c", PARAM(3) + 24, 8, 1},
+	};
+	struct {
+		const char *hex;
+		bool answer;
+	} vecs[] = {{rpc_req_hex, false}, {rpc_ans_hex, true}, {rpc_err_hex, true}};
+	uint8_t b[512], m[512];
+	struct vtee_rpc d;
+	for (size_t vi = 0; vi < 3; vi++) {
+		size_t n = hex(vecs[vi].hex, b, sizeof(b));
+		bool ans = vecs[vi].answer;
+		assert_int_equal(vtee_rpc_decode(b, n, ans, &d), TV_OK);
+		for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
+			memcpy(m, b, n);
+			put_le(m + common[i].off, common[i].width, common[i].value);
+			if (vtee_rpc_decode(m, n, ans, &d) != TV_EINVAL)
+				fail_msg("vector %zu accepted: %s", vi, common[i].what);
+		}
+		/* the response bit flipped */
+		memcpy(m, b, n);
+		put_le(m + 6, 2, ans ? TVV_OP_RPC : (TVV_OP_RPC | TVV_RESPONSE));
+		assert_int_equal(vtee_rpc_decode(m, n, ans, &d), TV_EINVAL);
+		/* the length must be exact */
+		assert_int_equal(vtee_rpc_decode(b, n - 1, ans, &d), TV_EINVAL);
+		memcpy(m, b, n);
+		m[n] = 0;
+		assert_int_equal(vtee_rpc_decode(m, n + 1, ans, &d), TV_EINVAL);
+		assert_int_equal(vtee_rpc_decode(b, TVV_MSG_SIZE - 1, ans, &d), TV_EINVAL);
+		assert_int_equal(vtee_rpc_decode(NULL, n, ans, &d), TV_EINVAL);
+	}
+	size_t n = hex(rpc_req_hex, b, sizeof(b));
+	/* a request has no result */
+	memcpy(m, b, n);
+	put_le(m + 20, 4, 1);
+	assert_int_equal(vtee_rpc_decode(m, n, false, &d), TV_EINVAL);
+	memcpy(m, b, n);
+	put_le(m + 24, 4, TEE_ORIGIN_COMMS);
+	assert_int_equal(vtee_rpc_decode(m, n, false, &d), TV_EINVAL);
+	/* an answer's bytes follow params[1], not params[0] */
+	n = hex(rpc_ans_hex, b, sizeof(b));
+	memcpy(m, b, n);
+	put_le(m + PARAM(0) + 8, 8, 4);
+	assert_int_equal(vtee_rpc_decode(m, n, true, &d), TV_OK); /* in_len is only echoed */
+	put_le(m + PARAM(1) + 8, 8, 6);
+	assert_int_equal(vtee_rpc_decode(m, n, true, &d), TV_EINVAL);
+	/* an error answer with a size, with or without the bytes */
+	memcpy(m, b, n);
+	put_le(m + 20, 4, TEE_ERROR_GENERIC);
+	assert_int_equal(vtee_rpc_decode(m, n, true, &d), TV_EINVAL);
+	put_le(m + 28, 4, 0);
+	assert_int_equal(vtee_rpc_decode(m, TVV_MSG_SIZE, true, &d), TV_EINVAL);
+	put_le(m + PARAM(1) + 8, 8, 0);
+	assert_int_equal(vtee_rpc_decode(m, TVV_MSG_SIZE, true, &d), TV_OK);
+
+	/* the encoder: sizes over the limit, bytes missing */
+	uint8_t *enc = NULL;
+	size_t len;
+	struct vtee_rpc r = {.id = 1, .in_len = TVV_MAX_PAYLOAD + 1, .data = b};
+	assert_int_equal(vtee_rpc_encode(&r, false, &enc, &len), TV_EINVAL);
+	r.in_len = 1;
+	r.out_len = TVV_MAX_PAYLOAD + 1;
+	assert_int_equal(vtee_rpc_encode(&r, false, &enc, &len), TV_EINVAL);
+	assert_int_equal(vtee_rpc_encode(&r, true, &enc, &len), TV_EINVAL);
+	r.out_len = TVV_MAX_PAYLOAD;
+	r.data = NULL;
+	assert_int_equal(vtee_rpc_encode(&r, false, &enc, &len), TV_EINVAL);
+	assert_int_equal(vtee_rpc_encode(&r, true, &enc, &len), TV_EINVAL);
+	assert_null(enc);
+	r.in_len = 0; /* nothing to carry: no bytes needed */
+	assert_int_equal(vtee_rpc_encode(&r, false, &enc, &len), TV_OK);
+	assert_int_equal(len, TVV_MSG_SIZE);
+	free(enc);
+}
+
+/* Random changes never crash the RPC decoder; whatever it accepts encodes back
+ * to the same bytes. */
+static void test_rpc_codec_random(void **state)
+{
+	(void)state;
+	uint8_t b[512], m[512];
+	const char *vecs[] = {rpc_req_hex, rpc_ans_hex, rpc_err_hex};
+	uint64_t seed = 0x4242;
+	unsigned accepted = 0;
+	for (int round = 0; round < 30000; round++) {
+		size_t n = hex(vecs[round % 3], b, sizeof(b));
+		memcpy(m, b, n);
+		int flips = 1 + (int)(tv_test_rand(&seed) % 3);
+		for (int i = 0; i < flips; i++)
+			m[tv_test_rand(&seed) % n] ^= (uint8_t)(1u << (tv_test_rand(&seed) % 8));
+		size_t len = n - (tv_test_rand(&seed) % 8 == 0 ? 1 : 0);
+		bool answer = round % 3 != 0;
+		struct vtee_rpc d;
+		if (vtee_rpc_decode(m, len, answer, &d) != TV_OK)
+			continue;
+		accepted++;
+		uint8_t *enc;
+		size_t elen;
+		assert_int_equal(vtee_rpc_encode(&d, answer, &enc, &elen), TV_OK);
+		assert_int_equal(elen, len);
+		assert_memory_equal(enc, m, len);
+		free(enc);
+	}
+	print_message("# RPC codec: %u of 30000 mutated messages still valid, all re-encoded exactly\n",
+		      accepted);
+}
+
 /* ============================================================ port lookup */
 
 static int make_dir(const char *path)
@@ -396,11 +623,14 @@ static bool logged(struct logbuf *l, const char *text)
 	return found;
 }
 
+struct kern;
+
 struct dev {
 	int k, b;         /* the kernel's end and the bridge's end */
 	uint8_t *rbuf;
 	uint32_t next_id;
 	struct logbuf log;
+	struct kern *kern; /* when a thread plays the module (RPC tests): it reads k */
 };
 
 static void dev_open(struct dev *d)
@@ -426,6 +656,326 @@ static void dev_close(struct dev *d)
 	pthread_mutex_destroy(&d->log.mu);
 }
 
+/* How many times text was logged. */
+static unsigned count_logged(struct logbuf *l, const char *text)
+{
+	unsigned n = 0;
+	pthread_mutex_lock(&l->mu);
+	for (const char *p = l->text; (p = strstr(p, text)) != NULL; p += strlen(text))
+		n++;
+	pthread_mutex_unlock(&l->mu);
+	return n;
+}
+
+/* ---- write() failures of the device, as the module gives them ---- */
+
+/* Every write() linked into this test, the bridge's included, comes here
+ * (-Wl,--wrap=write, tests/meson.build): the next fail_rpc_count RPC messages
+ * written to fail_rpc_fd fail with fail_rpc_errno, as the module's write()
+ * fails them. The bridge runs in the test's thread: no locking needed. */
+ssize_t __real_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n);
+static int fail_rpc_fd = -1, fail_rpc_errno, fail_rpc_count;
+
+ssize_t __wrap_write(int fd, const void *buf, size_t n)
+{
+	if (fd == fail_rpc_fd && fail_rpc_count > 0 && n >= TVV_MSG_SIZE) {
+		struct tvv_msg m;
+		memcpy(&m, buf, TVV_MSG_SIZE);
+		if (m.magic == TVV_MAGIC && m.op == TVV_OP_RPC) {
+			fail_rpc_count--;
+			errno = fail_rpc_errno;
+			return -1;
+		}
+	}
+	return __real_write(fd, buf, n);
+}
+
+/* ---- the module's side of RPCs: a thread reads the kernel's end ---- */
+
+/* What the supplicant (behind the module) does with an RPC. */
+enum supp {
+	SUPP_ECHO,          /* success: out_len bytes made from the input (echo_byte) */
+	SUPP_SHORT,         /* success: half of them */
+	SUPP_ERROR,         /* supp_ret, origin COMMS, no bytes */
+	SUPP_SILENT,        /* no answer at all */
+	SUPP_LATE,          /* the echo, after late_ms */
+	SUPP_OVERSIZE,      /* one byte more than the room */
+	SUPP_WRONG_SESSION, /* the echo for another session */
+	SUPP_WRONG_IN,      /* params[0] not echoed */
+	SUPP_GARBLED,       /* the right id, but num_params 3 */
+	SUPP_OTHER_FUNC,    /* an answer to another RPC of the request first, then the echo */
+};
+
+#define KERN_RPCS 32
+#define KERN_ANSWERS 48
+#define KERN_INJECT 24
+#define KERN_ORDER 256
+
+struct kern_rpc {
+	struct vtee_rpc r;   /* data NULL: the bytes are hashed */
+	uint64_t in_hash;
+};
+
+struct kern {
+	struct dev *d;
+	pthread_t th;
+	int stop[2];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	/* what the supplicant does with the i-th RPC from supp_base on, then supp_default */
+	enum supp supp[KERN_RPCS];
+	unsigned n_supp, supp_base;
+	enum supp supp_default;
+	uint32_t supp_ret;
+	int late_ms;
+	/* kernel requests written just before the answer to RPC number inject_at (1-based) */
+	unsigned inject_at;
+	uint8_t *inject[KERN_INJECT];
+	size_t inject_len[KERN_INJECT];
+	unsigned n_inject;
+	/* what happened */
+	struct kern_rpc rpcs[KERN_RPCS];
+	unsigned n_rpcs, bad_rpcs, late_sent;
+	uint8_t *ans[KERN_ANSWERS];   /* answers to kernel requests, not yet taken */
+	size_t ans_len[KERN_ANSWERS];
+	unsigned n_ans;
+	uint32_t order[KERN_ORDER];   /* the ids of the answers as they came */
+	unsigned n_order;
+};
+
+static uint64_t fnv(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Byte i of the supplicant's answer to an RPC with these inputs. */
+static uint8_t echo_byte(uint32_t func, const uint8_t *in, uint32_t in_len, size_t i)
+{
+	return (uint8_t)(func * 31u + i * 3u + (in_len ? in[i % in_len] : 0u));
+}
+
+static void kern_send(struct kern *kn, const struct vtee_rpc *a, bool garble)
+{
+	uint8_t *buf;
+	size_t len;
+	if (vtee_rpc_encode(a, true, &buf, &len) != TV_OK)
+		return;
+	if (garble)
+		put_le(buf + 52, 4, 3); /* num_params */
+	if (send(kn->d->k, buf, len, 0) < 0)
+		fprintf(stderr, "# kern: send: %s\n", strerror(errno));
+	free(buf);
+}
+
+/* The supplicant's answer to r (in its bytes) as told by how. */
+static void kern_answer(struct kern *kn, const struct vtee_rpc *r, const uint8_t *in, enum supp how)
+{
+	struct vtee_rpc a = *r;
+	a.ret = 0;
+	a.ret_origin = TEE_ORIGIN_TEE;
+	uint8_t *out = malloc((size_t)r->out_len + 2);
+	if (!out)
+		return;
+	for (size_t i = 0; i < (size_t)r->out_len + 1; i++)
+		out[i] = echo_byte(r->func, in, r->in_len, i);
+	a.data = out;
+	switch (how) {
+	case SUPP_SILENT: free(out); return;
+	case SUPP_SHORT: a.out_len /= 2; break;
+	case SUPP_ERROR:
+		pthread_mutex_lock(&kn->mu);
+		a.ret = kn->supp_ret;
+		pthread_mutex_unlock(&kn->mu);
+		a.ret_origin = TEE_ORIGIN_COMMS;
+		a.out_len = 0;
+		break;
+	case SUPP_LATE: {
+		pthread_mutex_lock(&kn->mu);
+		int ms = kn->late_ms;
+		pthread_mutex_unlock(&kn->mu);
+		sleep_ms(ms);
+		break;
+	}
+	case SUPP_OVERSIZE: a.out_len++; break;
+	case SUPP_WRONG_SESSION: a.session++; break;
+	case SUPP_WRONG_IN: a.in_len++; break;
+	case SUPP_OTHER_FUNC: {
+		struct vtee_rpc o = {.id = r->id, .session = r->session, .func = r->func + 1,
+				     .in_len = r->in_len};
+		kern_send(kn, &o, false);
+		break;
+	}
+	default: break;
+	}
+	kern_send(kn, &a, how == SUPP_GARBLED);
+	free(out);
+	if (how == SUPP_LATE) {
+		pthread_mutex_lock(&kn->mu);
+		kn->late_sent++;
+		pthread_mutex_unlock(&kn->mu);
+	}
+}
+
+/* An RPC the bridge wrote: checked as the module checks it (strictly), noted,
+ * the kernel requests to inject written, then answered. */
+static void kern_rpc(struct kern *kn, const uint8_t *buf, size_t len)
+{
+	struct vtee_rpc r;
+	pthread_mutex_lock(&kn->mu);
+	if (vtee_rpc_decode(buf, len, false, &r) != TV_OK) {
+		kn->bad_rpcs++;
+		pthread_mutex_unlock(&kn->mu);
+		return;
+	}
+	unsigned i = kn->n_rpcs++;
+	if (i < KERN_RPCS) {
+		kn->rpcs[i] = (struct kern_rpc){.r = r, .in_hash = fnv(r.data, r.in_len)};
+		kn->rpcs[i].r.data = NULL;
+	}
+	unsigned k = i - kn->supp_base;
+	enum supp how = k < kn->n_supp ? kn->supp[k] : kn->supp_default;
+	bool inject = kn->inject_at == i + 1;
+	pthread_mutex_unlock(&kn->mu);
+	for (unsigned j = 0; inject && j < kn->n_inject; j++)
+		if (send(kn->d->k, kn->inject[j], kn->inject_len[j], 0) < 0)
+			fprintf(stderr, "# kern: send: %s\n", strerror(errno));
+	kern_answer(kn, &r, r.data, how);
+}
+
+static void kern_keep(struct kern *kn, const uint8_t *buf, size_t len)
+{
+	uint32_t id = 0;
+	uint16_t op;
+	vtee_peek(buf, len, &id, &op);
+	pthread_mutex_lock(&kn->mu);
+	uint8_t *copy = malloc(len);
+	if (copy && kn->n_ans < KERN_ANSWERS) {
+		memcpy(copy, buf, len);
+		kn->ans[kn->n_ans] = copy;
+		kn->ans_len[kn->n_ans++] = len;
+	} else {
+		free(copy);
+	}
+	if (kn->n_order < KERN_ORDER)
+		kn->order[kn->n_order++] = id;
+	pthread_cond_broadcast(&kn->cv);
+	pthread_mutex_unlock(&kn->mu);
+}
+
+static void *kern_main(void *arg)
+{
+	struct kern *kn = arg;
+	uint8_t *buf = malloc(RBUF_SIZE);
+	while (buf) {
+		struct pollfd p[2] = {{.fd = kn->d->k, .events = POLLIN},
+				      {.fd = kn->stop[0], .events = POLLIN}};
+		if (poll(p, 2, -1) <= 0 || p[1].revents)
+			break;
+		ssize_t n = recv(kn->d->k, buf, RBUF_SIZE, 0);
+		if (n <= 0)
+			break;
+		uint32_t id;
+		uint16_t op;
+		if (vtee_peek(buf, (size_t)n, &id, &op) && op == TVV_OP_RPC)
+			kern_rpc(kn, buf, (size_t)n);
+		else
+			kern_keep(kn, buf, (size_t)n);
+	}
+	free(buf);
+	return NULL;
+}
+
+static void kern_start(struct kern *kn, struct dev *d)
+{
+	memset(kn, 0, sizeof(*kn));
+	kn->d = d;
+	pthread_mutex_init(&kn->mu, NULL);
+	pthread_cond_init(&kn->cv, NULL);
+	assert_int_equal(pipe2(kn->stop, O_CLOEXEC), 0);
+	d->kern = kn;
+	assert_int_equal(pthread_create(&kn->th, NULL, kern_main, kn), 0);
+}
+
+static void kern_stop(struct kern *kn)
+{
+	assert_int_equal(write(kn->stop[1], "x", 1), 1);
+	pthread_join(kn->th, NULL);
+	close(kn->stop[0]);
+	close(kn->stop[1]);
+	for (unsigned i = 0; i < kn->n_ans; i++)
+		free(kn->ans[i]);
+	for (unsigned i = 0; i < kn->n_inject; i++)
+		free(kn->inject[i]);
+	kn->d->kern = NULL;
+	pthread_cond_destroy(&kn->cv);
+	pthread_mutex_destroy(&kn->mu);
+}
+
+/* The supplicant's behaviour for the next n RPCs, then dflt. */
+static void kern_supp(struct kern *kn, const enum supp *how, unsigned n, enum supp dflt)
+{
+	pthread_mutex_lock(&kn->mu);
+	assert_true(n <= KERN_RPCS);
+	memcpy(kn->supp, how, n * sizeof(*how));
+	kn->n_supp = n;
+	kn->supp_base = kn->n_rpcs;
+	kn->supp_default = dflt;
+	pthread_mutex_unlock(&kn->mu);
+}
+
+/* The answer to request id, into buf (at most max bytes): its length, or 0
+ * when none came within 10 s. */
+static size_t kern_take(struct kern *kn, uint32_t id, uint8_t *buf, size_t max)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	size_t len = 0;
+	pthread_mutex_lock(&kn->mu);
+	for (;;) {
+		for (unsigned i = 0; i < kn->n_ans; i++) {
+			struct tvv_msg m;
+			memcpy(&m, kn->ans[i], TVV_MSG_SIZE);
+			if (m.id != id || kn->ans_len[i] > max)
+				continue;
+			len = kn->ans_len[i];
+			memcpy(buf, kn->ans[i], len);
+			free(kn->ans[i]);
+			memmove(&kn->ans[i], &kn->ans[i + 1], (kn->n_ans - i - 1) * sizeof(kn->ans[0]));
+			memmove(&kn->ans_len[i], &kn->ans_len[i + 1],
+				(kn->n_ans - i - 1) * sizeof(kn->ans_len[0]));
+			kn->n_ans--;
+			goto out;
+		}
+		if (pthread_cond_timedwait(&kn->cv, &kn->mu, &until) != 0)
+			break;
+	}
+out:
+	pthread_mutex_unlock(&kn->mu);
+	return len;
+}
+
+/* A copy of what the module saw of RPC i. */
+static struct kern_rpc kern_got(struct kern *kn, unsigned i)
+{
+	pthread_mutex_lock(&kn->mu);
+	struct kern_rpc r = kn->rpcs[i];
+	pthread_mutex_unlock(&kn->mu);
+	return r;
+}
+
+static unsigned kern_count(struct kern *kn, const unsigned *field)
+{
+	pthread_mutex_lock(&kn->mu);
+	unsigned v = *field;
+	pthread_mutex_unlock(&kn->mu);
+	return v;
+}
+
 static struct vtee_view req_new(struct dev *d, uint16_t op)
 {
 	struct vtee_view v = {.m = {.magic = TVV_MAGIC, .version = TVV_VERSION, .op = op,
@@ -446,22 +996,35 @@ static void check_like_kernel(const struct vtee_view *q, const struct vtee_view 
 	}
 }
 
-/* Sends q to the bridge, lets it serve, returns its checked answer (data
- * points into d->rbuf). */
-static struct vtee_view call(struct dev *d, struct bridge *b, const struct vtee_view *q)
+/* The kernel queues q for the bridge. */
+static void dev_send(struct dev *d, const struct vtee_view *q)
 {
 	uint8_t *buf;
 	size_t len;
 	assert_int_equal(vtee_encode(q, &buf, &len), TV_OK);
 	assert_int_equal(write(d->k, buf, len), (ssize_t)len);
 	free(buf);
-	assert_int_equal(bridge_serve(b, d->b), 0);
-	ssize_t n = recv(d->k, d->rbuf, RBUF_SIZE, MSG_DONTWAIT);
+}
+
+/* The bridge's answer to q, already written, checked (data points into
+ * d->rbuf). */
+static struct vtee_view dev_answer(struct dev *d, const struct vtee_view *q)
+{
+	ssize_t n = d->kern ? (ssize_t)kern_take(d->kern, q->m.id, d->rbuf, RBUF_SIZE)
+			    : recv(d->k, d->rbuf, RBUF_SIZE, MSG_DONTWAIT);
 	assert_true(n >= (ssize_t)TVV_MSG_SIZE);
 	struct vtee_view r;
 	assert_int_equal(vtee_decode(d->rbuf, (size_t)n, true, &r), TV_OK);
 	check_like_kernel(q, &r);
 	return r;
+}
+
+/* Sends q to the bridge, lets it serve, returns its checked answer. */
+static struct vtee_view call(struct dev *d, struct bridge *b, const struct vtee_view *q)
+{
+	dev_send(d, q);
+	assert_int_equal(bridge_serve(b, d->b), 0);
+	return dev_answer(d, q);
 }
 
 static uint32_t open_session(struct dev *d, struct bridge *b, uint32_t *session, uint32_t *origin)
@@ -584,13 +1147,20 @@ struct fx {
 	struct bridge *b;
 };
 
-static struct bridge *new_bridge(struct dev *d, const char *sock, int port_fd, int timeout_ms)
+static struct bridge *new_bridge_rpc(struct dev *d, const char *sock, int port_fd, int timeout_ms,
+				     int rpc_timeout_ms)
 {
 	struct bridge_config cfg = {.socket_path = sock, .port_fd = port_fd,
-				    .timeout_ms = timeout_ms, .log = log_cb, .log_ctx = &d->log};
+				    .timeout_ms = timeout_ms, .rpc_timeout_ms = rpc_timeout_ms,
+				    .log = log_cb, .log_ctx = &d->log};
 	struct bridge *b = NULL;
 	assert_int_equal(bridge_new(&cfg, &b), TV_OK);
 	return b;
+}
+
+static struct bridge *new_bridge(struct dev *d, const char *sock, int port_fd, int timeout_ms)
+{
+	return new_bridge_rpc(d, sock, port_fd, timeout_ms, 0);
 }
 
 static int setup(void **state)
@@ -675,6 +1245,8 @@ static void test_e2e_session(void **state)
 	close_session(d, f->b, s);
 	assert_int_equal(bridge_get_stats(f->b)->comm_errors, 0);
 	assert_int_equal(bridge_get_stats(f->b)->ups, 1);
+	/* RPC_ENABLE went first: taken, or refused by a teevard without RPCs */
+	assert_int_equal(bridge_get_stats(f->b)->rpc_enables + bridge_get_stats(f->b)->rpc_refusals, 1);
 	finish(f);
 }
 
@@ -1042,9 +1614,44 @@ enum bad {
 	BAD_MUTATE,         /* the right answer with body bytes flipped */
 };
 
+/* An RPC the fake sends (in bytes: fake_in_byte), good or broken. */
+enum rpc_kind {
+	RPC_GOOD,
+	RPC_RESERVED,   /* the reserved field set */
+	RPC_SHORT_BODY, /* the body one byte shorter than in_len says */
+	RPC_TRAILING,   /* one byte more */
+	RPC_HUGE_IN,    /* in_len over TVD_RPC_MAX_LEN */
+	RPC_HUGE_OUT,   /* out_len over it */
+};
+
+struct rpc_step {
+	uint32_t func, in_len, out_len;
+	enum rpc_kind kind;
+};
+
+/* The client's answer to an RPC, as the fake got it. */
+struct rpc_got {
+	bool ok;        /* an RPC answer that decodes */
+	uint32_t ret, out_len;
+	uint8_t out[4096];
+};
+
+/* How the fake answers RPC_ENABLE. */
+enum re_mode {
+	RE_OK,      /* status TEE_SUCCESS */
+	RE_OLD,     /* ERROR NOT_SUPPORTED, as a teevard before RPCs */
+	RE_REFUSE,  /* RPC_ENABLE's status NOT_SUPPORTED */
+	RE_FORMAT,  /* ERROR BAD_FORMAT (a framing error) */
+	RE_RPC,     /* an RPC frame instead */
+};
+
+#define FAKE_STEPS 8
+#define FAKE_OPS 256
+
 struct fake {
 	char path[300];
 	int lfd;
+	int port;            /* port mode: the fake's end of the stream, else -1 */
 	int stop[2];
 	pthread_t th;
 	pthread_mutex_t mu;
@@ -1052,6 +1659,21 @@ struct fake {
 	enum bad how;
 	uint64_t seed;
 	int conns;
+	/* RPCs: the steps run once, during the next request of rpc_op */
+	uint16_t rpc_op;
+	struct rpc_step steps[FAKE_STEPS];
+	unsigned n_steps;
+	int answer_delay_ms;  /* after the steps, before the request's answer */
+	struct rpc_got got[FAKE_STEPS];
+	unsigned n_got;
+	bool got_eof;         /* the client hung up instead of answering an RPC */
+	enum re_mode re;
+	unsigned rpc_enables;
+	bool forget_next;     /* the next INVOKE: BAD_PARAMETERS/COMMS, an unknown session */
+	bool stale_rpc_next;  /* the next INVOKE: answered only after the next frame, with an RPC first */
+	uint16_t ops[FAKE_OPS]; /* every request the fake read, and on which connection */
+	int op_conn[FAKE_OPS];
+	unsigned n_ops;
 };
 
 /* A Unix socket address for path (which the tests keep short). */
@@ -1219,6 +1841,201 @@ static int misbehave(struct fake *fk, enum bad how, const struct tvd_hdr *h, con
 	return rc;
 }
 
+static uint8_t fake_in_byte(uint32_t func, size_t i)
+{
+	return (uint8_t)(i * 7u + func);
+}
+
+static void fake_note_op(struct fake *fk, uint16_t op)
+{
+	pthread_mutex_lock(&fk->mu);
+	if (fk->n_ops < FAKE_OPS) {
+		fk->ops[fk->n_ops] = op;
+		fk->op_conn[fk->n_ops++] = fk->conns;
+	}
+	pthread_mutex_unlock(&fk->mu);
+}
+
+/* Sends an RPC frame as st says. 0 or -1. */
+static int fake_send_rpc(int c, const struct rpc_step *st)
+{
+	uint8_t *in = malloc((size_t)st->in_len + 1);
+	if (!in)
+		return -1;
+	for (size_t i = 0; i < st->in_len; i++)
+		in[i] = fake_in_byte(st->func, i);
+	struct tvd_rpc_req q = {.func = st->func, .in_len = st->in_len, .out_len = st->out_len, .in = in};
+	struct tvd_frame f = {0};
+	int rc = tvd_enc_rpc_req(&q, &f);
+	free(in);
+	if (rc != TV_OK)
+		return -1;
+	uint8_t *body = f.buf + TVD_HDR_SIZE;
+	size_t len = f.len - TVD_HDR_SIZE;
+	switch (st->kind) {
+	case RPC_RESERVED: tv_put_le32(body + 12, 1); break;
+	case RPC_SHORT_BODY: len--; break;
+	case RPC_HUGE_IN: tv_put_le32(body + 4, TVD_RPC_MAX_LEN + 1); break;
+	case RPC_HUGE_OUT: tv_put_le32(body + 8, TVD_RPC_MAX_LEN + 1); break;
+	case RPC_TRAILING: {
+		uint8_t *g = realloc(f.buf, f.len + 1);
+		if (!g) {
+			tvd_frame_free(&f);
+			return -1;
+		}
+		f.buf = g;
+		body = g + TVD_HDR_SIZE;
+		body[len++] = 0;
+		break;
+	}
+	default: break;
+	}
+	tvd_hdr_encode(f.buf, TVD_OP_RPC, (uint32_t)len);
+	rc = tv_test_send_all(c, f.buf, TVD_HDR_SIZE + len);
+	tvd_frame_free(&f);
+	return rc;
+}
+
+/* One RPC and the client's answer, noted. 0, or -1 when the client did not
+ * answer it properly (hung up: got_eof). */
+static int fake_one_rpc(struct fake *fk, int c, const struct rpc_step *st)
+{
+	if (fake_send_rpc(c, st))
+		return -1;
+	struct tvd_hdr h;
+	uint8_t *body;
+	if (frame_read(c, &h, &body)) {
+		free(body);
+		pthread_mutex_lock(&fk->mu);
+		fk->got_eof = true;
+		pthread_mutex_unlock(&fk->mu);
+		return -1;
+	}
+	struct rpc_got g = {0};
+	struct tvd_rpc_resp a;
+	g.ok = h.op == (TVD_RESPONSE | TVD_OP_RPC) && tvd_dec_rpc_resp(body, h.length, &a) == TV_OK;
+	if (g.ok) {
+		g.ret = a.ret;
+		g.out_len = a.out_len;
+		memcpy(g.out, a.out, a.out_len < sizeof(g.out) ? a.out_len : sizeof(g.out));
+	}
+	free(body);
+	pthread_mutex_lock(&fk->mu);
+	if (fk->n_got < FAKE_STEPS)
+		fk->got[fk->n_got++] = g;
+	pthread_mutex_unlock(&fk->mu);
+	return g.ok ? 0 : -1;
+}
+
+/* The steps set for this request (once): 0 to answer it, -1 to close. */
+static int fake_run_steps(struct fake *fk, int c)
+{
+	struct rpc_step steps[FAKE_STEPS];
+	pthread_mutex_lock(&fk->mu);
+	unsigned n = fk->n_steps;
+	memcpy(steps, fk->steps, sizeof(steps));
+	fk->n_steps = 0;
+	int delay = fk->answer_delay_ms;
+	pthread_mutex_unlock(&fk->mu);
+	for (unsigned i = 0; i < n; i++)
+		if (fake_one_rpc(fk, c, &steps[i]))
+			return -1;
+	if (delay)
+		sleep_ms(delay);
+	return 0;
+}
+
+static int fake_send_status(int c, uint16_t op, uint32_t result, uint32_t origin)
+{
+	struct tvd_status st = {.result = result, .origin = origin};
+	struct tvd_frame fr = {0};
+	int rc = tvd_enc_status(op, &st, &fr) == TV_OK ? tv_test_send_all(c, fr.buf, fr.len) : -1;
+	tvd_frame_free(&fr);
+	return rc;
+}
+
+static int fake_rpc_enable(struct fake *fk, int c)
+{
+	pthread_mutex_lock(&fk->mu);
+	enum re_mode re = fk->re;
+	fk->rpc_enables++;
+	pthread_mutex_unlock(&fk->mu);
+	static const struct rpc_step st = {.func = 22};
+	switch (re) {
+	case RE_OLD: return fake_send_status(c, TVD_OP_ERROR, TEE_ERROR_NOT_SUPPORTED, TEE_ORIGIN_COMMS);
+	case RE_REFUSE:
+		return fake_send_status(c, TVD_OP_RPC_ENABLE, TEE_ERROR_NOT_SUPPORTED, TEE_ORIGIN_COMMS);
+	case RE_FORMAT:
+		fake_send_status(c, TVD_OP_ERROR, TVD_TEE_ERROR_BAD_FORMAT, TEE_ORIGIN_COMMS);
+		return -1;
+	case RE_RPC: return fake_send_rpc(c, &st);
+	default: return fake_send_status(c, TVD_OP_RPC_ENABLE, TEE_SUCCESS, TEE_ORIGIN_TEE);
+	}
+}
+
+static int fake_send_good(int c, uint16_t op, const uint8_t *body, size_t len)
+{
+	struct tvd_frame fr = {0};
+	int rc = good_answer(op, body, len, &fr) == 0 ? tv_test_send_all(c, fr.buf, fr.len) : -1;
+	tvd_frame_free(&fr);
+	return rc;
+}
+
+/* An INVOKE teevard is slow with: nothing until the client's next frame (its
+ * resync barrier, after its timeout), then an RPC of that INVOKE, the
+ * INVOKE's answer, and the answer to that frame. */
+static int fake_stale_rpc(struct fake *fk, int c, const struct tvd_hdr *h, const uint8_t *body)
+{
+	struct pollfd p[2] = {{.fd = c, .events = POLLIN}, {.fd = fk->stop[0], .events = POLLIN}};
+	if (poll(p, 2, -1) <= 0 || p[1].revents)
+		return -1;
+	struct tvd_hdr h2;
+	uint8_t *b2;
+	if (frame_read(c, &h2, &b2)) {
+		free(b2);
+		return -1;
+	}
+	fake_note_op(fk, h2.op);
+	static const struct rpc_step st = {.func = 1, .in_len = 8, .out_len = 16};
+	int rc = fake_one_rpc(fk, c, &st);
+	if (rc == 0)
+		rc = fake_send_good(c, h->op, body, h->length);
+	if (rc == 0)
+		rc = fake_send_good(c, h2.op, b2, h2.length);
+	free(b2);
+	return rc;
+}
+
+/* What the fake does with request h beyond the hostile answers: 1 when it
+ * is not an RPC case (answer as usual), else 0 or -1 (close). */
+static int fake_rpc_cases(struct fake *fk, int c, const struct tvd_hdr *h, const uint8_t *body)
+{
+	if (h->op == TVD_OP_RPC_ENABLE)
+		return fake_rpc_enable(fk, c);
+	pthread_mutex_lock(&fk->mu);
+	bool invoke = h->op == TVD_OP_INVOKE;
+	bool forget = invoke && fk->forget_next, stale = invoke && fk->stale_rpc_next;
+	bool steps = fk->n_steps && h->op == fk->rpc_op;
+	fk->forget_next = fk->forget_next && !forget;
+	fk->stale_rpc_next = fk->stale_rpc_next && !stale;
+	pthread_mutex_unlock(&fk->mu);
+	if (forget) {
+		struct tvd_invoke_resp a = {.st = {.result = TEE_ERROR_BAD_PARAMETERS,
+						   .origin = TEE_ORIGIN_COMMS}};
+		struct tvd_frame fr = {0};
+		int rc = tvd_enc_invoke_resp(&a, &fr) == TV_OK ? tv_test_send_all(c, fr.buf, fr.len) : -1;
+		tvd_frame_free(&fr);
+		return rc;
+	}
+	if (stale)
+		return fake_stale_rpc(fk, c, h, body);
+	if (!steps)
+		return 1;
+	if (fake_run_steps(fk, c))
+		return -1;
+	return fake_send_good(c, h->op, body, h->length);
+}
+
 static void fake_serve_conn(struct fake *fk, int c)
 {
 	for (;;) {
@@ -1231,11 +2048,14 @@ static void fake_serve_conn(struct fake *fk, int c)
 			free(body);
 			return;
 		}
+		fake_note_op(fk, h.op);
 		pthread_mutex_lock(&fk->mu);
 		enum bad how = h.op == fk->bad_op ? fk->how : BAD_NONE;
 		pthread_mutex_unlock(&fk->mu);
-		int rc;
-		if (how == BAD_NONE) {
+		int rc = fake_rpc_cases(fk, c, &h, body);
+		if (rc != 1) {
+			/* done */
+		} else if (how == BAD_NONE) {
 			struct tvd_frame fr = {0};
 			rc = good_answer(h.op, body, h.length, &fr) == 0 ? tv_test_send_all(c, fr.buf, fr.len) : -1;
 			tvd_frame_free(&fr);
@@ -1279,7 +2099,32 @@ static void fake_start(struct fake *fk, const char *dir)
 	assert_int_equal(pipe2(fk->stop, O_CLOEXEC), 0);
 	pthread_mutex_init(&fk->mu, NULL);
 	fk->seed = 0xbad;
+	fk->port = -1;
 	assert_int_equal(pthread_create(&fk->th, NULL, fake_main, fk), 0);
+}
+
+static void *fake_port_main(void *arg)
+{
+	struct fake *fk = arg;
+	fake_serve_conn(fk, fk->port);
+	return NULL;
+}
+
+/* Port mode: the fake serves one end of a stream socketpair (the virtio port
+ * with QEMU connected), *port gets the bridge's end. */
+static void fake_start_port(struct fake *fk, int *port)
+{
+	int sp[2];
+	memset(fk, 0, sizeof(*fk));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+	fk->lfd = -1;
+	fk->port = sp[0];
+	*port = sp[1];
+	fk->conns = 1;
+	assert_int_equal(pipe2(fk->stop, O_CLOEXEC), 0);
+	pthread_mutex_init(&fk->mu, NULL);
+	fk->seed = 0xbad;
+	assert_int_equal(pthread_create(&fk->th, NULL, fake_port_main, fk), 0);
 }
 
 static void fake_set(struct fake *fk, uint16_t op, enum bad how)
@@ -1294,10 +2139,14 @@ static void fake_stop(struct fake *fk)
 {
 	assert_int_equal(write(fk->stop[1], "x", 1), 1);
 	pthread_join(fk->th, NULL);
-	close(fk->lfd);
+	if (fk->lfd >= 0) {
+		close(fk->lfd);
+		unlink(fk->path);
+	}
+	if (fk->port >= 0)
+		close(fk->port);
 	close(fk->stop[0]);
 	close(fk->stop[1]);
-	unlink(fk->path);
 	pthread_mutex_destroy(&fk->mu);
 }
 
@@ -1335,12 +2184,14 @@ static int hteardown(void **state)
 	return 0;
 }
 
-/* An INVOKE with an input, an in-out and an output memref and two values. */
-static struct vtee_view fake_invoke(struct hfx *h, uint32_t s)
+/* An INVOKE with an input, an in-out and an output memref and two values
+ * (naming the StMM UUID, as the module does). */
+static struct vtee_view fake_invoke_q(struct dev *d, uint32_t s)
 {
 	static const uint8_t in[] = {'i', 'n', 'p', 'u', 't'}, io[] = {'i', '/', 'o'};
-	struct vtee_view q = req_new(&h->dev, TVV_OP_INVOKE);
+	struct vtee_view q = req_new(d, TVV_OP_INVOKE);
 	q.m.session = s;
+	memcpy(q.m.uuid, stmm_uuid, 16);
 	q.m.func = 3;
 	q.m.params[0] = (struct tvv_param){.attr = TV_TEE_PARAM_MEMREF_INOUT, .a = 3};
 	q.m.params[1] = (struct tvv_param){.attr = TV_TEE_PARAM_VALUE_INOUT, .a = 9};
@@ -1348,20 +2199,32 @@ static struct vtee_view fake_invoke(struct hfx *h, uint32_t s)
 	q.m.params[3] = (struct tvv_param){.attr = TV_TEE_PARAM_MEMREF_OUTPUT, .a = 8};
 	q.data[0] = io;
 	q.data[2] = in;
+	return q;
+}
+
+static struct vtee_view fake_invoke(struct hfx *h, uint32_t s)
+{
+	struct vtee_view q = fake_invoke_q(&h->dev, s);
 	return call(&h->dev, h->b, &q);
+}
+
+/* The fake's answer to fake_invoke_q, as the bridge gives it. */
+static void expect_fake_answer(const struct vtee_view *r)
+{
+	assert_int_equal(r->m.ret, TEE_SUCCESS);
+	assert_int_equal(r->m.payload_len, 3 + 8);
+	assert_memory_equal(r->data[0], "i/o", 3);
+	assert_int_equal(r->m.params[1].a, 1);
+	assert_int_equal(r->m.params[1].c, 3);
+	assert_int_equal(r->m.params[2].a, 5); /* an input memref: as sent */
+	assert_null(r->data[2]);
+	assert_int_equal(r->m.params[3].a, 8);
 }
 
 static void expect_fake_good(struct hfx *h, uint32_t s)
 {
 	struct vtee_view r = fake_invoke(h, s);
-	assert_int_equal(r.m.ret, TEE_SUCCESS);
-	assert_int_equal(r.m.payload_len, 3 + 8);
-	assert_memory_equal(r.data[0], "i/o", 3);
-	assert_int_equal(r.m.params[1].a, 1);
-	assert_int_equal(r.m.params[1].c, 3);
-	assert_int_equal(r.m.params[2].a, 5); /* an input memref: as sent */
-	assert_null(r.data[2]);
-	assert_int_equal(r.m.params[3].a, 8);
+	expect_fake_answer(&r);
 }
 
 /* Every kind of bad answer, to each op: COMMUNICATION (fast unless the peer
@@ -1696,6 +2559,839 @@ static void test_port_hangup(void **state)
 	finish(&p->f);
 }
 
+/* ============================================= RPCs of the secure core */
+
+#define RPC_TIMEOUT_MS 400       /* the bridge's wait for the module's answer */
+#define RPC_REQ_TIMEOUT_MS 1500  /* the bridge's time per request */
+
+/* A fake teevard (unix mode, or port mode on a socketpair), a thread playing
+ * the module, a bridge. */
+struct rfx {
+	char *dir;
+	struct fake fk;
+	struct dev dev;
+	struct kern kn;
+	struct bridge *b;
+	int port;
+};
+
+static int rsetup_mode(void **state, bool port)
+{
+	struct rfx *x = calloc(1, sizeof(*x));
+	*state = x;
+	if (!x || !(x->dir = tv_test_tmpdir()))
+		return -1;
+	x->port = -1;
+	if (port)
+		fake_start_port(&x->fk, &x->port);
+	else
+		fake_start(&x->fk, x->dir);
+	dev_open(&x->dev);
+	kern_start(&x->kn, &x->dev);
+	x->b = new_bridge_rpc(&x->dev, port ? NULL : x->fk.path, x->port, RPC_REQ_TIMEOUT_MS,
+			      RPC_TIMEOUT_MS);
+	return 0;
+}
+
+static int rsetup(void **state)
+{
+	return rsetup_mode(state, false);
+}
+
+static int rsetup_port(void **state)
+{
+	return rsetup_mode(state, true);
+}
+
+static int rteardown(void **state)
+{
+	struct rfx *x = *state;
+	fail_rpc_count = 0;
+	bridge_free(x->b);
+	if (x->port >= 0)
+		close(x->port); /* a fake blocked in a read sees the end */
+	kern_stop(&x->kn);
+	dev_close(&x->dev);
+	fake_stop(&x->fk);
+	tv_test_rmtree(x->dir);
+	free(x->dir);
+	free(x);
+	return 0;
+}
+
+/* A new bridge with these times (the fixture's is replaced). */
+static void rbridge(struct rfx *x, int timeout_ms, int rpc_timeout_ms)
+{
+	bridge_free(x->b);
+	x->b = new_bridge_rpc(&x->dev, x->port >= 0 ? NULL : x->fk.path, x->port, timeout_ms,
+			      rpc_timeout_ms);
+}
+
+/* The fake sends these RPCs during the next request of op. */
+static void fake_rpcs(struct fake *fk, uint16_t op, const struct rpc_step *steps, unsigned n,
+		      int answer_delay_ms)
+{
+	assert_true(n <= FAKE_STEPS);
+	pthread_mutex_lock(&fk->mu);
+	fk->rpc_op = op;
+	memcpy(fk->steps, steps, n * sizeof(*steps));
+	fk->n_steps = n;
+	fk->answer_delay_ms = answer_delay_ms;
+	fk->n_got = 0;
+	fk->got_eof = false;
+	pthread_mutex_unlock(&fk->mu);
+}
+
+static struct rpc_got fake_got(struct fake *fk, unsigned i)
+{
+	pthread_mutex_lock(&fk->mu);
+	assert_true(i < fk->n_got);
+	struct rpc_got g = fk->got[i];
+	pthread_mutex_unlock(&fk->mu);
+	return g;
+}
+
+static unsigned fake_n_got(struct fake *fk)
+{
+	pthread_mutex_lock(&fk->mu);
+	unsigned n = fk->n_got;
+	pthread_mutex_unlock(&fk->mu);
+	return n;
+}
+
+static bool fake_eof(struct fake *fk)
+{
+	pthread_mutex_lock(&fk->mu);
+	bool e = fk->got_eof;
+	pthread_mutex_unlock(&fk->mu);
+	return e;
+}
+
+/* The requests the fake read from op index `from` on, as a string of op
+ * numbers ("7 1 2"), and the connection of the first. */
+static void fake_ops(struct fake *fk, unsigned from, char *out, size_t max, int *conn)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	pthread_mutex_lock(&fk->mu);
+	if (conn)
+		*conn = from < fk->n_ops ? fk->op_conn[from] : -1;
+	for (unsigned i = from; i < fk->n_ops && o + 8 < max; i++)
+		o += (size_t)snprintf(out + o, max - o, "%s%u", o ? " " : "", fk->ops[i]);
+	pthread_mutex_unlock(&fk->mu);
+}
+
+static unsigned fake_n_ops(struct fake *fk)
+{
+	pthread_mutex_lock(&fk->mu);
+	unsigned n = fk->n_ops;
+	pthread_mutex_unlock(&fk->mu);
+	return n;
+}
+
+static void expect_ops(struct fake *fk, unsigned from, const char *want)
+{
+	char got[512];
+	fake_ops(fk, from, got, sizeof(got), NULL);
+	if (strcmp(got, want) != 0)
+		fail_msg("teevard read ops \"%s\", want \"%s\"", got, want);
+}
+
+/* The client answered RPC step st with the supplicant's echo (SUPP_ECHO), or
+ * the first out_len bytes of it. */
+static void expect_echo(const struct rpc_got *g, const struct rpc_step *st, uint32_t out_len)
+{
+	assert_true(g->ok);
+	assert_int_equal(g->ret, TEE_SUCCESS);
+	assert_int_equal(g->out_len, out_len);
+	uint8_t *in = malloc((size_t)st->in_len + 1);
+	assert_non_null(in);
+	for (size_t i = 0; i < st->in_len; i++)
+		in[i] = fake_in_byte(st->func, i);
+	for (size_t i = 0; i < out_len && i < sizeof(g->out); i++)
+		if (g->out[i] != echo_byte(st->func, in, st->in_len, i))
+			fail_msg("byte %zu of the RPC's answer", i);
+	free(in);
+}
+
+static void expect_rpc_comm(const struct rpc_got *g)
+{
+	assert_true(g->ok);
+	assert_int_equal(g->ret, TEE_ERROR_COMMUNICATION);
+	assert_int_equal(g->out_len, 0);
+}
+
+/* What the module saw as RPC number i: carried for kernel request q (id,
+ * session, uuid, login), with st's func, sizes and bytes. */
+static void expect_module_rpc(struct kern *kn, unsigned i, const struct vtee_view *q,
+			      uint32_t session, const struct rpc_step *st)
+{
+	assert_true(kern_count(kn, &kn->n_rpcs) > i);
+	struct kern_rpc r = kern_got(kn, i);
+	assert_int_equal(r.r.id, q->m.id);
+	assert_int_equal(r.r.session, session);
+	assert_int_equal(r.r.func, st->func);
+	assert_int_equal(r.r.in_len, st->in_len);
+	assert_int_equal(r.r.out_len, st->out_len);
+	assert_memory_equal(r.r.uuid, q->m.uuid, 16);
+	assert_int_equal(r.r.login, q->m.login);
+	uint8_t *in = malloc((size_t)st->in_len + 1);
+	assert_non_null(in);
+	for (size_t j = 0; j < st->in_len; j++)
+		in[j] = fake_in_byte(st->func, j);
+	assert_true(r.in_hash == fnv(in, st->in_len));
+	free(in);
+	assert_int_equal(kern_count(kn, &kn->bad_rpcs), 0);
+}
+
+static const struct rpc_step rpmb_step = {.func = 1, .in_len = 6 + 512, .out_len = 512};
+
+/* An INVOKE (fake_invoke_q) through the bridge: its answer. */
+static struct vtee_view rinvoke(struct rfx *x, uint32_t s, struct vtee_view *q)
+{
+	*q = fake_invoke_q(&x->dev, s);
+	return call(&x->dev, x->b, q);
+}
+
+static void rinvoke_good(struct rfx *x, uint32_t s)
+{
+	struct vtee_view q;
+	struct vtee_view r = rinvoke(x, s, &q);
+	expect_fake_answer(&r);
+}
+
+/* One RPC during an INVOKE: the module gets it for that request, the
+ * supplicant's bytes go back to teevard, the INVOKE's answer follows. */
+static void test_rpc_one(void **state)
+{
+	struct rfx *x = *state;
+	uint32_t s = 0;
+	assert_int_equal(open_session(&x->dev, x->b, &s, NULL), TEE_SUCCESS);
+	expect_ops(&x->fk, 0, "7 1"); /* RPC_ENABLE first */
+	fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, 0);
+	struct vtee_view q;
+	struct vtee_view r = rinvoke(x, s, &q);
+	expect_fake_answer(&r);
+	struct rpc_got g = fake_got(&x->fk, 0);
+	expect_echo(&g, &rpmb_step, 512);
+	expect_module_rpc(&x->kn, 0, &q, s, &rpmb_step);
+	const struct bridge_stats *st = bridge_get_stats(x->b);
+	assert_int_equal(st->rpcs, 1);
+	assert_int_equal(st->rpc_failures, 0);
+	assert_int_equal(st->rpc_enables, 1);
+	assert_int_equal(st->comm_errors, 0);
+	assert_int_equal(bridge_backlog(x->b), 0);
+	/* the steps ran once: the next INVOKE has no RPC */
+	rinvoke_good(x, s);
+	assert_int_equal(kern_count(&x->kn, &x->kn.n_rpcs), 1);
+	assert_int_equal(fake_n_got(&x->fk), 1);
+	expect_ops(&x->fk, 0, "7 1 2 2");
+}
+
+/* Several RPCs in one INVOKE, each answered its own way; the request's time
+ * starts again after each (the whole takes longer than timeout_ms), but not
+ * beyond. */
+static void test_rpc_several(void **state)
+{
+	struct rfx *x = *state;
+	enum { T = 800 };
+	rbridge(x, T, 1000);
+	uint32_t s = 0;
+	assert_int_equal(open_session(&x->dev, x->b, &s, NULL), TEE_SUCCESS);
+	const struct rpc_step steps[] = {
+		{.func = 22},                                    /* the probe */
+		{.func = 1, .in_len = 6 + 256, .out_len = 256},
+		{.func = 1, .in_len = 6 + 512, .out_len = 512},
+		{.func = 1, .in_len = 6, .out_len = 512},
+	};
+	static const enum supp how[] = {SUPP_ERROR, SUPP_LATE, SUPP_LATE, SUPP_SHORT};
+	pthread_mutex_lock(&x->kn.mu);
+	x->kn.supp_ret = TEE_ERROR_NOT_SUPPORTED;
+	x->kn.late_ms = 300;
+	pthread_mutex_unlock(&x->kn.mu);
+	kern_supp(&x->kn, how, 4, SUPP_ECHO);
+	fake_rpcs(&x->fk, TVD_OP_INVOKE, steps, 4, 500);
+	int64_t t0 = now_ms();
+	struct vtee_view q;
+	struct vtee_view r = rinvoke(x, s, &q);
+	int64_t took = now_ms() - t0;
+	expect_fake_answer(&r);
+	assert_true(took > T); /* 2 x 300 + 500: only because the time starts again */
+	print_message("# several RPCs: the INVOKE took %lld ms (timeout_ms %d)\n", (long long)took, T);
+	assert_int_equal(fake_n_got(&x->fk), 4);
+	struct rpc_got g = fake_got(&x->fk, 0);
+	assert_true(g.ok);
+	assert_int_equal(g.ret, TEE_ERROR_NOT_SUPPORTED);
+	assert_int_equal(g.out_len, 0);
+	for (unsigned i = 1; i < 3; i++) {
+		g = fake_got(&x->fk, i);
+		expect_echo(&g, &steps[i], steps[i].out_len);
+	}
+	g = fake_got(&x->fk, 3);
+	expect_echo(&g, &steps[3], 256); /* fewer bytes than the room: passed as they are */
+	for (unsigned i = 0; i < 4; i++)
+		expect_module_rpc(&x->kn, i, &q, s, &steps[i]);
+	assert_int_equal(bridge_get_stats(x->b)->rpcs, 4);
+	assert_int_equal(bridge_get_stats(x->b)->rpc_failures, 0);
+
+	/* the time does run from the last RPC on */
+	fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, T + 400);
+	t0 = now_ms();
+	r = rinvoke(x, s, &q);
+	took = now_ms() - t0;
+	expect_comm(&r);
+	g = fake_got(&x->fk, 0);
+	expect_echo(&g, &rpmb_step, 512);
+	assert_true(took >= T - 50 && took < T + QUICK_MS);
+	sleep_ms(500); /* the fake's late answer; then it sees the hang-up */
+	rinvoke_good(x, s);
+}
+
+/* An RPC during OPEN_SESSION (the kernel's, and the bridge's own re-open
+ * inside an INVOKE after a reconnect): carried for that kernel request. */
+static void test_rpc_during_open(void **state)
+{
+	struct rfx *x = *state;
+	struct dev *d = &x->dev;
+	fake_rpcs(&x->fk, TVD_OP_OPEN_SESSION, &rpmb_step, 1, 0);
+	struct vtee_view q = req_new(d, TVV_OP_OPEN_SESSION);
+	memcpy(q.m.uuid, stmm_uuid, 16);
+	q.m.session = 77;
+	struct vtee_view r = call(d, x->b, &q);
+	assert_int_equal(r.m.ret, TEE_SUCCESS);
+	assert_int_equal(r.m.session, 77);
+	struct rpc_got g = fake_got(&x->fk, 0);
+	expect_echo(&g, &rpmb_step, 512);
+	expect_module_rpc(&x->kn, 0, &q, 77, &rpmb_step);
+
+	/* teevard drops the connection; the next INVOKE re-opens the session on
+	 * a new one, and that OPEN_SESSION meets an RPC: it belongs to the INVOKE */
+	fake_set(&x->fk, TVD_OP_INVOKE, BAD_CLOSE);
+	struct vtee_view qi;
+	r = rinvoke(x, 77, &qi);
+	expect_comm(&r);
+	fake_set(&x->fk, 0, BAD_NONE);
+	unsigned from = fake_n_ops(&x->fk);
+	const struct rpc_step probe = {.func = 22, .in_len = 0, .out_len = 0};
+	static const enum supp how[] = {SUPP_ERROR};
+	pthread_mutex_lock(&x->kn.mu);
+	x->kn.supp_ret = TEE_ERROR_NOT_SUPPORTED;
+	pthread_mutex_unlock(&x->kn.mu);
+	kern_supp(&x->kn, how, 1, SUPP_ECHO);
+	const struct rpc_step steps[] = {probe, rpmb_step};
+	fake_rpcs(&x->fk, TVD_OP_OPEN_SESSION, steps, 2, 0);
+	r = rinvoke(x, 77, &qi);
+	expect_fake_answer(&r);
+	int conn = 0;
+	char ops[64];
+	fake_ops(&x->fk, from, ops, sizeof(ops), &conn);
+	assert_string_equal(ops, "7 1 2");
+	assert_int_equal(conn, 2);
+	g = fake_got(&x->fk, 0);
+	assert_int_equal(g.ret, TEE_ERROR_NOT_SUPPORTED);
+	g = fake_got(&x->fk, 1);
+	expect_echo(&g, &rpmb_step, 512);
+	expect_module_rpc(&x->kn, 1, &qi, 77, &probe);
+	expect_module_rpc(&x->kn, 2, &qi, 77, &rpmb_step);
+	assert_int_equal(bridge_get_stats(x->b)->reopens, 1);
+}
+
+/* The supplicant's (or the module's) error results go to teevard as they
+ * are, without bytes; the request goes on. */
+static void test_rpc_module_error(void **state)
+{
+	struct rfx *x = *state;
+	uint32_t s = 0;
+	assert_int_equal(open_session(&x->dev, x->b, &s, NULL), TEE_SUCCESS);
+	static const uint32_t rets[] = {TEE_ERROR_NOT_SUPPORTED, TEE_ERROR_COMMUNICATION,
+					TEE_ERROR_GENERIC, TEE_ERROR_ITEM_NOT_FOUND};
+	static const enum supp how[] = {SUPP_ERROR};
+	for (size_t i = 0; i < sizeof(rets) / sizeof(rets[0]); i++) {
+		pthread_mutex_lock(&x->kn.mu);
+		x->kn.supp_ret = rets[i];
+		pthread_mutex_unlock(&x->kn.mu);
+		kern_supp(&x->kn, how, 1, SUPP_ECHO);
+		fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, 0);
+		rinvoke_good(x, s);
+		struct rpc_got g = fake_got(&x->fk, 0);
+		assert_true(g.ok);
+		assert_int_equal(g.ret, rets[i]);
+		assert_int_equal(g.out_len, 0);
+	}
+	assert_int_equal(bridge_get_stats(x->b)->rpcs, 4);
+	assert_int_equal(bridge_get_stats(x->b)->rpc_failures, 0);
+	assert_int_equal(bridge_get_stats(x->b)->ups, 1);
+}
+
+/* Waits (5 s at most) until the module sent n late answers. */
+static void wait_late_sent(struct kern *kn, unsigned n)
+{
+	for (int i = 0; i < 500 && kern_count(kn, &kn->late_sent) < n; i++)
+		sleep_ms(10);
+	assert_int_equal(kern_count(kn, &kn->late_sent), n);
+}
+
+/* No answer from the module within rpc_timeout_ms: COMMUNICATION to teevard,
+ * and the request goes on. An answer that comes later is dropped, between
+ * requests or during another RPC of the same request. */
+static void test_rpc_module_timeout(void **state)
+{
+	struct rfx *x = *state;
+	struct dev *d = &x->dev;
+	uint32_t s = 0;
+	assert_int_equal(open_session(d, x->b, &s, NULL), TEE_SUCCESS);
+	static const enum supp silent[] = {SUPP_SILENT}, late[] = {SUPP_LATE};
+	kern_supp(&x->kn, silent, 1, SUPP_ECHO);
+	fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, 0);
+	int64_t t0 = now_ms();
+	rinvoke_good(x, s);
+	int64_t took = now_ms() - t0;
+	assert_true(took >= RPC_TIMEOUT_MS - 50 && took < RPC_TIMEOUT_MS + QUICK_MS);
+	struct rpc_got g = fake_got(&x->fk, 0);
+	expect_rpc_comm(&g);
+	assert_true(logged(&d->log, "no answer from the module in time"));
+	assert_int_equal(bridge_get_stats(x->b)->rpc_failures, 1);
+
+	/* late: after the request was answered; the next read drops it */
+	pthread_mutex_lock(&x->kn.mu);
+	x->kn.late_ms = RPC_TIMEOUT_MS + 300;
+	pthread_mutex_unlock(&x->kn.mu);
+	kern_supp(&x->kn, late, 1, SUPP_ECHO);
+	fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, 0);
+	rinvoke_good(x, s);
+	g = fake_got(&x->fk, 0);
+	expect_rpc_comm(&g);
+	wait_late_sent(&x->kn, 1);
+	assert_int_equal(bridge_serve(x->b, d->b), 0);
+	assert_int_equal(bridge_get_stats(x->b)->late_answers, 1);
+	assert_true(logged(&d->log, "dropped a late answer to an RPC"));
+	rinvoke_good(x, s);
+
+	/* late, while the bridge waits for the next RPC of the same request */
+	const struct rpc_step probe = {.func = 22};
+	const struct rpc_step steps[] = {probe, rpmb_step};
+	kern_supp(&x->kn, late, 1, SUPP_ECHO);
+	fake_rpcs(&x->fk, TVD_OP_INVOKE, steps, 2, 0);
+	rinvoke_good(x, s);
+	g = fake_got(&x->fk, 0);
+	expect_rpc_comm(&g);
+	g = fake_got(&x->fk, 1);
+	expect_echo(&g, &rpmb_step, 512);
+	wait_late_sent(&x->kn, 2);
+	assert_int_equal(bridge_get_stats(x->b)->late_answers, 2);
+	assert_int_equal(bridge_get_stats(x->b)->rpc_failures, 3);
+	assert_int_equal(bridge_get_stats(x->b)->comm_errors, 0);
+	assert_int_equal(bridge_get_stats(x->b)->ups, 1);
+}
+
+/* The module's answer does not fit the RPC: COMMUNICATION to teevard, the
+ * stream stays up. An answer to another RPC of the request is dropped. */
+static void test_rpc_not_fitting(void **state)
+{
+	struct rfx *x = *state;
+	struct dev *d = &x->dev;
+	uint32_t s = 0;
+	assert_int_equal(open_session(d, x->b, &s, NULL), TEE_SUCCESS);
+	static const enum supp bad[] = {SUPP_OVERSIZE, SUPP_WRONG_SESSION, SUPP_WRONG_IN,
+					SUPP_GARBLED};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		kern_supp(&x->kn, &bad[i], 1, SUPP_ECHO);
+		fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, 0);
+		int64_t t0 = now_ms();
+		rinvoke_good(x, s);
+		assert_true(now_ms() - t0 < QUICK_MS);
+		struct rpc_got g = fake_got(&x->fk, 0);
+		expect_rpc_comm(&g);
+	}
+	assert_int_equal(count_logged(&d->log, "the module's answer does not fit"), 4);
+	static const enum supp other[] = {SUPP_OTHER_FUNC};
+	kern_supp(&x->kn, other, 1, SUPP_ECHO);
+	fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, 0);
+	rinvoke_good(x, s);
+	struct rpc_got g = fake_got(&x->fk, 0);
+	expect_echo(&g, &rpmb_step, 512);
+	const struct bridge_stats *st = bridge_get_stats(x->b);
+	assert_int_equal(st->late_answers, 1);
+	assert_int_equal(st->rpc_failures, 4);
+	assert_int_equal(st->ups, 1);
+	assert_int_equal(st->comm_errors, 0);
+}
+
+/* The module refuses the RPC's write(): ENOENT (the request timed out),
+ * EINVAL, EBUSY: COMMUNICATION to teevard, nothing reaches the supplicant. */
+static void test_rpc_write_refused(void **state)
+{
+	struct rfx *x = *state;
+	struct dev *d = &x->dev;
+	uint32_t s = 0;
+	assert_int_equal(open_session(d, x->b, &s, NULL), TEE_SUCCESS);
+	static const struct {
+		int err;
+		const char *text;
+	} errs[] = {{ENOENT, "ENOENT: the request no longer waits"},
+		    {EINVAL, "EINVAL: refused as malformed"},
+		    {EBUSY, "EBUSY: an RPC of that request is already running"},
+		    {EIO, "the device refused it"}};
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		fail_rpc_fd = d->b;
+		fail_rpc_errno = errs[i].err;
+		fail_rpc_count = 1;
+		fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, 0);
+		rinvoke_good(x, s);
+		assert_int_equal(fail_rpc_count, 0);
+		struct rpc_got g = fake_got(&x->fk, 0);
+		expect_rpc_comm(&g);
+		assert_true(logged(&d->log, errs[i].text));
+	}
+	fail_rpc_fd = -1;
+	assert_int_equal(kern_count(&x->kn, &x->kn.n_rpcs), 0);
+	assert_int_equal(bridge_get_stats(x->b)->rpcs, 0);
+	assert_int_equal(bridge_get_stats(x->b)->rpc_failures, 4);
+	/* the next one goes through */
+	fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, 0);
+	rinvoke_good(x, s);
+	struct rpc_got g = fake_got(&x->fk, 0);
+	expect_echo(&g, &rpmb_step, 512);
+}
+
+/* The module injects these kernel requests before its answer to the next RPC. */
+static void kern_inject(struct kern *kn, const struct vtee_view *qs, unsigned n)
+{
+	assert_true(n <= KERN_INJECT);
+	pthread_mutex_lock(&kn->mu);
+	for (unsigned i = 0; i < kn->n_inject; i++)
+		free(kn->inject[i]);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(vtee_encode(&qs[i], &kn->inject[i], &kn->inject_len[i]), TV_OK);
+	kn->n_inject = n;
+	kn->inject_at = kn->n_rpcs + 1;
+	pthread_mutex_unlock(&kn->mu);
+}
+
+/* The ids of the answers the module got, from index from on (waiting 5 s at
+ * most for max of them). */
+static unsigned kern_order(struct kern *kn, unsigned from, uint32_t *ids, unsigned max)
+{
+	for (int i = 0; i < 500 && kern_count(kn, &kn->n_order) < from + max; i++)
+		sleep_ms(10);
+	pthread_mutex_lock(&kn->mu);
+	unsigned n = 0;
+	for (unsigned i = from; i < kn->n_order && n < max; i++)
+		ids[n++] = kn->order[i];
+	pthread_mutex_unlock(&kn->mu);
+	return n;
+}
+
+/* Kernel requests read while an RPC runs wait in the backlog and are served
+ * after the request in progress, in order, before the device is read again;
+ * beyond BRIDGE_MAX_BACKLOG they are answered BUSY at once. */
+static void test_rpc_backlog(void **state)
+{
+	struct rfx *x = *state;
+	struct dev *d = &x->dev;
+	uint32_t s = 0;
+	assert_int_equal(open_session(d, x->b, &s, NULL), TEE_SUCCESS);
+	struct vtee_view inj[3];
+	inj[0] = fake_invoke_q(d, s);
+	inj[1] = req_new(d, TVV_OP_CLOSE_SESSION);
+	inj[1].m.session = 999;
+	inj[2] = req_new(d, TVV_OP_OPEN_SESSION);
+	memcpy(inj[2].m.uuid, stmm_uuid, 16);
+	inj[2].m.session = 5;
+	kern_inject(&x->kn, inj, 3);
+	unsigned from = kern_count(&x->kn, &x->kn.n_order);
+	fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, 0);
+	struct vtee_view q;
+	struct vtee_view r = rinvoke(x, s, &q);
+	expect_fake_answer(&r);
+	struct rpc_got g = fake_got(&x->fk, 0);
+	expect_echo(&g, &rpmb_step, 512);
+	uint32_t ids[KERN_ANSWERS];
+	assert_int_equal(kern_count(&x->kn, &x->kn.n_order), from + 1); /* only the INVOKE's */
+	assert_int_equal(kern_order(&x->kn, from, ids, 1), 1);
+	assert_int_equal(ids[0], q.m.id);
+	assert_int_equal(bridge_backlog(x->b), 3);
+	assert_int_equal(bridge_get_stats(x->b)->backlogged, 3);
+	/* one more on the device: after the kept ones */
+	struct vtee_view later = req_new(d, TVV_OP_CLOSE_SESSION);
+	later.m.session = 998;
+	dev_send(d, &later);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(bridge_serve(x->b, d->b), 0);
+	assert_int_equal(bridge_backlog(x->b), 0);
+	assert_int_equal(kern_order(&x->kn, from, ids, 5), 5);
+	assert_int_equal(ids[1], inj[0].m.id);
+	assert_int_equal(ids[2], inj[1].m.id);
+	assert_int_equal(ids[3], inj[2].m.id);
+	assert_int_equal(ids[4], later.m.id);
+	r = dev_answer(d, &inj[0]);
+	expect_fake_answer(&r);
+	r = dev_answer(d, &inj[1]);
+	assert_int_equal(r.m.ret, TEE_SUCCESS);
+	r = dev_answer(d, &inj[2]);
+	assert_int_equal(r.m.ret, TEE_SUCCESS);
+	assert_int_equal(r.m.session, 5);
+	r = dev_answer(d, &later);
+	assert_int_equal(r.m.ret, TEE_SUCCESS);
+	assert_int_equal(fake_n_got(&x->fk), 1); /* the kept INVOKE had no RPC */
+
+	/* more than the backlog holds: the rest answered BUSY at once */
+	enum { N = BRIDGE_MAX_BACKLOG + 2 };
+	struct vtee_view many[N];
+	for (int i = 0; i < N; i++) {
+		many[i] = req_new(d, TVV_OP_CLOSE_SESSION);
+		many[i].m.session = 2000u + (uint32_t)i;
+	}
+	kern_inject(&x->kn, many, N);
+	from = kern_count(&x->kn, &x->kn.n_order);
+	fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, 0);
+	r = rinvoke(x, s, &q);
+	expect_fake_answer(&r);
+	assert_int_equal(kern_order(&x->kn, from, ids, 3), 3);
+	assert_int_equal(ids[0], many[N - 2].m.id); /* BUSY, before the INVOKE's answer */
+	assert_int_equal(ids[1], many[N - 1].m.id);
+	assert_int_equal(ids[2], q.m.id);
+	for (int i = N - 2; i < N; i++) {
+		r = dev_answer(d, &many[i]);
+		assert_int_equal(r.m.ret, TEE_ERROR_BUSY);
+		assert_int_equal(r.m.ret_origin, TEE_ORIGIN_COMMS);
+		assert_int_equal(r.m.payload_len, 0);
+	}
+	assert_int_equal(bridge_get_stats(x->b)->busy, 2);
+	assert_true(logged(&d->log, "answered BUSY"));
+	assert_int_equal(bridge_backlog(x->b), BRIDGE_MAX_BACKLOG);
+	for (int i = 0; i < BRIDGE_MAX_BACKLOG; i++)
+		assert_int_equal(bridge_serve(x->b, d->b), 0);
+	assert_int_equal(kern_order(&x->kn, from, ids, 3 + BRIDGE_MAX_BACKLOG), 3 + BRIDGE_MAX_BACKLOG);
+	for (int i = 0; i < BRIDGE_MAX_BACKLOG; i++) {
+		assert_int_equal(ids[3 + i], many[i].m.id);
+		r = dev_answer(d, &many[i]);
+		assert_int_equal(r.m.ret, TEE_SUCCESS);
+	}
+	rinvoke_good(x, s);
+}
+
+/* Requests kept by a bridge that is freed are freed with it (ASan checks). */
+static void test_rpc_backlog_freed(void **state)
+{
+	struct rfx *x = *state;
+	struct dev *d = &x->dev;
+	uint32_t s = 0;
+	assert_int_equal(open_session(d, x->b, &s, NULL), TEE_SUCCESS);
+	struct vtee_view inj[2] = {fake_invoke_q(d, s), fake_invoke_q(d, s)};
+	kern_inject(&x->kn, inj, 2);
+	fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, 0);
+	rinvoke_good(x, s);
+	assert_int_equal(bridge_backlog(x->b), 2);
+	rbridge(x, RPC_REQ_TIMEOUT_MS, RPC_TIMEOUT_MS);
+	assert_int_equal(bridge_backlog(x->b), 0);
+}
+
+/* A malformed RPC frame is a communication failure of the stream, as any bad
+ * frame: the request answered COMMUNICATION, the connection dropped, nothing
+ * reaches the module; an RPC during a CLOSE_SESSION too. */
+static void test_rpc_malformed_frames(void **state)
+{
+	struct rfx *x = *state;
+	struct dev *d = &x->dev;
+	uint32_t s = 0;
+	assert_int_equal(open_session(d, x->b, &s, NULL), TEE_SUCCESS);
+	static const enum rpc_kind kinds[] = {RPC_RESERVED, RPC_SHORT_BODY, RPC_TRAILING,
+					      RPC_HUGE_IN, RPC_HUGE_OUT};
+	unsigned ups = 1;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct rpc_step st = rpmb_step;
+		st.kind = kinds[i];
+		fake_rpcs(&x->fk, TVD_OP_INVOKE, &st, 1, 0);
+		int64_t t0 = now_ms();
+		struct vtee_view q;
+		struct vtee_view r = rinvoke(x, s, &q);
+		expect_comm(&r);
+		assert_true(now_ms() - t0 < QUICK_MS);
+		for (int k = 0; k < 200 && !fake_eof(&x->fk); k++)
+			sleep_ms(10);
+		assert_true(fake_eof(&x->fk));
+		assert_false(bridge_is_up(x->b));
+		rinvoke_good(x, s); /* a new connection, the session re-opened */
+		assert_int_equal(bridge_get_stats(x->b)->ups, ++ups);
+	}
+	assert_int_equal(count_logged(&d->log, "teevard sent a malformed RPC"), 5);
+	/* an RPC while teevard closes a session: not a time for RPCs */
+	uint32_t s2 = 0;
+	assert_int_equal(open_session(d, x->b, &s2, NULL), TEE_SUCCESS);
+	fake_rpcs(&x->fk, TVD_OP_CLOSE_SESSION, &rpmb_step, 1, 0);
+	close_session(d, x->b, s2);
+	for (int k = 0; k < 200 && !fake_eof(&x->fk); k++)
+		sleep_ms(10);
+	assert_true(fake_eof(&x->fk));
+	assert_false(bridge_is_up(x->b));
+	rinvoke_good(x, s);
+	assert_int_equal(kern_count(&x->kn, &x->kn.n_rpcs), 0);
+	assert_int_equal(bridge_get_stats(x->b)->rpcs, 0);
+}
+
+static void set_re(struct fake *fk, enum re_mode re)
+{
+	pthread_mutex_lock(&fk->mu);
+	fk->re = re;
+	pthread_mutex_unlock(&fk->mu);
+}
+
+/* teevard drops the connection during an INVOKE; the next INVOKE connects
+ * again. The ops teevard read on the new connection, as a string. */
+static void reconnect(struct rfx *x, uint32_t s, char *ops, size_t max)
+{
+	fake_set(&x->fk, TVD_OP_INVOKE, BAD_CLOSE);
+	struct vtee_view q;
+	struct vtee_view r = rinvoke(x, s, &q);
+	expect_comm(&r);
+	fake_set(&x->fk, 0, BAD_NONE);
+	unsigned from = fake_n_ops(&x->fk);
+	r = rinvoke(x, s, &q);
+	if (r.m.ret == TEE_SUCCESS)
+		expect_fake_answer(&r);
+	fake_ops(&x->fk, from, ops, max, NULL);
+}
+
+/* RPC_ENABLE goes first on every connection, before the sessions are
+ * re-opened; an older teevard's refusal is logged once and the bridge works
+ * on; a broken answer to it is a communication failure. */
+static void test_rpc_enable_reconnects(void **state)
+{
+	struct rfx *x = *state;
+	struct dev *d = &x->dev;
+	uint32_t s = 0;
+	char ops[128];
+	assert_int_equal(open_session(d, x->b, &s, NULL), TEE_SUCCESS);
+	for (int i = 0; i < 3; i++) {
+		reconnect(x, s, ops, sizeof(ops));
+		assert_string_equal(ops, "7 1 2");
+	}
+	const struct bridge_stats *st = bridge_get_stats(x->b);
+	assert_int_equal(st->rpc_enables, 4);
+	assert_int_equal(x->fk.conns, 4);
+
+	set_re(&x->fk, RE_OLD);
+	for (int i = 0; i < 3; i++) {
+		reconnect(x, s, ops, sizeof(ops));
+		assert_string_equal(ops, "7 1 2");
+	}
+	assert_int_equal(st->rpc_refusals, 3);
+	assert_int_equal(count_logged(&d->log, "does not know RPC_ENABLE (0xffff000a)"), 1);
+	/* without RPCs the bridge works as before; an RPC still gets carried */
+	fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, 0);
+	rinvoke_good(x, s);
+	struct rpc_got g = fake_got(&x->fk, 0);
+	expect_echo(&g, &rpmb_step, 512);
+	set_re(&x->fk, RE_REFUSE);
+	reconnect(x, s, ops, sizeof(ops));
+	assert_string_equal(ops, "7 1 2");
+	assert_int_equal(st->rpc_refusals, 4);
+	assert_int_equal(count_logged(&d->log, "RPC_ENABLE"), 1); /* still the one line */
+	set_re(&x->fk, RE_OK);
+	reconnect(x, s, ops, sizeof(ops));
+	assert_true(logged(&d->log, "teevard takes RPCs now"));
+	assert_int_equal(st->rpc_enables, 5);
+
+	/* an ERROR other than NOT_SUPPORTED, or an RPC instead of the answer */
+	static const enum re_mode broken[] = {RE_FORMAT, RE_RPC};
+	for (size_t i = 0; i < 2; i++) {
+		set_re(&x->fk, broken[i]);
+		unsigned comm = (unsigned)st->comm_errors;
+		reconnect(x, s, ops, sizeof(ops));
+		assert_string_equal(ops, "7");
+		assert_int_equal(st->comm_errors, comm + 2);
+		assert_false(bridge_is_up(x->b));
+	}
+	set_re(&x->fk, RE_OK);
+	rinvoke_good(x, s);
+	assert_int_equal(kern_count(&x->kn, &x->kn.n_rpcs), 1);
+}
+
+/* Port mode: RPC_ENABLE after the resynchronization's barrier, before the
+ * leftover closes and the re-opens; again after a reconnect the bridge did
+ * not see (teevard forgot the session). */
+static void test_rpc_port_enable(void **state)
+{
+	struct rfx *x = *state;
+	uint32_t s = 0;
+	assert_int_equal(open_session(&x->dev, x->b, &s, NULL), TEE_SUCCESS);
+	expect_ops(&x->fk, 0, "4 7 1");
+	fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, 0);
+	rinvoke_good(x, s);
+	struct rpc_got g = fake_got(&x->fk, 0);
+	expect_echo(&g, &rpmb_step, 512);
+	unsigned from = fake_n_ops(&x->fk);
+	pthread_mutex_lock(&x->fk.mu);
+	x->fk.forget_next = true;
+	pthread_mutex_unlock(&x->fk.mu);
+	rinvoke_good(x, s);
+	expect_ops(&x->fk, from, "2 7 1 2");
+	const struct bridge_stats *st = bridge_get_stats(x->b);
+	assert_int_equal(st->retries, 1);
+	assert_int_equal(st->rpc_enables, 2);
+	assert_int_equal(st->ups, 1);
+}
+
+/* Port mode: an INVOKE times out while teevard still works on it; teevard's
+ * RPC for it arrives during the next request's barrier: answered
+ * COMMUNICATION (teevard can finish), skipped like the late answer. */
+static void test_rpc_port_stale_barrier(void **state)
+{
+	struct rfx *x = *state;
+	struct dev *d = &x->dev;
+	enum { T = 500 };
+	rbridge(x, T, RPC_TIMEOUT_MS);
+	uint32_t s = 0;
+	assert_int_equal(open_session(d, x->b, &s, NULL), TEE_SUCCESS);
+	pthread_mutex_lock(&x->fk.mu);
+	x->fk.stale_rpc_next = true;
+	x->fk.n_got = 0;
+	pthread_mutex_unlock(&x->fk.mu);
+	int64_t t0 = now_ms();
+	struct vtee_view q;
+	struct vtee_view r = rinvoke(x, s, &q);
+	expect_comm(&r);
+	assert_true(now_ms() - t0 >= T - 50);
+	unsigned from = fake_n_ops(&x->fk);
+	rinvoke_good(x, s);
+	/* the barrier, then RPC_ENABLE, the stale session closed, re-opened */
+	expect_ops(&x->fk, from, "4 7 3 1 2");
+	struct rpc_got g = fake_got(&x->fk, 0);
+	expect_rpc_comm(&g);
+	const struct bridge_stats *st = bridge_get_stats(x->b);
+	assert_int_equal(st->stale_rpcs, 1);
+	assert_int_equal(st->rpcs, 0);
+	assert_int_equal(st->ups, 2);
+	assert_true(logged(&d->log, "resync: answered a stale RPC"));
+	assert_int_equal(kern_count(&x->kn, &x->kn.n_rpcs), 0);
+}
+
+/* Without a device (bridge_handle called directly), or an RPC at a time no
+ * kernel request waits: COMMUNICATION to teevard. */
+static void test_rpc_no_device(void **state)
+{
+	struct rfx *x = *state;
+	struct dev *d = &x->dev;
+	uint32_t s = 0;
+	assert_int_equal(open_session(d, x->b, &s, NULL), TEE_SUCCESS);
+	fake_rpcs(&x->fk, TVD_OP_INVOKE, &rpmb_step, 1, 0);
+	struct vtee_view q = fake_invoke_q(d, s);
+	uint8_t *msg, *resp;
+	size_t len, rlen;
+	assert_int_equal(vtee_encode(&q, &msg, &len), TV_OK);
+	assert_int_equal(bridge_handle(x->b, msg, len, &resp, &rlen), TV_OK);
+	free(msg);
+	struct vtee_view r;
+	assert_int_equal(vtee_decode(resp, rlen, true, &r), TV_OK);
+	expect_fake_answer(&r);
+	free(resp);
+	struct rpc_got g = fake_got(&x->fk, 0);
+	expect_rpc_comm(&g);
+	assert_true(logged(&d->log, "outside a kernel request"));
+	assert_int_equal(kern_count(&x->kn, &x->kn.n_rpcs), 0);
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -1709,6 +3405,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_codec_rejects),
 		cmocka_unit_test(test_codec_limits),
 		cmocka_unit_test(test_codec_random),
+		cmocka_unit_test(test_rpc_codec_vectors),
+		cmocka_unit_test(test_rpc_codec_rejects),
+		cmocka_unit_test(test_rpc_codec_random),
 		cmocka_unit_test(test_port_lookup),
 		cmocka_unit_test_setup_teardown(test_e2e_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_e2e_refusals, setup, teardown),
@@ -1724,6 +3423,20 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_port_timeout_resync, psetup, pteardown),
 		cmocka_unit_test_setup_teardown(test_port_missed_reconnect, psetup, pteardown),
 		cmocka_unit_test_setup_teardown(test_port_hangup, psetup, pteardown),
+		cmocka_unit_test_setup_teardown(test_rpc_one, rsetup, rteardown),
+		cmocka_unit_test_setup_teardown(test_rpc_several, rsetup, rteardown),
+		cmocka_unit_test_setup_teardown(test_rpc_during_open, rsetup, rteardown),
+		cmocka_unit_test_setup_teardown(test_rpc_module_error, rsetup, rteardown),
+		cmocka_unit_test_setup_teardown(test_rpc_module_timeout, rsetup, rteardown),
+		cmocka_unit_test_setup_teardown(test_rpc_not_fitting, rsetup, rteardown),
+		cmocka_unit_test_setup_teardown(test_rpc_write_refused, rsetup, rteardown),
+		cmocka_unit_test_setup_teardown(test_rpc_backlog, rsetup, rteardown),
+		cmocka_unit_test_setup_teardown(test_rpc_backlog_freed, rsetup, rteardown),
+		cmocka_unit_test_setup_teardown(test_rpc_malformed_frames, rsetup, rteardown),
+		cmocka_unit_test_setup_teardown(test_rpc_enable_reconnects, rsetup, rteardown),
+		cmocka_unit_test_setup_teardown(test_rpc_no_device, rsetup, rteardown),
+		cmocka_unit_test_setup_teardown(test_rpc_port_enable, rsetup_port, rteardown),
+		cmocka_unit_test_setup_teardown(test_rpc_port_stale_barrier, rsetup_port, rteardown),
 	};
 	return cmocka_run_group_tests_name("vtee_bridge", tests, NULL, NULL);
 }

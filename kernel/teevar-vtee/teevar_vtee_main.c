@@ -14,10 +14,12 @@
  * The module never parses what the buffers hold; it only checks that an answer
  * matches its request (id, op, parameter types, sizes), so a confused or
  * hostile bridge can fail a call but cannot corrupt the caller's memory.
+ * While the bridge serves a request it may write TVV_OP_RPC messages for it:
+ * the waiting caller runs each against the supplicant (teevar_vtee_rpc.c,
+ * teevar_vtee_supp.c) and queues the answer for the bridge's read().
  * GPL-2.0-only because it uses the TEE subsystem's GPL-only symbols.
  */
 
-#include <linux/completion.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/list.h>
@@ -34,15 +36,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
-#include "teevar_vtee.h"
-
-#define VTEE_NAME "teevar-vtee"
-
-/* GlobalPlatform TEE Client API codes (as OP-TEE's driver uses them) */
-#define TEEC_SUCCESS 0x00000000u
-#define TEEC_ERROR_BAD_PARAMETERS 0xFFFF0006u
-#define TEEC_ERROR_COMMUNICATION 0xFFFF000Eu
-#define TEEC_ORIGIN_COMMS 0x00000002u
+#include "teevar_vtee_priv.h"
 
 static unsigned int timeout_ms = 15000;
 module_param(timeout_ms, uint, 0644);
@@ -54,15 +48,39 @@ static const uuid_t stmm_uuid = UUID_INIT(0xed32d533, 0x99e6, 0x4209, 0x9c, 0xc0
 
 enum vtee_req_state { VTEE_QUEUED, VTEE_INFLIGHT, VTEE_DONE };
 
+/* What the request's RPC is doing (one at a time). */
+enum vtee_rpc_state {
+	VTEE_RPC_NONE,
+	VTEE_RPC_PENDING,           /* written by the bridge, for the caller to run */
+	VTEE_RPC_RUNNING,           /* the caller runs it */
+	VTEE_RPC_ANSWERED,          /* its answer waits for the bridge's read() */
+};
+
+/* A message for the bridge's read(): a request or an RPC's answer. */
+struct vtee_out {
+	struct list_head node;      /* in vtee.queued; empty when not */
+	struct vtee_req *req;
+	bool rpc;                   /* req->rpc_answer, not req->msg */
+};
+
 /* One call waiting for the bridge. */
 struct vtee_req {
-	struct list_head node;
-	struct completion done;
+	struct list_head node;      /* in vtee.inflight once read */
+	struct vtee_out out;        /* the request in vtee.queued */
+	wait_queue_head_t wq;       /* the caller waits for kick */
+	bool kick;
 	enum vtee_req_state state;
 	int err;                    /* when DONE: 0 (resp valid) or -errno */
+	unsigned long deadline;     /* jiffies; stopped while an RPC runs */
 	struct tvv_msg *msg;        /* request: header, then payload */
 	size_t msg_len;
 	struct tvv_msg *resp;       /* the bridge's answer, checked */
+	enum vtee_rpc_state rpc_state;
+	struct tvv_msg *rpc_msg;    /* the bridge's RPC, checked */
+	struct tvv_msg *rpc_answer;
+	size_t rpc_answer_len;
+	struct vtee_out rpc_out;    /* rpc_answer in vtee.queued */
+	struct vtee_rpc_shm rpc_shm; /* the supplicant's memory for its RPMB RPCs */
 };
 
 /* A session this context opened (closed for it at release). */
@@ -86,7 +104,7 @@ static struct {
 	struct work_struct stmm_work; /* registers stmm */
 	struct miscdevice misc;
 	struct mutex lock;          /* everything below */
-	struct list_head queued;    /* not yet read by the bridge */
+	struct list_head queued;    /* vtee_out not yet read by the bridge */
 	struct list_head inflight;  /* read, answer pending */
 	wait_queue_head_t readq;
 	bool bridge_open;
@@ -96,8 +114,8 @@ static struct {
 
 /* ---- shared memory: pool buffers (kaddr) and registered pages ---- */
 
-static int vtee_shm_copy(struct tee_shm *shm, size_t offs, void *buf, size_t len,
-			 bool to_shm)
+int vtee_shm_copy(struct tee_shm *shm, size_t offs, void *buf, size_t len,
+		  bool to_shm)
 {
 	if (shm->kaddr) {
 		if (to_shm)
@@ -264,17 +282,89 @@ static void vtee_req_free(struct vtee_req *req)
 {
 	kvfree(req->msg);
 	kvfree(req->resp);
+	kvfree(req->rpc_msg);
+	kvfree(req->rpc_answer);
+}
+
+/* Wake the caller: its request changed. Called with vtee.lock. */
+static void vtee_kick(struct vtee_req *req)
+{
+	WRITE_ONCE(req->kick, true);
+	wake_up(&req->wq);
+}
+
+static unsigned long vtee_deadline(void)
+{
+	return jiffies + msecs_to_jiffies(timeout_ms);
+}
+
+/* The request is over (answered, timed out, the bridge gone). With vtee.lock. */
+static void vtee_finish_locked(struct vtee_req *req, int err)
+{
+	list_del_init(&req->node);
+	list_del_init(&req->out.node);
+	list_del_init(&req->rpc_out.node);
+	req->state = VTEE_DONE;
+	req->err = err;
+	vtee_kick(req);
 }
 
 /*
- * Queue the request for the bridge and wait for its answer. 0: req->resp holds
- * a checked answer; -ENOTCONN: no bridge; -ETIMEDOUT: none in time.
+ * Run the RPC the bridge wrote for req (in the caller's context: its
+ * supp_nowait decides whether to wait for a supplicant) and queue the answer.
+ * Called with vtee.lock, which it drops while the RPC runs.
  */
-static int vtee_call(struct vtee_req *req)
+static void vtee_run_rpc_locked(struct tee_context *ctx, struct vtee_req *req)
+{
+	struct tvv_msg *q = req->rpc_msg, *a;
+	size_t alen;
+
+	req->rpc_state = VTEE_RPC_RUNNING;
+	req->rpc_msg = NULL;
+	mutex_unlock(&vtee.lock);
+	a = vtee_rpc_run(ctx, &req->rpc_shm, q, &alen);
+	if (!a) { /* out of memory: the RPC's own message says COMMUNICATION */
+		a = q;
+		q = NULL;
+		a->op = TVV_OP_RPC | TVV_RESPONSE;
+		a->ret = TEEC_ERROR_COMMUNICATION;
+		a->ret_origin = TEEC_ORIGIN_COMMS;
+		a->params[1].a = 0;
+		a->payload_len = 0;
+		alen = TVV_MSG_SIZE;
+	}
+	kvfree(q);
+	mutex_lock(&vtee.lock);
+	if (req->state == VTEE_DONE) { /* the bridge went away meanwhile */
+		kvfree(a);
+		req->rpc_state = VTEE_RPC_NONE;
+		return;
+	}
+	req->rpc_answer = a;
+	req->rpc_answer_len = alen;
+	req->rpc_state = VTEE_RPC_ANSWERED;
+	list_add_tail(&req->rpc_out.node, &vtee.queued);
+	/* The request's time runs again (in full once the bridge reads it). */
+	req->deadline = vtee_deadline();
+	wake_up_interruptible(&vtee.readq);
+}
+
+/*
+ * Queue the request for the bridge and wait for its answer, running the RPCs
+ * the bridge asks for meanwhile. 0: req->resp holds a checked answer;
+ * -ENOTCONN: no bridge; -ETIMEDOUT: none in time.
+ */
+static int vtee_call(struct tee_context *ctx, struct vtee_req *req)
 {
 	int err;
 
-	init_completion(&req->done);
+	init_waitqueue_head(&req->wq);
+	INIT_LIST_HEAD(&req->node);
+	INIT_LIST_HEAD(&req->out.node);
+	INIT_LIST_HEAD(&req->rpc_out.node);
+	req->out.req = req;
+	req->rpc_out.req = req;
+	req->rpc_out.rpc = true;
 	mutex_lock(&vtee.lock);
 	if (!vtee.bridge_open) {
 		mutex_unlock(&vtee.lock);
@@ -282,34 +372,49 @@ static int vtee_call(struct vtee_req *req)
 	}
 	req->msg->id = ++vtee.next_id;
 	req->state = VTEE_QUEUED;
-	list_add_tail(&req->node, &vtee.queued);
-	mutex_unlock(&vtee.lock);
+	req->deadline = vtee_deadline();
+	list_add_tail(&req->out.node, &vtee.queued);
 	wake_up_interruptible(&vtee.readq);
 
-	wait_for_completion_timeout(&req->done, msecs_to_jiffies(timeout_ms));
+	while (req->state != VTEE_DONE) {
+		long left;
 
-	mutex_lock(&vtee.lock);
-	if (req->state != VTEE_DONE) {
-		list_del(&req->node);
-		req->state = VTEE_DONE;
-		req->err = -ETIMEDOUT;
+		if (req->rpc_state == VTEE_RPC_PENDING) {
+			vtee_run_rpc_locked(ctx, req);
+			continue;
+		}
+		left = (long)(req->deadline - jiffies);
+		if (left <= 0) {
+			vtee_finish_locked(req, -ETIMEDOUT);
+			break;
+		}
+		req->kick = false;
+		mutex_unlock(&vtee.lock);
+		wait_event_timeout(req->wq, READ_ONCE(req->kick), left);
+		mutex_lock(&vtee.lock);
 	}
 	err = req->err;
 	mutex_unlock(&vtee.lock);
+	/* The kernel request is over: so is the supplicant memory it used. */
+	vtee_rpc_shm_end(ctx, &req->rpc_shm);
 	return err;
 }
 
 /* Fail every waiting call (the bridge went away). Called with vtee.lock. */
-static void vtee_fail_all(struct list_head *list)
+static void vtee_fail_all(void)
 {
+	struct vtee_out *out, *otmp;
 	struct vtee_req *req, *tmp;
 
-	list_for_each_entry_safe(req, tmp, list, node) {
-		list_del(&req->node);
-		req->state = VTEE_DONE;
-		req->err = -ENOTCONN;
-		complete(&req->done);
+	list_for_each_entry_safe(out, otmp, &vtee.queued, node) {
+		if (out->rpc) {
+			list_del_init(&out->node);
+			continue; /* its request is in vtee.inflight */
+		}
+		vtee_finish_locked(out->req, -ENOTCONN);
 	}
+	list_for_each_entry_safe(req, tmp, &vtee.inflight, node)
+		vtee_finish_locked(req, -ENOTCONN);
 }
 
 /* A result the module gives itself (origin COMMS): the TEE was not reached. */
@@ -380,13 +485,13 @@ static int vtee_open(struct tee_context *ctx)
 }
 
 /* Tell the secure side a session is over; its answer does not matter. */
-static void vtee_close_remote(u32 session)
+static void vtee_close_remote(struct tee_context *ctx, u32 session)
 {
 	struct vtee_req req = {};
 
 	if (vtee_req_build(&req, TVV_OP_CLOSE_SESSION, 0, NULL) == 0) {
 		req.msg->session = session;
-		vtee_call(&req);
+		vtee_call(ctx, &req);
 	}
 	vtee_req_free(&req);
 }
@@ -397,7 +502,7 @@ static void vtee_release(struct tee_context *ctx)
 	struct vtee_session *s, *tmp;
 
 	list_for_each_entry_safe(s, tmp, &c->sessions, node) {
-		vtee_close_remote(s->id);
+		vtee_close_remote(ctx, s->id);
 		list_del(&s->node);
 		kfree(s);
 	}
@@ -447,7 +552,7 @@ static int vtee_open_session(struct tee_context *ctx,
 	req.msg->session = vtee.next_session;
 	mutex_unlock(&vtee.lock);
 
-	if (vtee_call(&req)) {
+	if (vtee_call(ctx, &req)) {
 		comms_result(&arg->ret, &arg->ret_origin, TEEC_ERROR_COMMUNICATION);
 		goto out;
 	}
@@ -485,7 +590,7 @@ static int vtee_close_session(struct tee_context *ctx, u32 session)
 	if (!s)
 		return -EINVAL;
 	kfree(s);
-	vtee_close_remote(session);
+	vtee_close_remote(ctx, session);
 	return 0;
 }
 
@@ -520,7 +625,7 @@ static int vtee_invoke_func(struct tee_context *ctx,
 	memcpy(req.msg->uuid, sess.uuid, sizeof(req.msg->uuid));
 	req.msg->login = sess.login;
 
-	if (vtee_call(&req)) {
+	if (vtee_call(ctx, &req)) {
 		comms_result(&arg->ret, &arg->ret_origin, TEEC_ERROR_COMMUNICATION);
 		goto out;
 	}
@@ -558,6 +663,20 @@ static void vtee_stmm_release(struct device *dev)
 	kfree(to_tee_client_device(dev));
 }
 
+/* As OP-TEE's devices found with PTA_CMD_GET_DEVICES_SUPP: empty. */
+static ssize_t need_supplicant_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return 0;
+}
+static DEVICE_ATTR_RO(need_supplicant);
+
+static struct attribute *vtee_stmm_supp_attrs[] = {
+	&dev_attr_need_supplicant.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(vtee_stmm_supp);
+
 static int vtee_stmm_register(void)
 {
 	struct tee_client_device *d;
@@ -570,6 +689,8 @@ static int vtee_stmm_register(void)
 		return -ENOMEM;
 	d->dev.bus = &tee_bus_type;
 	d->dev.release = vtee_stmm_release;
+	if (vtee_supp_enum)
+		d->dev.groups = vtee_stmm_supp_groups;
 	uuid_copy(&d->id.uuid, &stmm_uuid);
 	rc = dev_set_name(&d->dev, VTEE_NAME "-ta-%pUb", &stmm_uuid);
 	if (rc) {
@@ -593,6 +714,17 @@ static void vtee_stmm_work(struct work_struct *work)
 		pr_err(VTEE_NAME ": registering the StMM device failed: %d\n", rc);
 }
 
+/*
+ * Register the StMM device (if not yet there) from a work item: tee_stmm_efi
+ * opens its session in its probe, which must not run inside the open() that
+ * made the device appear (the bridge's, or with supp_enum the supplicant's:
+ * it waits for them).
+ */
+void vtee_stmm_schedule(void)
+{
+	schedule_work(&vtee.stmm_work);
+}
+
 /* ---- /dev/teevar-vtee: the bridge's end ---- */
 
 static int vtee_bridge_open(struct inode *inode, struct file *file)
@@ -608,10 +740,10 @@ static int vtee_bridge_open(struct inode *inode, struct file *file)
 	/*
 	 * The StMM device appears once a bridge is there: tee_stmm_efi opens its
 	 * session in probe and never retries, so it must find a way through.
-	 * From a work item: its probe waits for this bridge, which must first
-	 * return from open().
+	 * With supp_enum it appears when a supplicant first opens teepriv0.
 	 */
-	schedule_work(&vtee.stmm_work);
+	if (!vtee_supp_enum)
+		vtee_stmm_schedule();
 	return 0;
 }
 
@@ -619,8 +751,7 @@ static int vtee_bridge_release(struct inode *inode, struct file *file)
 {
 	mutex_lock(&vtee.lock);
 	vtee.bridge_open = false;
-	vtee_fail_all(&vtee.queued);
-	vtee_fail_all(&vtee.inflight);
+	vtee_fail_all();
 	mutex_unlock(&vtee.lock);
 	return 0;
 }
@@ -628,13 +759,16 @@ static int vtee_bridge_release(struct inode *inode, struct file *file)
 static ssize_t vtee_bridge_read(struct file *file, char __user *buf, size_t len,
 				loff_t *ppos)
 {
+	struct vtee_out *out;
 	struct vtee_req *req;
+	const void *msg;
+	size_t msg_len;
 	ssize_t rc;
 
 	for (;;) {
 		mutex_lock(&vtee.lock);
-		req = list_first_entry_or_null(&vtee.queued, struct vtee_req, node);
-		if (req)
+		out = list_first_entry_or_null(&vtee.queued, struct vtee_out, node);
+		if (out)
 			break;
 		mutex_unlock(&vtee.lock);
 		if (file->f_flags & O_NONBLOCK)
@@ -642,14 +776,26 @@ static ssize_t vtee_bridge_read(struct file *file, char __user *buf, size_t len,
 		if (wait_event_interruptible(vtee.readq, !list_empty(&vtee.queued)))
 			return -ERESTARTSYS;
 	}
-	if (len < req->msg_len) {
+	req = out->req;
+	msg = out->rpc ? (const void *)req->rpc_answer : req->msg;
+	msg_len = out->rpc ? req->rpc_answer_len : req->msg_len;
+	if (len < msg_len) {
 		rc = -EMSGSIZE;
-	} else if (copy_to_user(buf, req->msg, req->msg_len)) {
+	} else if (copy_to_user(buf, msg, msg_len)) {
 		rc = -EFAULT;
+	} else if (out->rpc) {
+		list_del_init(&out->node);
+		kvfree(req->rpc_answer);
+		req->rpc_answer = NULL;
+		req->rpc_state = VTEE_RPC_NONE;
+		req->deadline = vtee_deadline(); /* restarts in full */
+		vtee_kick(req);
+		rc = msg_len;
 	} else {
-		list_move_tail(&req->node, &vtee.inflight);
+		list_del_init(&out->node);
+		list_add_tail(&req->node, &vtee.inflight);
 		req->state = VTEE_INFLIGHT;
-		rc = req->msg_len;
+		rc = msg_len;
 	}
 	mutex_unlock(&vtee.lock);
 	return rc;
@@ -690,6 +836,48 @@ static bool vtee_resp_ok(const struct tvv_msg *q, const struct tvv_msg *r, size_
 	return r->payload_len == payload && len == TVV_MSG_SIZE + payload;
 }
 
+static bool uuid_zero(const u8 *u)
+{
+	return !memchr_inv(u, 0, TEE_IOCTL_UUID_LEN);
+}
+
+/*
+ * An RPC for a request the bridge serves (TVV_OP_RPC): checked, handed to the
+ * waiting caller to run. Takes r.
+ */
+static ssize_t vtee_rpc_write(struct tvv_msg *r, size_t len)
+{
+	struct vtee_req *req;
+	const struct tvv_msg *q;
+	ssize_t rc;
+
+	if (!vtee_rpc_msg_ok(r, len)) {
+		kvfree(r);
+		return -EINVAL;
+	}
+	mutex_lock(&vtee.lock);
+	req = vtee_find_inflight(r->id);
+	q = req ? req->msg : NULL;
+	if (!req) {
+		rc = -ENOENT;
+	} else if (q->op == TVV_OP_CLOSE_SESSION || r->session != q->session ||
+		   (memcmp(r->uuid, q->uuid, sizeof(r->uuid)) && !uuid_zero(r->uuid)) ||
+		   (r->login != q->login && r->login)) {
+		rc = -EINVAL;
+	} else if (req->rpc_state != VTEE_RPC_NONE) {
+		rc = -EBUSY;
+	} else {
+		req->rpc_msg = r;
+		r = NULL;
+		req->rpc_state = VTEE_RPC_PENDING;
+		vtee_kick(req);
+		rc = len;
+	}
+	mutex_unlock(&vtee.lock);
+	kvfree(r);
+	return rc;
+}
+
 static ssize_t vtee_bridge_write(struct file *file, const char __user *buf,
 				 size_t len, loff_t *ppos)
 {
@@ -711,6 +899,9 @@ static ssize_t vtee_bridge_write(struct file *file, const char __user *buf,
 		return -EINVAL;
 	}
 
+	if (r->op == TVV_OP_RPC)
+		return vtee_rpc_write(r, len);
+
 	mutex_lock(&vtee.lock);
 	req = vtee_find_inflight(r->id);
 	if (!req) {
@@ -718,12 +909,9 @@ static ssize_t vtee_bridge_write(struct file *file, const char __user *buf,
 	} else if (!vtee_resp_ok(req->msg, r, len)) {
 		rc = -EINVAL;
 	} else {
-		list_del(&req->node);
 		req->resp = r;
-		req->err = 0;
-		req->state = VTEE_DONE;
 		r = NULL;
-		complete(&req->done);
+		vtee_finish_locked(req, 0);
 		rc = len;
 	}
 	mutex_unlock(&vtee.lock);
@@ -778,6 +966,10 @@ static int __init vtee_init(void)
 	rc = tee_device_register(vtee.teedev);
 	if (rc)
 		goto err_teedev;
+	/* teepriv0 after tee0: kernel clients open the first OP-TEE they find. */
+	rc = vtee_supp_init(&vtee.pdev->dev);
+	if (rc)
+		goto err_teedev;
 
 	vtee.misc.minor = MISC_DYNAMIC_MINOR;
 	vtee.misc.name = VTEE_NAME;
@@ -785,11 +977,14 @@ static int __init vtee_init(void)
 	vtee.misc.mode = 0600;
 	rc = misc_register(&vtee.misc);
 	if (rc)
-		goto err_teedev;
-	pr_info(VTEE_NAME ": virtual OP-TEE ready; StMM appears when a bridge opens /dev/"
-		VTEE_NAME "\n");
+		goto err_supp;
+	pr_info(VTEE_NAME ": virtual OP-TEE ready; StMM appears when %s\n",
+		vtee_supp_enum ? "a supplicant opens teepriv0" :
+				 "a bridge opens /dev/" VTEE_NAME);
 	return 0;
 
+err_supp:
+	vtee_supp_exit();
 err_teedev:
 	tee_device_unregister(vtee.teedev);
 err_pdev:
@@ -803,6 +998,7 @@ static void __exit vtee_exit(void)
 	if (vtee.stmm)
 		device_unregister(&vtee.stmm->dev);
 	misc_deregister(&vtee.misc);
+	vtee_supp_exit();
 	tee_device_unregister(vtee.teedev);
 	platform_device_unregister(vtee.pdev);
 }
