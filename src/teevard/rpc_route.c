@@ -86,7 +86,6 @@ static int rpc_call(struct tvd_rpc_route *r, uint32_t func, const uint8_t *in, u
 	if (rc != TV_OK)
 		return rc == TV_ENOMEM ? TV_EIO : rc;
 	int64_t deadline = sock_deadline(r->timeout_ms);
-	p->rpcs++;
 	rc = sock_write_full(p->fd, f.buf, f.len, deadline);
 	tvd_frame_free(&f);
 	if (rc != TV_OK)

@@ -45,7 +45,6 @@ struct tvd_rpc_peer {
 	int fd;             /* the client's socket (non-blocking) */
 	bool failed;        /* protocol broken or socket failed: drop after the answer */
 	const char *why;    /* what failed (static text), when failed */
-	unsigned rpcs;      /* RPCs sent during this request */
 	uint64_t unattached; /* dispatch's: tvd_rpc_route_unattached() before the request */
 };
 
