@@ -12,7 +12,9 @@
 # enrol keys at runtime; a 40 KiB dbx, a 50-certificate db) and
 # secureboot-reboot (the next boot: Secure Boot on). Every variable the guest
 # dumps (TV-VAR lines) is read back on the host from the state directory and
-# compared byte by byte.
+# compared byte by byte. Last, qemu/check-supp.sh: the RPMB route through the
+# guest's own supplicant (Debian's tee-supplicant, teevar-supplicant on the
+# guest's disk, the route precedence, a lying supplicant).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -179,6 +181,10 @@ sys.exit(not (s["mode"] == "user" and v["SecureBoot"] == 1 and v["SetupMode"] ==
 else
     nok "[secureboot] keys and signed updates made (see $logs/sb-keys.log)"
 fi
+
+# The RPMB route through the guest's own supplicant (qemu/check-supp.sh).
+# shellcheck source=check-supp.sh
+. "$here/check-supp.sh"
 
 echo "1..$t"
 echo "# check-qemu: $((t - failed)) passed, $failed failed (logs: $logs)"

@@ -50,6 +50,26 @@ tvq_secure_start() {
     mv -f "$fw" "$TVQ_WORK/tvdp.sock"
 }
 
+# The secure core for the route through the guest's supplicant: teevard
+# --rpmb rpc on STATE, published at once where QEMU connects (its store is
+# mounted by the guest's first call; no firmware stage), in the runtime phase.
+tvq_secure_start_rpc() {
+    local state=$1; shift
+    local sock="$TVQ_WORK/tvdp.sock"
+    rm -f "$sock"
+    "$TVQ_BIN/tools/teevard" --state "$state" --socket "$sock" --rpmb rpc \
+        --boot-phase runtime "$@" >>"$TVQ_WORK/teevard.log" 2>&1 &
+    TVQ_TEEVARD=$!
+    local i
+    for i in $(seq 100); do
+        [ -S "$sock" ] && return 0
+        sleep 0.05
+    done
+    echo "# teevard --rpmb rpc did not start"
+    tvq_secure_stop kill
+    return 1
+}
+
 # Stop teevard: SIGTERM (a clean power-off) or, with "kill", SIGKILL.
 tvq_secure_stop() {
     [ -n "${TVQ_TEEVARD:-}" ] || return 0
@@ -85,6 +105,11 @@ tvq_args() {
         -drive if=none,id=disk,format=raw,file="$TVQ_WORK/disk.img"
         -device virtio-blk-pci,drive=disk
     )
+    if [ -n "${TVQ_RPMB_DISK:-}" ]; then
+        # shellcheck disable=SC2054 # the commas are QEMU's
+        TVQ_ARGS+=(-drive if=none,id=rpmb,format=raw,file="$TVQ_RPMB_DISK"
+            -device virtio-blk-pci,drive=rpmb)
+    fi
     if [ -n "${TVQ_EXTRA_DISK:-}" ]; then
         # shellcheck disable=SC2054 # the commas are QEMU's
         TVQ_ARGS+=(-drive if=none,id=extra,format=raw,readonly=on,file="$TVQ_EXTRA_DISK"

@@ -24,6 +24,9 @@ cp "$out/vtee/teevar_vtee.ko" "$out/teevar-vtee-bridge" "$out/extra/teevar/"
 # initramfs follows their NEEDED entries): teevar-supplicant --tee, and the
 # lying supp_hostile of the hostile scenarios.
 cp "$out/teevar-supplicant" "$out/supp_hostile" "$out/extra/teevar/"
+# The stop helper the tee-supplicant drop-in runs (POSIX sh, busybox in the
+# guest): the supplicant scenarios use it for the clean shutdown order.
+cp "$here/../dist/libexec/tee-supplicant-unbind" "$out/extra/teevar/"
 # Small static guest programs: the lying bridge of the hostile scenario, the
 # fake bridge of the supp-module scenario (RPCs to Debian's tee-supplicant),
 # libteevar's optee: transport on /dev/tee0 (the client library without the
