@@ -7,6 +7,13 @@
 # BENCH qemu_efivarfs_write_median_ms: a 100-byte variable written through
 #   efivarfs in the guest (open, write, close), median of 200 writes per boot,
 #   the median of the boots' medians.
+# BENCH qemu_efivarfs_write_supplicant_median_ms: the same write with the RPMB
+#   route through the guest's own supplicant (teevard --rpmb rpc; Debian's
+#   tee-supplicant, its RPMB in RAM), boots alternating with the ones above.
+# BENCH qemu_supplicant_route_cost_ratio: the second over the first.
+# BENCH qemu_efivarfs_write_teevar_supplicant_median_ms: the same with
+#   teevar-supplicant on an RPMB image on the guest's disk (fdatasync per
+#   write, as teevard's own image on the host).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +29,26 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)
 
 boot_s=()
 write_ms=()
+supp_ms=()
+tsupp_ms=()
+# One boot with the route through the guest's supplicant: SUPP (debian or
+# teevar); the median write time is appended to the array named by OUT.
+supp_boot() {
+    local supp=$1 out=$2 log="$TVQ_WORK/bench-$1-$i.log"
+    rm -rf "$TVQ_WORK/supp-state"
+    if [ "$supp" = teevar ]; then
+        TVQ_RPMB_DISK="$TVQ_WORK/rpmb-disk.img"
+        rm -f "$TVQ_RPMB_DISK" && truncate -s 1M "$TVQ_RPMB_DISK"
+    fi
+    tvq_secure_start_rpc "$TVQ_WORK/supp-state" --provision-rpmb-key || return 1
+    tvq_boot bench-supp "$log" "teevar.supp=$supp"
+    tvq_wait "$log" || echo "# $supp boot $i did not finish; $(grep -a '^TV: not ok' "$log" | head -3)" >&2
+    tvq_secure_stop
+    unset TVQ_RPMB_DISK
+    local w
+    w=$(grep -a '^TV-BENCH ' "$log" | awk '{ print $3 }')
+    [ -n "$w" ] && eval "$out+=(\"\$w\")"
+}
 for i in $(seq "$boots"); do
     log="$TVQ_WORK/bench$i.log"
     tvq_secure_start "$TVQ_WORK/state" || exit 1
@@ -34,7 +61,17 @@ for i in $(seq "$boots"); do
     tvq_secure_stop
     w=$(grep -a '^TV-BENCH ' "$log" | awk '{ print $3 }')
     [ -n "$w" ] && write_ms+=("$w")
+    supp_boot debian supp_ms
+    supp_boot teevar tsupp_ms
 done
 [ "${#boot_s[@]}" -gt 0 ] && [ "${#write_ms[@]}" -gt 0 ] || { echo "qemu-bench: no measurement" >&2; exit 1; }
 printf 'BENCH qemu_boot_to_efivarfs_s %.2f s\n' "$(printf '%s\n' "${boot_s[@]}" | median)"
-printf 'BENCH qemu_efivarfs_write_median_ms %.2f ms\n' "$(printf '%s\n' "${write_ms[@]}" | median)"
+w_med=$(printf '%s\n' "${write_ms[@]}" | median)
+printf 'BENCH qemu_efivarfs_write_median_ms %.2f ms\n' "$w_med"
+if [ "${#supp_ms[@]}" -gt 0 ]; then
+    s_med=$(printf '%s\n' "${supp_ms[@]}" | median)
+    printf 'BENCH qemu_efivarfs_write_supplicant_median_ms %.2f ms\n' "$s_med"
+    printf 'BENCH qemu_supplicant_route_cost_ratio %.2f ratio\n' "$(echo "$s_med / $w_med" | bc -l)"
+fi
+[ "${#tsupp_ms[@]}" -gt 0 ] && printf 'BENCH qemu_efivarfs_write_teevar_supplicant_median_ms %.2f ms\n' \
+    "$(printf '%s\n' "${tsupp_ms[@]}" | median)"
