@@ -81,7 +81,7 @@ fi
 cd "$top"
 rpmb=(src/rpmb/rpmb_frame.c src/rpmb/rpmb_emu.c src/rpmb/rpmb_rpc.c
       src/rpmb/supp_tee.c src/rpmb/supp_tee_req.c src/rpmb/supp_tee_shm.c
-      src/common/tv_err.c src/common/tv_hmac.c)
+      src/common/tv_err.c src/common/tv_hmac.c src/common/tee_dev_ops.c)
 supp_srcs=(tools/teevar-supplicant.c tools/tool_util.c "${rpmb[@]}"
            src/rpmb/rpmb_mmc.c src/rpmb/supp_wire.c src/rpmb/sock_io.c
            src/rpmb/supp_handler.c src/rpmb/supplicant.c)

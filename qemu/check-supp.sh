@@ -9,24 +9,14 @@
 # supp_cycle SCENARIO STATE "TEEVARD OPTS" "KERNEL ARGS"
 supp_cycle() {
     local scenario=$1 st=$2 opts=$3 args=$4
-    local log="$TVQ_WORK/$scenario.log"
     # shellcheck disable=SC2086
     tvq_secure_start_rpc "$st" $opts || { nok "[$scenario] teevard --rpmb rpc starts"; return 1; }
-    local t0
-    t0=$(date +%s.%N)
-    # shellcheck disable=SC2086
-    tvq_boot "$scenario" "$log" $args
-    [ "$scenario" = supp-hostile ] && hostile_restart "$st" "$opts" "$log"
-    tvq_wait "$log"
-    local ended=$?
-    check "[$scenario] the guest ran its scenario to the end ($(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s)" \
-        test "$ended" -eq 0
-    tvq_secure_stop
-    relay "$scenario" "$log"
-    check "[$scenario] no oops, BUG or warning on the console" kernel_clean "$log"
+    local driver=()
+    [ "$scenario" = supp-hostile ] && driver=(hostile_restart "$st" "$opts")
+    guest_run "$scenario" "$args" "${driver[@]}"
     local ms
-    ms=$(sed -n 's/^TV-STARTUP-MS \([0-9]*\).*/\1/p' "$log" | head -n 1)
-    echo "# [$scenario] supplicant start to a working efivarfs write: ${ms:-?} ms"
+    ms=$(sed -n 's/^TV-STARTUP-MS \([0-9]*\).*/\1/p' "$TVQ_WORK/$scenario.log" | head -n 1)
+    [ -n "$ms" ] && echo "# [$scenario] supplicant start to a working efivarfs write: $ms ms"
 }
 
 # supp-hostile's host half: restart teevard (the same state) each time the

@@ -84,16 +84,17 @@ readback() {
     [ "$n" -gt 0 ] || nok "[$scenario] the guest dumped its variables"
 }
 
-# One power cycle: firmware stage ("$@"), boot SCENARIO with ARGS, power off.
-cycle() {
+# guest_run SCENARIO "ARGS" [DRIVER ARGS...]: boot the guest (teevard is up),
+# run DRIVER ARGS... LOG (the host half of the scenario, if any) while it
+# runs, stop teevard, and judge: it ran to the end, its own TAP lines, a clean
+# console. The console is $TVQ_WORK/SCENARIO.log.
+guest_run() {
     local scenario=$1 args=$2; shift 2
-    local log="$TVQ_WORK/$scenario.log"
-    tvq_secure_start "$state" "$@" || { nok "[$scenario] firmware stage"; return 1; }
-    local t0
+    local log="$TVQ_WORK/$scenario.log" t0
     t0=$(date +%s.%N)
     # shellcheck disable=SC2086
     tvq_boot "$scenario" "$log" $args
-    [ "$scenario" = outage ] && outage_driver "$log"
+    [ $# -gt 0 ] && "$@" "$log"
     tvq_wait "$log"
     local ended=$?
     check "[$scenario] the guest ran its scenario to the end ($(echo "$(date +%s.%N) - $t0" | bc | cut -c1-5) s)" \
@@ -101,7 +102,16 @@ cycle() {
     tvq_secure_stop
     relay "$scenario" "$log"
     check "[$scenario] no oops, BUG or warning on the console" kernel_clean "$log"
-    readback "$scenario" "$log"
+}
+
+# One power cycle: firmware stage ("$@"), boot SCENARIO with ARGS, power off.
+cycle() {
+    local scenario=$1 args=$2; shift 2
+    tvq_secure_start "$state" "$@" || { nok "[$scenario] firmware stage"; return 1; }
+    local driver=()
+    [ "$scenario" = outage ] && driver=(outage_driver)
+    guest_run "$scenario" "$args" "${driver[@]}"
+    readback "$scenario" "$TVQ_WORK/$scenario.log"
 }
 
 # The outage scenario's host half: kill teevard when the guest is ready,

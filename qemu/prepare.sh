@@ -37,7 +37,7 @@ cross -I"$top/kernel/teevar-vtee" -o "$out/extra/teevar/vtee_hostile" "$here/gue
 cross -pthread -I"$top/kernel/teevar-vtee" -o "$out/extra/teevar/vtee_rpc_check" \
     "$here/guest-tools/vtee_rpc_check.c" "$here/guest-tools/vtee_rpc_supp.c"
 cross -I"$top/include" -I"$top/src/common" -I"$top/src/client" -o "$out/extra/teevar/optee_check" \
-    "$here/guest-tools/optee_check.c" "$top"/src/client/{client,transport,transport_optee,util,tee_result}.c
+    "$here/guest-tools/optee_check.c" "$top"/src/client/{client,transport,transport_optee,util,tee_result}.c "$top/src/common/tee_dev_ops.c"
 cross -o "$out/extra/teevar/efivarfs_write" "$top/bench/qemu/efivarfs_write.c"
 "$here/build-initramfs.sh" "$out" "$here/guest" "$out/extra"
 

@@ -11,18 +11,8 @@
 
 #include <teevar/tee.h>
 
-/* The system calls a TEE device is used through. Each behaves as the call of
- * its name: -1 (mmap: MAP_FAILED) with errno set on failure. */
-struct tv_tee_dev_ops {
-	int (*open)(void *arg, const char *path, int flags);
-	int (*ioctl)(void *arg, int fd, unsigned long request, void *data);
-	void *(*mmap)(void *arg, size_t len, int prot, int flags, int fd, off_t off);
-	int (*munmap)(void *arg, void *addr, size_t len);
-	int (*close)(void *arg, int fd);
-};
+#include "tee_dev_ops.h"
 
-/* The real system calls (arg unused). */
-extern const struct tv_tee_dev_ops tv_tee_dev_sys;
 
 /* tv_transport_optee_open over ops (arg is passed to every op). */
 int tv_transport_optee_open_with(const char *device, const struct tv_tee_dev_ops *ops, void *arg,

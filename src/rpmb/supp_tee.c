@@ -23,51 +23,11 @@ _Static_assert(TEE_IOC_SUPPL_RECV == 0x8010a406u && TEE_IOC_SUPPL_SEND == 0x8010
 		       TEE_IOC_SHM_ALLOC == 0xc010a401u && TEE_IOC_VERSION == 0x800ca400u,
 	       "the ioctl numbers of the Linux 6.12 uapi");
 
-/* ---- the real system calls --------------------------------------------- */
-
-static int sys_open(void *arg, const char *path, int flags)
-{
-	(void)arg;
-	return open(path, flags);
-}
-
-static int sys_ioctl(void *arg, int fd, unsigned long request, void *data)
-{
-	(void)arg;
-	return ioctl(fd, request, data);
-}
-
-static void *sys_mmap(void *arg, size_t len, int prot, int flags, int fd, off_t off)
-{
-	(void)arg;
-	return mmap(NULL, len, prot, flags, fd, off);
-}
-
-static int sys_munmap(void *arg, void *addr, size_t len)
-{
-	(void)arg;
-	return munmap(addr, len);
-}
-
-static int sys_close(void *arg, int fd)
-{
-	(void)arg;
-	return close(fd);
-}
-
-const struct supp_tee_ops supp_tee_sys = {
-	.open = sys_open,
-	.ioctl = sys_ioctl,
-	.mmap = sys_mmap,
-	.munmap = sys_munmap,
-	.close = sys_close,
-};
-
 /* ---- the device ---------------------------------------------------------- */
 
 /* fd, or -1 with why[] saying what was wrong with path (*absent: it does
  * not exist). */
-static int try_dev(const struct supp_tee_ops *ops, void *arg, const char *path, char *why,
+static int try_dev(const struct tv_tee_dev_ops *ops, void *arg, const char *path, char *why,
 		   size_t why_len, bool *absent)
 {
 	*absent = false;
@@ -89,13 +49,13 @@ static int try_dev(const struct supp_tee_ops *ops, void *arg, const char *path, 
 	return -1;
 }
 
-int supp_tee_open_dev(const struct supp_tee_ops *ops, void *arg, const char *path, char *used,
+int supp_tee_open_dev(const struct tv_tee_dev_ops *ops, void *arg, const char *path, char *used,
 		      size_t used_len)
 {
 	if (!used || used_len == 0)
 		return TV_EINVAL;
 	if (!ops)
-		ops = &supp_tee_sys;
+		ops = &tv_tee_dev_sys;
 	char why[320] = "", first[320] = "";
 	bool absent;
 	if (path) {
@@ -147,7 +107,7 @@ int supp_tee_new(const struct supp_tee_config *cfg, struct supp_tee **out)
 		free(t);
 		return TV_ENOMEM;
 	}
-	t->ops = cfg->ops ? cfg->ops : &supp_tee_sys;
+	t->ops = cfg->ops ? cfg->ops : &tv_tee_dev_sys;
 	t->arg = cfg->arg;
 	t->fd = cfg->fd;
 	t->dev = cfg->dev;

@@ -30,6 +30,7 @@
 #include <sys/types.h>
 
 #include "rpmb_dev.h"
+#include "tee_dev_ops.h"
 
 /* OP-TEE RPC functions (optee_rpc_cmd.h / optee_msg_supplicant.h). */
 #define SUPP_TEE_FUNC_RPMB 1u
@@ -49,17 +50,8 @@ struct supp_tee_msg {
 };
 #define SUPP_TEE_MSG_SIZE (8u + SUPP_TEE_NUM_PARAMS * 32u) /* 168 */
 
-/* The system calls the TEE device is used through, injectable so that tests
- * can play the kernel. Each behaves as the call of its name: -1 (mmap:
- * MAP_FAILED) with errno set on failure. */
-struct supp_tee_ops {
-	int (*open)(void *arg, const char *path, int flags);
-	int (*ioctl)(void *arg, int fd, unsigned long request, void *data);
-	void *(*mmap)(void *arg, size_t len, int prot, int flags, int fd, off_t off);
-	int (*munmap)(void *arg, void *addr, size_t len);
-	int (*close)(void *arg, int fd);
-};
-extern const struct supp_tee_ops supp_tee_sys; /* the real ones; arg unused */
+/* The system calls go through a struct tv_tee_dev_ops (tee_dev_ops.h), so
+ * that tests can play the kernel. */
 
 /*
  * Opens path (O_RDWR) or, when path is NULL, /dev/teepriv0..9 in turn, and
@@ -68,13 +60,13 @@ extern const struct supp_tee_ops supp_tee_sys; /* the real ones; arg unused */
  * used[used_len]), TV_ENOENT (no such device, busy, or not OP-TEE; the detail
  * of tv_err.h says which) or TV_EINVAL (bad arguments).
  */
-int supp_tee_open_dev(const struct supp_tee_ops *ops, void *arg, const char *path, char *used,
+int supp_tee_open_dev(const struct tv_tee_dev_ops *ops, void *arg, const char *path, char *used,
 		      size_t used_len);
 
 struct supp_tee;
 
 struct supp_tee_config {
-	const struct supp_tee_ops *ops; /* NULL: supp_tee_sys */
+	const struct tv_tee_dev_ops *ops; /* NULL: tv_tee_dev_sys */
 	void *arg;
 	int fd;                     /* the open device; owned (closed by supp_tee_free) */
 	const struct rpmb_dev *dev; /* served as RPMB dev_id 0 */

@@ -17,7 +17,7 @@ struct supp_shm {
 };
 
 struct supp_tee {
-	const struct supp_tee_ops *ops;
+	const struct tv_tee_dev_ops *ops;
 	void *arg;
 	int fd;
 	const struct rpmb_dev *dev;

@@ -220,7 +220,7 @@ static int f_close(void *arg, int fd)
 	return 0;
 }
 
-const struct supp_tee_ops fake_tee_ops = {
+const struct tv_tee_dev_ops fake_tee_ops = {
 	.open = f_open,
 	.ioctl = f_ioctl,
 	.mmap = f_mmap,

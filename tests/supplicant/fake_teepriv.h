@@ -87,7 +87,7 @@ struct fake_kernel {
 	uint32_t req_id; /* the next meta id */
 };
 
-extern const struct supp_tee_ops fake_tee_ops;
+extern const struct tv_tee_dev_ops fake_tee_ops;
 
 void fake_init(struct fake_kernel *fk);
 void fake_fini(struct fake_kernel *fk);
