@@ -102,6 +102,13 @@ static int lent_route(void *ctx, const uint8_t *req, size_t nreq, uint8_t *resp,
 
 static const struct rpmb_dev_ops lent_ops = {.get_info = lent_info, .route = lent_route};
 
+/* Just before the key leaves: from now on the state directory has keyed a
+ * device, whatever happens to this open, so the key leaves at most once. */
+static int mark_before_key(void *arg, const uint8_t cid[16])
+{
+	return tv_state_mark_provisioned(arg, cid);
+}
+
 static int open_rpmb(struct tv_secure *sec, const char *dir, const struct tv_secure_config *cfg,
 		     const uint8_t huk[TV_HUK_SIZE])
 {
@@ -109,6 +116,8 @@ static int open_rpmb(struct tv_secure *sec, const char *dir, const struct tv_sec
 	bool was_provisioned = tv_state_provisioned(dir) && !sec->new_image;
 	struct tv_rpmb_config rcfg = {.allow_key_program = cfg->allow_key_program &&
 							    !was_provisioned,
+				      .before_key_program = mark_before_key,
+				      .before_key_arg = (void *)dir,
 				      .max_write_blocks = cfg->max_write_blocks};
 	struct rpmb_dev dev = sec->dev;
 	if (sec->keep_dev)

@@ -366,11 +366,18 @@ static void store_recover(struct tvd_service *s, struct tvd_conn *c)
 	queue_or_drop(c, tvd_enc_recover_resp(&a, &f), &f);
 }
 
-/* Anyone may say it; only --rpmb rpc uses it. */
+/* Only --rpmb rpc uses it, and there only a client with write access may
+ * carry the device: it mounts the store through its own connection (so what
+ * it serves is what a failed verification would refuse, nothing less), and it
+ * sees the key frame when a new device is keyed. */
 static void rpc_enable(struct tvd_service *s, struct tvd_conn *c)
 {
-	struct tvd_status st = comms(TEE_ERROR_BAD_PARAMETERS);
-	if (tvd_dec_empty_req(c->body, c->h.length) == TV_OK) {
+	struct tvd_status st;
+	if (tvd_dec_empty_req(c->body, c->h.length) != TV_OK) {
+		st = comms(TEE_ERROR_BAD_PARAMETERS);
+	} else if (s->rpc && !tvd_allowed(s->policy, &c->peer, TVD_ACCESS_WRITE)) {
+		st = refuse(s, c, TVD_ACCESS_WRITE, "carrying the RPMB device (RPC_ENABLE)");
+	} else {
 		if (s->rpc && !c->rpc_enabled)
 			tvd_log("uid %u pid %d carries RPCs", (unsigned)c->peer.uid,
 				(int)c->peer.pid);

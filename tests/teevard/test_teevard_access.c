@@ -291,6 +291,51 @@ static int child_unparsable(const struct fix *f)
 	return 0;
 }
 
+/* The status teevard answers to RPC_ENABLE on a new connection; 0 when it came. */
+static int rpc_enable_status(const struct fix *f, struct tvd_status *st)
+{
+	int fd = tvd_connect_raw(&f->d);
+	CHECK(fd >= 0);
+	struct tvd_frame fr;
+	CHECK(tvd_enc_empty_req(TVD_OP_RPC_ENABLE, &fr) == TV_OK);
+	CHECK(send(fd, fr.buf, fr.len, 0) == (ssize_t)fr.len);
+	tvd_frame_free(&fr);
+	uint8_t hdr[TVD_HDR_SIZE], body[64];
+	struct tvd_hdr h;
+	CHECK(recv(fd, hdr, sizeof(hdr), MSG_WAITALL) == (ssize_t)sizeof(hdr));
+	CHECK(tvd_hdr_decode(hdr, &h) == TV_OK && h.op == (TVD_RESPONSE | TVD_OP_RPC_ENABLE));
+	CHECK(h.length <= sizeof(body));
+	CHECK(recv(fd, body, h.length, MSG_WAITALL) == (ssize_t)h.length);
+	CHECK(tvd_dec_status(body, h.length, st) == TV_OK);
+	close(fd);
+	return 0;
+}
+
+static int child_rpc_enable_refused(const struct fix *f)
+{
+	struct tvd_status st;
+	CHECK(rpc_enable_status(f, &st) == 0);
+	CHECK(st.result == TEE_ERROR_ACCESS_DENIED && st.denied &&
+	      st.denial.access == TVD_ACCESS_WRITE);
+	return 0;
+}
+
+/* With --rpmb rpc the client that carries the RPMB device mounts the store
+ * and sees the key frame of a new device: read access is not enough. */
+static void test_rpc_enable_needs_write_access(void **state)
+{
+	struct fix *f = *state;
+	static const char *const extra[] = {"--rpmb", "rpc", "--read-access", "all", NULL};
+	start(f, extra);
+	assert_int_equal(as_nobody(child_rpc_enable_refused, f), 0);
+	struct tvd_status st;
+	assert_int_equal(rpc_enable_status(f, &st), 0);
+	assert_int_equal(st.result, TEE_SUCCESS); /* the owner may */
+	assert_int_equal(tvd_stop(&f->d, SIGTERM), 0);
+	assert_true(tvd_log_contains(&f->d, "refused carrying the RPMB device"));
+	assert_true(tvd_log_clean(&f->d));
+}
+
 static void test_read_all_write_owner(void **state)
 {
 	struct fix *f = *state;
@@ -382,6 +427,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_default_refuses_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_all_write_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rpc_enable_needs_write_access, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_access, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_option, setup, teardown),
 	};

@@ -375,6 +375,34 @@ static void test_key_provisioning(void **state)
 	assert_log(f, "the key is not sent again");
 }
 
+/* The key leaves at most once per state directory, even when the mount that
+ * sent it fails afterwards (the signed counter read that proves the key does
+ * not come back) and the next session mounts again, on a device that says
+ * "no key" once more. */
+static void test_key_sent_once_when_the_mount_fails_after_it(void **state)
+{
+	struct rfx *f = *state;
+	rfx_start(f, true, NULL);
+	struct rpcp_config cfg = rfx_peer_config(f);
+	struct rpc_peer *p;
+	assert_int_equal(rpcp_connect(f->d.sock, &cfg, &p), 0);
+	/* the counter read after the key programming: no supplicant */
+	rpcp_attack(p, RPCP_DOWN, RPCP_COUNTER, 1, 1);
+	struct tvd_status st = open_raw(p);
+	assert_int_equal(st.result, TEE_ERROR_COMMUNICATION);
+	assert_int_equal(rpcp_seen(p, RPCP_KEY), 1);
+	rpcp_free(p);
+
+	rfx_new_device(f); /* a route that answers "no key" again */
+	cfg = rfx_peer_config(f);
+	assert_int_equal(rpcp_connect(f->d.sock, &cfg, &p), 0);
+	st = open_raw(p);
+	assert_int_equal(st.result, TEE_ERROR_COMMUNICATION);
+	assert_int_equal(rpcp_seen(p, RPCP_KEY), 0); /* not sent twice */
+	rpcp_free(p);
+	assert_log(f, "the key is not sent again");
+}
+
 /* ---- --kernel-route ---- */
 
 static void test_kernel_route_with_image(void **state)
@@ -464,6 +492,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_mount_retried, rfx_setup, rfx_teardown),
 		cmocka_unit_test_setup_teardown(test_supplicant_restart, rfx_setup, rfx_teardown),
 		cmocka_unit_test_setup_teardown(test_key_provisioning, rfx_setup, rfx_teardown),
+		cmocka_unit_test_setup_teardown(test_key_sent_once_when_the_mount_fails_after_it,
+						rfx_setup, rfx_teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_route_with_image, rfx_setup,
 						rfx_teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_route_without_image, rfx_setup,

@@ -90,8 +90,13 @@ int tv_rpmb_read_counter(struct tv_rpmb *r, uint32_t *counter)
 	return rc;
 }
 
-static int program_key(struct tv_rpmb *r)
+static int program_key(struct tv_rpmb *r, const struct tv_rpmb_config *cfg)
 {
+	if (cfg->before_key_program) {
+		int rc = cfg->before_key_program(cfg->before_key_arg, r->info.cid);
+		if (rc != TV_OK)
+			return rc;
+	}
 	uint8_t req[RPMB_FRAME_SIZE] = {0}, resp[RPMB_FRAME_SIZE];
 	memcpy(req + RPMB_OFF_KEY_MAC, r->key, RPMB_KEY_SIZE);
 	tv_put_be16(req + RPMB_OFF_TYPE, RPMB_REQ_PROGRAM_KEY);
@@ -138,7 +143,7 @@ int tv_rpmb_open(struct tv_rpmb *r, struct rpmb_dev dev, const uint8_t huk[TV_HU
 		if (no_key && !(cfg && cfg->allow_key_program))
 			rc = TV_EKEY;
 		else if (no_key)
-			rc = program_key(r);
+			rc = program_key(r, cfg);
 		else
 			rc = verify_counter(r, resp);
 	}

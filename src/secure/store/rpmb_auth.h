@@ -29,6 +29,12 @@
 
 struct tv_rpmb_config {
 	bool allow_key_program;   /* program the key if the device says "no key" */
+	/* Called with the device's CID just before the key frame leaves; a
+	 * non-zero return keeps the key (the open fails with it). The secure core
+	 * records there that this state directory has keyed a device, so that the
+	 * key leaves at most once even if the open fails after it. */
+	int (*before_key_program)(void *arg, const uint8_t cid[16]);
+	void *before_key_arg;
 	uint32_t max_read_blocks; /* blocks per authenticated read; 0 means 256 */
 	/* Blocks per authenticated write operation, at most: a route that carries
 	 * fewer frames per write than the device takes (tee-supplicant 3.19's
