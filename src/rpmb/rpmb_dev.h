@@ -15,6 +15,7 @@
 #ifndef RPMB_DEV_H
 #define RPMB_DEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,10 @@ struct rpmb_dev_ops {
 	/* Returns 0 when nresp frames were filled, else a negative TV_E* code. */
 	int (*route)(void *ctx, const uint8_t *req, size_t nreq, uint8_t *resp, size_t nresp);
 	void (*close)(void *ctx);
+	/* Optional: false when the route cannot carry a request right now (teevard's
+	 * RPC route outside a request of the client that carries it), so that a
+	 * write is refused before anything leaves, rather than left uncertain. */
+	bool (*ready)(void *ctx);
 };
 
 struct rpmb_dev {
@@ -58,6 +63,10 @@ static inline int rpmb_dev_route(const struct rpmb_dev *d, const uint8_t *req, s
 				 uint8_t *resp, size_t nresp)
 {
 	return d->ops->route(d->ctx, req, nreq, resp, nresp);
+}
+static inline bool rpmb_dev_ready(const struct rpmb_dev *d)
+{
+	return !d->ops->ready || d->ops->ready(d->ctx);
 }
 static inline void rpmb_dev_close(struct rpmb_dev *d)
 {

@@ -100,7 +100,13 @@ static int lent_route(void *ctx, const uint8_t *req, size_t nreq, uint8_t *resp,
 	return rpmb_dev_route(ctx, req, nreq, resp, nresp);
 }
 
-static const struct rpmb_dev_ops lent_ops = {.get_info = lent_info, .route = lent_route};
+static bool lent_ready(void *ctx)
+{
+	return rpmb_dev_ready(ctx);
+}
+
+static const struct rpmb_dev_ops lent_ops = {.get_info = lent_info, .route = lent_route,
+					     .ready = lent_ready};
 
 /* Just before the key leaves: from now on the state directory has keyed a
  * device, whatever happens to this open, so the key leaves at most once. */

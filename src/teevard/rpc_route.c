@@ -148,10 +148,21 @@ static void rpc_close(void *ctx)
 	free(r);
 }
 
+/* A route only while a request of the carrying client is handled; a write
+ * outside one is refused before anything leaves (counted as refused). */
+static bool rpc_ready(void *ctx)
+{
+	struct tvd_rpc_route *r = ctx;
+	if (!r->peer)
+		r->unattached++;
+	return r->peer && !r->peer->failed;
+}
+
 static const struct rpmb_dev_ops rpc_ops = {
 	.get_info = rpc_get_info,
 	.route = rpc_route,
 	.close = rpc_close,
+	.ready = rpc_ready,
 };
 
 int tvd_rpc_route_new(int timeout_ms, struct tvd_rpc_route **out)

@@ -327,6 +327,8 @@ int tv_rpmb_write(struct tv_rpmb *r, uint32_t addr, uint32_t nblocks, const uint
 		return rc;
 	if (r->expired)
 		return TV_EEXPIRED;
+	if (!rpmb_dev_ready(&r->dev))
+		return TV_EIO; /* nothing sent: nothing uncertain */
 	bool was_unsettled = r->unsettled;
 	rc = send_write(r, addr, nblocks, data);
 	if (rc == TV_OK && was_unsettled)
