@@ -103,6 +103,7 @@ static struct {
 	struct tee_client_device *stmm;
 	struct work_struct stmm_work; /* registers stmm */
 	struct miscdevice misc;
+	struct mutex read_lock;     /* one bridge read() at a time; before lock */
 	struct mutex lock;          /* everything below */
 	struct list_head queued;    /* vtee_out not yet read by the bridge */
 	struct list_head inflight;  /* read, answer pending */
@@ -756,49 +757,90 @@ static int vtee_bridge_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * One message for the bridge. It is copied to user space without vtee.lock
+ * (a buffer that faults slowly must not stall the callers): under the lock
+ * the first queued message is copied to a bounce buffer; after copy_to_user
+ * the lock is taken again and the message leaves the queue only if it is
+ * still there. read_lock keeps readers in turn, so the only way it can have
+ * left meanwhile is that its request ended (its caller timed out): the bytes
+ * are returned anyway, and the bridge's answer gets ENOENT, as after a
+ * timeout that follows a read. On EFAULT (or EMSGSIZE) nothing changes.
+ */
 static ssize_t vtee_bridge_read(struct file *file, char __user *buf, size_t len,
 				loff_t *ppos)
 {
-	struct vtee_out *out;
+	struct vtee_out *out, *first;
 	struct vtee_req *req;
-	const void *msg;
+	void *bounce;
 	size_t msg_len;
-	ssize_t rc;
+	bool rpc;
+	u32 id;
 
 	for (;;) {
+		if (file->f_flags & O_NONBLOCK) {
+			if (!mutex_trylock(&vtee.read_lock))
+				return -EAGAIN;
+		} else if (mutex_lock_interruptible(&vtee.read_lock)) {
+			return -ERESTARTSYS;
+		}
 		mutex_lock(&vtee.lock);
 		out = list_first_entry_or_null(&vtee.queued, struct vtee_out, node);
 		if (out)
 			break;
 		mutex_unlock(&vtee.lock);
+		mutex_unlock(&vtee.read_lock);
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
 		if (wait_event_interruptible(vtee.readq, !list_empty(&vtee.queued)))
 			return -ERESTARTSYS;
 	}
 	req = out->req;
-	msg = out->rpc ? (const void *)req->rpc_answer : req->msg;
-	msg_len = out->rpc ? req->rpc_answer_len : req->msg_len;
+	rpc = out->rpc;
+	id = req->msg->id;
+	msg_len = rpc ? req->rpc_answer_len : req->msg_len;
 	if (len < msg_len) {
-		rc = -EMSGSIZE;
-	} else if (copy_to_user(buf, msg, msg_len)) {
-		rc = -EFAULT;
-	} else if (out->rpc) {
-		list_del_init(&out->node);
-		kvfree(req->rpc_answer);
-		req->rpc_answer = NULL;
-		req->rpc_state = VTEE_RPC_NONE;
-		req->deadline = vtee_deadline(); /* restarts in full */
-		vtee_kick(req);
-		rc = msg_len;
-	} else {
-		list_del_init(&out->node);
-		list_add_tail(&req->node, &vtee.inflight);
-		req->state = VTEE_INFLIGHT;
-		rc = msg_len;
+		mutex_unlock(&vtee.lock);
+		mutex_unlock(&vtee.read_lock);
+		return -EMSGSIZE;
+	}
+	bounce = kvmalloc(msg_len, GFP_KERNEL);
+	if (!bounce) {
+		mutex_unlock(&vtee.lock);
+		mutex_unlock(&vtee.read_lock);
+		return -ENOMEM;
+	}
+	memcpy(bounce, rpc ? (const void *)req->rpc_answer : req->msg, msg_len);
+	mutex_unlock(&vtee.lock);
+	req = NULL; /* it may end (and be gone) while unlocked */
+
+	if (copy_to_user(buf, bounce, msg_len)) {
+		kvfree(bounce);
+		mutex_unlock(&vtee.read_lock);
+		return -EFAULT; /* it stays queued */
+	}
+	kvfree(bounce);
+
+	mutex_lock(&vtee.lock);
+	/* Still the first, for the same request? (out is only compared.) */
+	first = list_first_entry_or_null(&vtee.queued, struct vtee_out, node);
+	if (first && first == out && first->rpc == rpc && first->req->msg->id == id) {
+		req = first->req;
+		list_del_init(&first->node);
+		if (rpc) {
+			kvfree(req->rpc_answer);
+			req->rpc_answer = NULL;
+			req->rpc_state = VTEE_RPC_NONE;
+			req->deadline = vtee_deadline(); /* restarts in full */
+			vtee_kick(req);
+		} else {
+			list_add_tail(&req->node, &vtee.inflight);
+			req->state = VTEE_INFLIGHT;
+		}
 	}
 	mutex_unlock(&vtee.lock);
-	return rc;
+	mutex_unlock(&vtee.read_lock);
+	return msg_len;
 }
 
 static struct vtee_req *vtee_find_inflight(u32 id)
@@ -948,6 +990,7 @@ static int __init vtee_init(void)
 	int rc;
 
 	BUILD_BUG_ON(sizeof(struct tvv_msg) != TVV_MSG_SIZE);
+	mutex_init(&vtee.read_lock);
 	mutex_init(&vtee.lock);
 	INIT_LIST_HEAD(&vtee.queued);
 	INIT_LIST_HEAD(&vtee.inflight);
