@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -221,6 +222,38 @@ static struct tvv_msg *next_request(int ms)
 	}
 	len = bridge_read(ms);
 	return len >= (ssize_t)TVV_MSG_SIZE ? copy_msg((size_t)len) : NULL;
+}
+
+/*
+ * A read() whose buffer faults partway (the header straddles a page with no
+ * access) fails with EFAULT and leaves the message queued, for the next
+ * read(): the module copies it out without its lock and commits after.
+ */
+static void efault_read_check(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct pollfd p = { .fd = bfd, .events = POLLIN };
+	unsigned char *m;
+	ssize_t len;
+	int e;
+
+	if (poll(&p, 1, 5000) != 1) {
+		result(0, "a request is queued for the fake bridge");
+		return;
+	}
+	m = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED || mprotect(m + pg, (size_t)pg, PROT_NONE)) {
+		result(0, "a buffer with a page it cannot write: %s", strerror(errno));
+		return;
+	}
+	len = read(bfd, m + pg - 100, sizeof(rbuf));
+	e = errno;
+	p.revents = 0;
+	result(len < 0 && e == EFAULT && poll(&p, 1, 0) == 1 && (p.revents & POLLIN),
+	       "a read() into a buffer that faults after 100 bytes: EFAULT, and the "
+	       "message stays queued (%zd, %s)", len, len < 0 ? strerror(e) : "-");
+	munmap(m, (size_t)pg * 2);
 }
 
 /* Answer kernel request q with ret (no parameters to give back). */
@@ -560,6 +593,7 @@ int main(void)
 	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
 	set_param("rpc_timeout_ms", 1000);
 
+	efault_read_check();
 	q = next_request(5000);
 	result(q && q->op == TVV_OP_OPEN_SESSION && !memcmp(q->uuid, TEST_UUID, 16),
 	       "the client's OPEN_SESSION on /dev/tee0 reaches the fake bridge");
