@@ -46,6 +46,8 @@ static unsigned int supp_requests;
 module_param(supp_requests, uint, 0444);
 MODULE_PARM_DESC(supp_requests, "requests given to a supplicant so far");
 
+#define VTEE_SUPP_MAX_PARAMS 4u
+
 /*
  * One request for the supplicant; its caller waits on c. Two kinds have no
  * caller and belong to supp.idr: abandoned (received, its caller gave up:
@@ -66,6 +68,16 @@ struct vtee_supp_req {
 	u32 num_params;
 	struct tee_param *param;
 	struct tee_param own;       /* an orphan's parameter */
+	/*
+	 * The memrefs' shm, each with a reference of its own taken when the
+	 * supplicant received it: the TEE core reads them after supp_recv
+	 * returned (params_to_supp), without any lock, so they must outlive an
+	 * abandoned request's caller. Put when the supplicant answers, or when
+	 * it is gone; never under supp.lock (the last put may release the
+	 * context: supp_release).
+	 */
+	struct tee_shm *pin[VTEE_SUPP_MAX_PARAMS];
+	u32 npin;
 	struct completion c;
 };
 
@@ -76,6 +88,8 @@ static struct {
 	struct tee_context *ctx;    /* the supplicant; NULL none */
 	u64 gen;
 	unsigned int held;          /* shm of ctx the module holds */
+	unsigned int pinned;        /* pin[] of received requests */
+	struct list_head gone;      /* pinned requests to free after the lock */
 	struct idr idr;             /* id -> request */
 	struct list_head queue;     /* not yet received */
 	int sync_id;                /* received without a meta param, or -1 */
@@ -121,9 +135,13 @@ static void supp_abort_locked(void)
 			req->in_queue = false;
 		}
 		if (req->abandoned || req->orphan) {
-			kfree(req);
+			if (req->npin) /* freed by supp_unlock(), after the lock */
+				list_add_tail(&req->node, &supp.gone);
+			else
+				kfree(req);
 			continue;
 		}
+		/* A caller waits: it puts the pins (vtee_supp_call). */
 		req->processed = true;
 		req->aborted = true;
 		req->ret = TEEC_ERROR_COMMUNICATION;
@@ -132,20 +150,58 @@ static void supp_abort_locked(void)
 	supp.ctx = NULL;
 	supp.sync_id = -1;
 	supp.held = 0;
+	supp.pinned = 0;
 	supp.gen++;
 }
 
+static void supp_put_pins(struct vtee_supp_req *req)
+{
+	while (req->npin)
+		tee_shm_put(req->pin[--req->npin]);
+}
+
 /*
- * Has the supplicant gone while the module still holds some of its memory?
+ * Unlock supp.lock, then put the pins of the abandoned requests an abort
+ * dropped (the last put may release the supplicant's context, which takes
+ * supp.lock) and free them.
+ */
+static void supp_unlock(void)
+{
+	struct vtee_supp_req *req, *tmp;
+	LIST_HEAD(gone);
+
+	list_splice_init(&supp.gone, &gone);
+	mutex_unlock(&supp.lock);
+	list_for_each_entry_safe(req, tmp, &gone, node) {
+		supp_put_pins(req);
+		kfree(req);
+	}
+}
+
+/*
+ * Has the supplicant gone while the module still holds some of its memory
+ * (SHM_ALLOC'd memory a request keeps, or the pins of requests it received)?
  * Its context then counts one reference per live tee_shm and none for the
- * file (tee_shm_alloc/register are the only teedev_ctx_get callers), so it
- * has no more references than the module holds shm. Holding any keeps the
- * context alive, so it can be looked at.
+ * file (tee_shm_alloc/register are the only teedev_ctx_get callers): it has
+ * no more references than it has shm in the device's idr (a shm being
+ * allocated or released only makes it count more, for a moment). Holding any
+ * keeps the context alive, so it can be looked at.
  */
 static bool supp_dead_locked(void)
 {
-	return supp.ctx && supp.held &&
-	       kref_read(&supp.ctx->refcount) <= supp.held;
+	struct tee_device *teedev = supp.teedev;
+	unsigned int live = 0;
+	struct tee_shm *shm;
+	int id;
+
+	if (!supp.ctx || (!supp.held && !supp.pinned))
+		return false;
+	mutex_lock(&teedev->mutex);
+	idr_for_each_entry(&teedev->idr, shm, id)
+		if (shm->ctx == supp.ctx)
+			live++;
+	mutex_unlock(&teedev->mutex);
+	return kref_read(&supp.ctx->refcount) <= live;
 }
 
 static void supp_reap_locked(void)
@@ -163,7 +219,7 @@ u64 vtee_supp_gen(void)
 	mutex_lock(&supp.lock);
 	supp_reap_locked();
 	gen = supp.ctx ? supp.gen : 0;
-	mutex_unlock(&supp.lock);
+	supp_unlock();
 	return gen;
 }
 
@@ -186,7 +242,7 @@ static int supp_open(struct tee_context *ctx)
 	mutex_lock(&supp.lock);
 	supp_reap_locked();
 	if (supp.ctx) {
-		mutex_unlock(&supp.lock);
+		supp_unlock();
 		return -EBUSY;
 	}
 	supp.ctx = ctx;
@@ -195,7 +251,7 @@ static int supp_open(struct tee_context *ctx)
 		supp.enumerated = true;
 		first = true;
 	}
-	mutex_unlock(&supp.lock);
+	supp_unlock();
 	if (first)
 		vtee_stmm_schedule();
 	return 0;
@@ -206,7 +262,7 @@ static void supp_release(struct tee_context *ctx)
 	mutex_lock(&supp.lock);
 	if (supp.ctx == ctx)
 		supp_abort_locked();
-	mutex_unlock(&supp.lock);
+	supp_unlock();
 }
 
 /* ---- TEE_IOC_SUPPL_RECV / SEND ---- */
@@ -250,6 +306,22 @@ static int supp_recv(struct tee_context *ctx, u32 *func, u32 *num_params,
 	list_del(&req->node);
 	req->in_queue = false;
 	req->gen = supp.gen;
+	/*
+	 * The core reads the memrefs' shm (params_to_supp: shm->id) after this
+	 * returns and the lock is gone: each gets a reference of the
+	 * supplicant's side, kept until it answers or goes, even if the caller
+	 * gives up and drops its own meanwhile. (Its caller's hold keeps the
+	 * shm alive now; 6.12 exports no tee_shm_get.)
+	 */
+	for (i = 0; i < req->num_params; i++) {
+		struct tee_shm *shm = req->param[i].u.memref.shm;
+
+		if (!tee_param_is_memref(req->param + i) || !shm)
+			continue;
+		refcount_inc(&shm->refcount);
+		req->pin[req->npin++] = shm;
+		supp.pinned++;
+	}
 	if (num_meta) {
 		param[0].attr = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT |
 				TEE_IOCTL_PARAM_ATTR_META;
@@ -308,7 +380,7 @@ static int supp_send(struct tee_context *ctx, u32 ret, u32 num_params,
 {
 	const u64 meta = TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INOUT |
 			 TEE_IOCTL_PARAM_ATTR_META;
-	struct vtee_supp_req *req;
+	struct vtee_supp_req *req, *unpin = NULL;
 	u32 nm, i;
 	int id, rc = 0;
 
@@ -343,14 +415,13 @@ static int supp_send(struct tee_context *ctx, u32 ret, u32 num_params,
 	}
 	idr_remove(&supp.idr, id);
 	supp.sync_id = -1;
-	if (req->abandoned) {
+	/* Answered: the supplicant is done with its memrefs (put below). */
+	supp.pinned -= req->npin;
+	if (req->abandoned || req->orphan) {
 		/* Its caller gave up: the answer is dropped, not an error. */
-		supp_late_locked(req, ret, num_params - nm, param + nm);
-		kfree(req);
-		goto out;
-	}
-	if (req->orphan) {
-		kfree(req);
+		if (req->abandoned)
+			supp_late_locked(req, ret, num_params - nm, param + nm);
+		unpin = req; /* freed after the lock */
 		goto out;
 	}
 	/* The outputs, by the request's own parameter types. */
@@ -373,9 +444,13 @@ static int supp_send(struct tee_context *ctx, u32 ret, u32 num_params,
 	}
 	req->ret = ret;
 	req->processed = true;
-	complete(&req->c);
+	complete(&req->c); /* its caller puts the pins */
 out:
-	mutex_unlock(&supp.lock);
+	supp_unlock();
+	if (unpin) {
+		supp_put_pins(unpin);
+		kfree(unpin);
+	}
 	return rc;
 }
 
@@ -389,6 +464,10 @@ int vtee_supp_call(struct tee_context *cctx, u64 *gen, u32 func, u32 num_params,
 
 	if (!req)
 		return -ENOMEM;
+	if (num_params > VTEE_SUPP_MAX_PARAMS) {
+		kfree(req);
+		return -EINVAL;
+	}
 	init_completion(&req->c);
 	req->func = func;
 	req->num_params = num_params;
@@ -401,13 +480,13 @@ int vtee_supp_call(struct tee_context *cctx, u64 *gen, u32 func, u32 num_params,
 	else if (!supp.ctx && cctx->supp_nowait)
 		rc = -ENOTCONN;  /* a kernel client does not wait for one */
 	if (rc) {
-		mutex_unlock(&supp.lock);
+		supp_unlock();
 		kfree(req);
 		return rc;
 	}
 	id = idr_alloc(&supp.idr, req, 1, 0, GFP_KERNEL);
 	if (id < 0) {
-		mutex_unlock(&supp.lock);
+		supp_unlock();
 		kfree(req);
 		return -ENOMEM;
 	}
@@ -415,7 +494,7 @@ int vtee_supp_call(struct tee_context *cctx, u64 *gen, u32 func, u32 num_params,
 	req->in_queue = true;
 	list_add_tail(&req->node, &supp.queue);
 	supp_requests++;
-	mutex_unlock(&supp.lock);
+	supp_unlock();
 	wake_up_interruptible(&supp.recvq);
 
 	/* Killable (only SIGKILL ends it early, as OP-TEE's 6.12.y driver);
@@ -437,7 +516,7 @@ int vtee_supp_call(struct tee_context *cctx, u64 *gen, u32 func, u32 num_params,
 		}
 		mutex_lock(&supp.lock);
 		supp_reap_locked();
-		mutex_unlock(&supp.lock);
+		supp_unlock();
 	}
 
 	mutex_lock(&supp.lock);
@@ -449,13 +528,20 @@ int vtee_supp_call(struct tee_context *cctx, u64 *gen, u32 func, u32 num_params,
 		list_del(&req->node);
 		idr_remove(&supp.idr, req->id);
 	} else {
-		/* Received, unanswered: the id stays busy for its late answer. */
+		/*
+		 * Received, unanswered: the id stays busy for its late answer,
+		 * and the pins stay until then (the supplicant may still be
+		 * copying the memrefs out).
+		 */
 		req->abandoned = true;
 		req->param = NULL;
 		req = NULL;
 	}
-	mutex_unlock(&supp.lock);
-	kfree(req);
+	supp_unlock();
+	if (req) {
+		supp_put_pins(req); /* processed (answered or aborted): ours to put */
+		kfree(req);
+	}
 	return rc;
 }
 
@@ -511,6 +597,7 @@ int vtee_supp_init(struct device *parent)
 	mutex_init(&supp.lock);
 	idr_init(&supp.idr);
 	INIT_LIST_HEAD(&supp.queue);
+	INIT_LIST_HEAD(&supp.gone);
 	init_waitqueue_head(&supp.recvq);
 	supp.sync_id = -1;
 	supp.pool.ops = &supp_pool_ops;
@@ -528,6 +615,12 @@ int vtee_supp_init(struct device *parent)
 
 void vtee_supp_exit(void)
 {
+	/* No supplicant, no caller: what is left (abandoned requests of a
+	 * supplicant that died unnoticed, orphans) goes, with its pins, which
+	 * would keep the device from unregistering. */
+	mutex_lock(&supp.lock);
+	supp_abort_locked();
+	supp_unlock();
 	tee_device_unregister(supp.teedev);
 	idr_destroy(&supp.idr);
 }
