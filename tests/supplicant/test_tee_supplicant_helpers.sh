@@ -28,19 +28,8 @@ command -v dash >/dev/null && SHELLS+=("dash")
 command -v busybox >/dev/null && SHELLS+=("busybox sh")
 SHELLS+=("bash --posix")
 
-N=0
-FAILED=0
-t() {
-	local desc=$1
-	shift
-	N=$((N + 1))
-	if "$@"; then
-		echo "ok $N - $desc"
-	else
-		echo "not ok $N - $desc"
-		FAILED=1
-	fi
-}
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 STMM=optee-ta-ed32d533-99e6-4209-9cc0-2d72cdd998a7 # StMM: tee_stmm_efi binds it
 FTPM=optee-ta-bc50d971-d4c9-42c4-82cb-343fb7f37896 # fTPM: tpm_ftpm_tee
@@ -325,5 +314,4 @@ for sh in "${SHELLS[@]}"; do
 	t "[$sh] wait: TEEVAR_SUPPLICANT_WAIT=0 does not wait" w_no_wait "$sh"
 	t "[$sh] wait: bad arguments are usage errors, nothing done" w_usage "$sh"
 done
-echo "1..$N"
-exit $FAILED
+tap_end

@@ -35,19 +35,8 @@ trap 'rm -rf "$TMP"' EXIT
 chmod 755 "$TMP"
 export SYSTEMD_LOG_LEVEL=notice SYSTEMD_LOG_COLOR=0
 
-N=0
-FAILED=0
-t() {
-	local desc=$1
-	shift
-	N=$((N + 1))
-	if "$@"; then
-		echo "ok $N - $desc"
-	else
-		echo "not ok $N - $desc"
-		FAILED=1
-	fi
-}
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 skip() {
 	N=$((N + 1))
 	echo "ok $N - $1 # SKIP $2"
@@ -331,5 +320,4 @@ if "$SUPPLICANT" --help 2>&1 | grep -qF -- --tee-dev; then
 else
 	skip "teevar-supplicant --help has --tee-dev" "this teevar-supplicant has no TEE mode yet"
 fi
-echo "1..$N"
-exit $FAILED
+tap_end

@@ -26,19 +26,8 @@ cleanup() {
 trap cleanup EXIT
 export SYSTEMD_LOG_LEVEL=notice SYSTEMD_LOG_COLOR=0
 
-N=0
-FAILED=0
-t() {
-	local desc=$1
-	shift
-	N=$((N + 1))
-	if "$@"; then
-		echo "ok $N - $desc"
-	else
-		echo "not ok $N - $desc"
-		FAILED=1
-	fi
-}
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 # stage DIR [split]: copies of the units with ExecStart on the built binaries;
 # with "split", teevard gets the split drop-in as systemd would load it.
@@ -253,5 +242,4 @@ t "Type=notify, shared /run/teevar kept, state directories, stop timeouts" t_lif
 t "the supplicant's hardening leaves RPMB devices reachable" t_supplicant_devices
 t "the options in ExecStart exist (--help of the built daemons)" t_options_exist
 t "both daemons send READY=1 and stop with exit 0 on SIGTERM" t_daemons_notify
-echo "1..$N"
-exit $FAILED
+tap_end
