@@ -57,15 +57,23 @@ static struct rpc_peer *plain(struct rfx *f)
 	return p;
 }
 
+/* Sends the encoded frame f (taken) as op; the answer's body (free it). */
+static uint8_t *ask(struct rpc_peer *p, int enc_rc, struct tvd_frame f, uint16_t op, size_t *len)
+{
+	assert_int_equal(enc_rc, TV_OK);
+	uint8_t *body = NULL;
+	assert_int_equal(rpcp_request(p, f.buf, f.len, op, &body, len), 0);
+	return body;
+}
+
 static struct tvd_status open_raw(struct rpc_peer *p)
 {
 	struct tvd_open_req r = {.login = 0};
 	memcpy(r.uuid, stmm_uuid, 16);
 	struct tvd_frame fr;
-	assert_int_equal(tvd_enc_open_req(&r, &fr), TV_OK);
-	uint8_t *body;
 	size_t len;
-	assert_int_equal(rpcp_request(p, fr.buf, fr.len, TVD_OP_OPEN_SESSION, &body, &len), 0);
+	int rc = tvd_enc_open_req(&r, &fr);
+	uint8_t *body = ask(p, rc, fr, TVD_OP_OPEN_SESSION, &len);
 	struct tvd_open_resp a;
 	assert_int_equal(tvd_dec_open_resp(body, len, &a), TV_OK);
 	free(body);
@@ -76,10 +84,9 @@ static struct tvd_info_resp info_raw(struct rpc_peer *p)
 {
 	struct tvd_info_req q = {.layout = TVD_INFO_ROUTE};
 	struct tvd_frame fr;
-	assert_int_equal(tvd_enc_info_req(&q, &fr), TV_OK);
-	uint8_t *body;
 	size_t len;
-	assert_int_equal(rpcp_request(p, fr.buf, fr.len, TVD_OP_STORE_INFO, &body, &len), 0);
+	int rc = tvd_enc_info_req(&q, &fr);
+	uint8_t *body = ask(p, rc, fr, TVD_OP_STORE_INFO, &len);
 	struct tvd_info_resp a;
 	assert_int_equal(tvd_dec_info_resp(body, len, &a), TV_OK);
 	free(body);
@@ -89,10 +96,9 @@ static struct tvd_info_resp info_raw(struct rpc_peer *p)
 static struct tvd_check_resp check_raw(struct rpc_peer *p)
 {
 	struct tvd_frame fr;
-	assert_int_equal(tvd_enc_empty_req(TVD_OP_STORE_CHECK, &fr), TV_OK);
-	uint8_t *body;
 	size_t len;
-	assert_int_equal(rpcp_request(p, fr.buf, fr.len, TVD_OP_STORE_CHECK, &body, &len), 0);
+	int rc = tvd_enc_empty_req(TVD_OP_STORE_CHECK, &fr);
+	uint8_t *body = ask(p, rc, fr, TVD_OP_STORE_CHECK, &len);
 	struct tvd_check_resp a;
 	assert_int_equal(tvd_dec_check_resp(body, len, &a), TV_OK);
 	free(body);
@@ -102,10 +108,9 @@ static struct tvd_check_resp check_raw(struct rpc_peer *p)
 static struct tvd_status recover_raw(struct rpc_peer *p)
 {
 	struct tvd_frame fr;
-	assert_int_equal(tvd_enc_empty_req(TVD_OP_STORE_RECOVER, &fr), TV_OK);
-	uint8_t *body;
 	size_t len;
-	assert_int_equal(rpcp_request(p, fr.buf, fr.len, TVD_OP_STORE_RECOVER, &body, &len), 0);
+	int rc = tvd_enc_empty_req(TVD_OP_STORE_RECOVER, &fr);
+	uint8_t *body = ask(p, rc, fr, TVD_OP_STORE_RECOVER, &len);
 	struct tvd_recover_resp a;
 	assert_int_equal(tvd_dec_recover_resp(body, len, &a), TV_OK);
 	free(body);
