@@ -71,6 +71,8 @@ static void fix_fv_checksum(uint8_t *img)
 {
 	uint16_t hlen = (uint16_t)(img[0x30] | img[0x31] << 8), sum = 0;
 
+	if (hlen > 0x200 || (hlen & 1))
+		return; /* a damaged HeaderLength: nothing to fix */
 	img[0x32] = img[0x33] = 0;
 	for (uint16_t i = 0; i < hlen; i += 2)
 		sum = (uint16_t)(sum + (img[i] | img[i + 1] << 8));
@@ -380,6 +382,16 @@ static void test_header_damage(void **state)
 	memset(img + 0x848, 0xFF, 32);
 	put_hex(img, 0x84c, ftw_hex);
 	expect_fail(img, SMALL, TV_IMG_EDK2, 0x84c);
+	/* The FV ends inside the variable store header. */
+	small_image(img, true);
+	put_hex(img, 0x20, "5000000000000000");
+	fix_fv_checksum(img);
+	expect_fail(img, SMALL, TV_IMG_EDK2, 0x50);
+	/* The FV ends inside the FTW signature. */
+	small_image(img, true);
+	put_hex(img, 0x20, "5008000000000000");
+	fix_fv_checksum(img);
+	expect_fail(img, SMALL, TV_IMG_EDK2, 0x848);
 	/* Not an image at all (auto detection). */
 	small_image(img, true);
 	put_hex(img, 0x28, "00");
@@ -764,6 +776,59 @@ static void test_writer_errors(void **state)
 	free_vars(v, RT_N);
 }
 
+/* Random damage: any outcome but a crash (ASan/UBSan watch), and a failure names
+ * an offset inside the file. */
+static void test_random_damage(void **state)
+{
+	uint8_t *img = malloc(SMALL);
+	uint64_t rng = 0x5eed1234;
+	struct tv_img m;
+	struct tv_img_error e;
+	size_t pos;
+	(void)state;
+
+	for (int round = 0; round < 3000; round++) {
+		small_image(img, true);
+		pos = rec(img, 0xb0, 0x3E, "Twin", vt_global_guid, 7, (const uint8_t *)"t", 1);
+		pos = rec(img, pos, 0x3F, "Twin", vt_global_guid, 7, (const uint8_t *)"u", 1);
+		int k = 1 + (int)(tv_test_rand(&rng) % 4);
+		for (int j = 0; j < k; j++) {
+			size_t off = (size_t)(tv_test_rand(&rng) % (round % 2 ? 0x200 : SMALL));
+			img[off] = (uint8_t)tv_test_rand(&rng);
+		}
+		if (round % 3 == 0)
+			fix_fv_checksum(img);
+		if (tv_img_parse(img, SMALL, TV_IMG_AUTO, &m, &e) == 0) {
+			for (size_t i = 0; i < m.count; i++)
+				assert_true(m.vars[i].offset < SMALL);
+			tv_img_free(&m);
+		} else {
+			assert_true(e.offset <= SMALL);
+			assert_memory_equal(e.msg, "offset 0x", 9);
+		}
+	}
+	free(img);
+}
+
+/* Names that are not ASCII are shown with '?' in messages. */
+static void test_label(void **state)
+{
+	uint8_t *img = malloc(SMALL);
+	struct tv_img m;
+	struct tv_img_error e;
+	size_t pos;
+	(void)state;
+
+	small_image(img, false);
+	pos = rec(img, 0x64, 0x3F, "Ab", vt_global_guid, 7, (const uint8_t *)"x", 1);
+	img[0x64 + 60 + 2] = 0xe9; /* "A\u00e9" */
+	rec(img, pos, 0x3F, "Ab", vt_global_guid, 7, (const uint8_t *)"y", 1);
+	img[pos + 60 + 2] = 0xe9;
+	assert_int_equal(tv_img_parse(img, SMALL, TV_IMG_EDK2, &m, &e), -1);
+	assert_non_null(strstr(e.msg, "A?-8be4df61-93ca-11d2-aa0d-00e098032b8c"));
+	free(img);
+}
+
 static void test_misc(void **state)
 {
 	struct tv_img m;
@@ -796,6 +861,8 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_small),
 		cmocka_unit_test(test_roundtrip_aavmf),
 		cmocka_unit_test(test_writer_errors),
+		cmocka_unit_test(test_random_damage),
+		cmocka_unit_test(test_label),
 		cmocka_unit_test(test_misc),
 	};
 	return cmocka_run_group_tests_name("varimg_edk2", tests, NULL, NULL);

@@ -232,6 +232,33 @@ static void test_truncation(void **state)
 	free(p);
 }
 
+/* Random damage with the CRC and length made right again: any outcome but a
+ * crash, and a failure names an offset inside the file. */
+static void test_random_damage(void **state)
+{
+	uint8_t *p = vec();
+	uint64_t rng = 42;
+	struct tv_img m;
+	struct tv_img_error e;
+	(void)state;
+
+	for (int round = 0; round < 5000; round++) {
+		uint8_t *c = vec();
+		size_t n = VEC_N - (size_t)(tv_test_rand(&rng) % 8) * (round % 2);
+		int k = 1 + (int)(tv_test_rand(&rng) % 3);
+
+		for (int j = 0; j < k; j++)
+			c[24 + tv_test_rand(&rng) % (n - 24)] = (uint8_t)tv_test_rand(&rng);
+		finish(c, n);
+		if (tv_img_parse(c, n, TV_IMG_AUTO, &m, &e) == 0)
+			tv_img_free(&m);
+		else
+			assert_true(e.offset <= n);
+		free(c);
+	}
+	free(p);
+}
+
 static void mk_time(uint8_t t[16], unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi,
 		    unsigned s)
 {
@@ -519,6 +546,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_vector),
 		cmocka_unit_test(test_damage),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_random_damage),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_writer_errors),
