@@ -231,7 +231,8 @@ static bool secure_boot_ok(const struct tv_xfer_var *v, const uint8_t *name, siz
 	return true;
 }
 
-/* EDK2's VarCheckUefiLib, in force whatever the phase, with its reason. */
+/* EDK2's VarCheckUefiLib, in force whatever the phase, with its reason. (Its
+ * read-only variables are all Secure Boot status variables, refused before.) */
 static bool uefi_ok(const struct tv_xfer_var *v, const uint8_t *name, size_t size,
 		    struct tv_import_result *r)
 {
@@ -241,8 +242,6 @@ static bool uefi_ok(const struct tv_xfer_var *v, const uint8_t *name, size_t siz
 	var_check_property_t p;
 	if (!tv_uefi_var_property(name, size, &v->guid, &p))
 		set_why(r, "not a variable UEFI defines under its GUID (EDK2 VarCheckUefiLib)");
-	else if (p.property & VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY)
-		set_why(r, "a read-only UEFI variable (EDK2 VarCheckUefiLib)");
 	else if (p.attributes && p.attributes != v->attrs)
 		set_why(r, "attributes 0x%x, UEFI defines 0x%x (EDK2 VarCheckUefiLib)", v->attrs,
 			p.attributes);
