@@ -765,6 +765,139 @@ static void test_audit_mode_records_stay_out(void **state)
 	xlist_free(&l);
 }
 
+
+/* A refusal of the whole store: damaged (writes refused until recovery) or
+ * its RPMB write counter expired. */
+static void flip_in_image(const char *dir, const char *pattern)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/rpmb.img", dir);
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	long size = ftell(f);
+	assert_true(size > 0);
+	uint8_t *buf = malloc((size_t)size);
+	assert_non_null(buf);
+	rewind(f);
+	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+	size_t plen = strlen(pattern), at = SIZE_MAX;
+	for (size_t i = 0; i + plen <= (size_t)size; i++)
+		if (!memcmp(buf + i, pattern, plen)) {
+			assert_true(at == SIZE_MAX); /* exactly once */
+			at = i;
+		}
+	assert_true(at != SIZE_MAX);
+	uint8_t b = buf[at + plen / 2] ^ 0x10;
+	assert_int_equal(fseek(f, (long)(at + plen / 2), SEEK_SET), 0);
+	assert_int_equal(fwrite(&b, 1, 1, f), 1);
+	assert_int_equal(fclose(f), 0);
+	free(buf);
+}
+
+static void test_damaged_store(void **state)
+{
+	struct fix *x = *state;
+	static const char damage[] = "DAMAGE-ME-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+	set_plain(x, "Lead", "lead-value");
+	set_plain(x, "Damaged", damage);
+	set_plain(x, "Keep1", "keep-value-1");
+	set_plain(x, "Keep2", "keep-value-2");
+	tv_client_close(x->c);
+	flip_in_image(x->dir, damage);
+	open_core(x, x->dir);
+	struct tv_xfer_var v = xv("New", &vendor, NV | BS | RT, "n", 1, NULL);
+	struct tv_import_result r;
+	struct tv_import_summary sum;
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, false, &r, &sum),
+			 -EUCLEAN);
+	assert_non_null(strstr(tv_last_error_detail(), "damaged"));
+	assert_int_equal(r.action, TV_IMPORT_NEW); /* checked all the same */
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, true, &r, &sum),
+			 -EUCLEAN);
+	expect_absent(x, &v);
+	/* export serves what verifies */
+	struct xlist l = {0};
+	assert_int_equal(tv_transport_export(&x->t, collect, &l), 0);
+	assert_int_equal(l.n, 3);
+	struct tv_xfer_var lead = xv("Lead", &vendor, NV | BS | RT, "lead-value", 10, NULL);
+	assert_non_null(xlist_find(&l, &lead));
+	xlist_free(&l);
+}
+
+static void test_expired_counter(void **state)
+{
+	struct fix *x = *state;
+	set_plain(x, "A", "a");
+	/* the device at the end of its write counter: read-only */
+	tv_client_close(x->c);
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/rpmb.img", x->dir);
+	struct rpmb_emu_config ec;
+	rpmb_emu_config_default(&ec);
+	struct rpmb_emu *emu;
+	assert_int_equal(rpmb_emu_open(path, &ec, &emu), 0);
+	rpmb_emu_set_counter(emu, UINT32_MAX);
+	rpmb_emu_free(emu);
+	open_core(x, x->dir);
+	struct tv_xfer_var v = xv("New", &vendor, NV | BS | RT, "n", 1, NULL);
+	struct tv_import_result r;
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, false, &r, NULL),
+			 -EROFS);
+	assert_non_null(strstr(tv_last_error_detail(), "expired"));
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, true, &r, NULL),
+			 -EROFS);
+	expect_absent(x, &v);
+}
+
+/* What the store holds besides the import, and what a plain variable's
+ * time is. */
+static void test_store_context(void **state)
+{
+	struct fix *x = *state;
+	struct tv_import_result r[3];
+	/* a volatile variable of the same name, made in this boot */
+	assert_int_equal(tv_set_variable(x->c, u16("Vol"), &vendor, BS | RT, 1, "v"), EFI_SUCCESS);
+	struct tv_xfer_var vol = xv("Vol", &vendor, NV | BS | RT, "v", 1, NULL);
+	assert_int_equal(tv_transport_import(&x->t, &vol, 1, TV_IMPORT_REPLACE, false, r, NULL),
+			 -EINVAL);
+	assert_int_equal(r[0].action, TV_IMPORT_INVALID);
+	assert_non_null(strstr(r[0].why, "volatile variable of this name exists"));
+	/* a VarCheck property registered in this boot */
+	var_check_property_t p = {.revision = VAR_CHECK_VARIABLE_PROPERTY_REVISION,
+				  .attributes = NV | BS | RT, .min_size = 1, .max_size = 2};
+	assert_int_equal(tv_var_check_property_set(x->c, u16("Prop"), &vendor, &p), EFI_SUCCESS);
+	struct tv_xfer_var prop = xv("Prop", &vendor, NV | BS | RT, "abc", 3, NULL);
+	assert_int_equal(tv_transport_import(&x->t, &prop, 1, TV_IMPORT_REFUSE, false, r, NULL),
+			 -EINVAL);
+	assert_non_null(strstr(r[0].why, "VarCheck property or lock"));
+	prop.data_size = 2;
+	assert_int_equal(tv_transport_import(&x->t, &prop, 1, TV_IMPORT_REFUSE, false, r, NULL), 0);
+	/* a plain variable's time (U-Boot has one for every variable) is not kept */
+	struct tv_xfer_var timed = xv("Timed", &vendor, NV | BS, "t", 1, x->t2020);
+	assert_int_equal(tv_transport_import(&x->t, &timed, 1, TV_IMPORT_REFUSE, false, r, NULL), 0);
+	struct xlist l = {0};
+	assert_int_equal(tv_transport_export(&x->t, collect, &l), 0);
+	const struct tv_xfer_var *e = xlist_find(&l, &timed);
+	assert_non_null(e);
+	assert_false(e->has_time);
+	xlist_free(&l);
+	/* same: the time of a plain variable does not count */
+	assert_int_equal(tv_transport_import(&x->t, &timed, 1, TV_IMPORT_REFUSE, false, r, NULL), 0);
+	assert_int_equal(r[0].action, TV_IMPORT_SAME);
+	/* HwErrRec records have their own, smaller room */
+	static uint8_t rec[30000];
+	struct tv_xfer_var hw[3] = {
+		xv("HwErrRec0001", &hwerr, NV | BS | RT | HR, rec, sizeof(rec), NULL),
+		xv("HwErrRec0002", &hwerr, NV | BS | RT | HR, rec, sizeof(rec), NULL),
+		xv("HwErrRec0003", &hwerr, NV | BS | RT | HR, rec, sizeof(rec), NULL),
+	};
+	assert_int_equal(tv_transport_import(&x->t, hw, 3, TV_IMPORT_REFUSE, false, r, NULL),
+			 -ENOSPC);
+	assert_non_null(strstr(tv_last_error_detail(), "HwErrRec room"));
+	assert_int_equal(tv_transport_import(&x->t, hw, 2, TV_IMPORT_REFUSE, false, r, NULL), 0);
+}
+
 /* A write that fails midway: what was written is put back. */
 static void test_rollback(void **state)
 {
@@ -817,6 +950,8 @@ static void test_power_cut_prefix(void **state)
 		open_core(x, x->dir);
 		rpmb_emu_fault_power_cut(tv_secure_emu(x->t.ctx), k, 0);
 		int rc = tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, false, r, NULL);
+		char detail[256];
+		snprintf(detail, sizeof(detail), "%s", tv_last_error_detail());
 		reopen(x);
 		uint8_t buf[4096];
 		size_t size = sizeof(buf);
@@ -828,6 +963,8 @@ static void test_power_cut_prefix(void **state)
 			return;
 		}
 		assert_int_equal(rc, -EIO);
+		/* the device is gone: not even the failed write could be undone */
+		assert_non_null(strstr(detail, "could not be put back"));
 		/* what is there is a prefix of the order: once something is
 		 * missing, nothing later in the order is there */
 		static const size_t order[] = {0, 1, 2, 3, 4, 5, 6, 7, 11, 10, 9, 8};
@@ -911,6 +1048,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_dry_run_stores_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export_import_export, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_mode_records_stay_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expired_counter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_context, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_power_cut_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_transports_refuse, setup, teardown),

