@@ -198,3 +198,41 @@ with tempfile.TemporaryDirectory() as tmp:
 boot = u32(1) + u16(4) + 'Linux\0'.encode('utf-16-le') + bytes([0x7f, 0xff, 4, 0])
 put('fuzz_auth', 'uefi_boot0001', b'\x03\x01' + u32(7) + boot)
 put('fuzz_auth', 'uefi_bootorder', b'\x03\x00' + u32(7) + u16(1) + u16(0))
+
+# --- fuzz_varimg: selector = format hint (0 auto, 1 edk2, 2 uboot), then the file ---
+import zlib
+def guid_le(s):
+    h = s.replace('-', '')
+    return (bytes.fromhex(h[0:8])[::-1] + bytes.fromhex(h[8:12])[::-1] +
+            bytes.fromhex(h[12:16])[::-1] + bytes.fromhex(h[16:]))
+GLOBAL = guid_le('8be4df61-93ca-11d2-aa0d-00e098032b8c')
+def edk2_image():
+    """A 12 KiB EDK2 NV store: FV header, authenticated store with two records
+    (one live, one deleted), an FTW working block, an erased spare block."""
+    fv = bytes(16) + guid_le('fff12b8d-7696-4c8b-a985-2747075b4f50') + u64(0x3000) + b'_FVH' + \
+        u32(0x4feff) + u16(0x48) + u16(0) + u16(0) + b'\x00' + b'\x02' + u32(3) + u32(0x1000) + u32(0) + u32(0)
+    s = sum(struct.unpack('<36H', fv)) & 0xffff
+    fv = fv[:50] + u16((0x10000 - s) & 0xffff) + fv[52:]
+    store = guid_le('aaf32c78-947b-439a-a180-2e144ec37792') + u32(0x1000 - 0x48) + b'\x5a\xfe' + u16(0) + u32(0)
+    def rec(state, name, data, ts=bytes(16)):
+        n = (name + '\0').encode('utf-16-le')
+        r = u16(0x55aa) + bytes([state, 0]) + u32(0x07) + u64(0) + ts + u32(0) + u32(len(n)) + \
+            u32(len(data)) + GLOBAL + n + data
+        return r + b'\xff' * (-len(r) % 4)
+    body = store + rec(0x3c, 'Timeout', u16(5)) + rec(0x3f, 'Timeout', u16(3))
+    img = fv + body + b'\xff' * (0x1000 - 0x48 - len(body))
+    hdr = guid_le('9e58292b-7c68-497d-a0ce-6500fd9f1b95') + b'\xff' * 4 + b'\xff' + b'\xff' * 3 + u64(0x1000 - 32)
+    crc = zlib.crc32(hdr) & 0xffffffff
+    hdr = hdr[:16] + u32(crc) + b'\xfe' + hdr[21:]
+    img += hdr + b'\xff' * (0x1000 - 32) + b'\xff' * 0x1000
+    return img
+put('fuzz_varimg', 'edk2_small', b'\x01' + edk2_image())
+def uboot_file(entries):
+    body = b''
+    for name, attrs, secs, data in entries:
+        e = u32(len(data)) + u32(attrs) + u64(secs) + GLOBAL + (name + '\0').encode('utf-16-le') + data
+        body += e + bytes(-len(e) % 8)
+    return u64(0) + u64(0x0161566966456255) + u32(24 + len(body)) + u32(zlib.crc32(body) & 0xffffffff) + body
+put('fuzz_varimg', 'uboot_two', b'\x02' + uboot_file([('BootOrder', 0x7, 0, u16(1)),
+                                                      ('Timeout', 0x7, 0, u16(3))]))
+put('fuzz_varimg', 'uboot_empty', b'\x00' + uboot_file([]))

@@ -11,7 +11,7 @@ set -uo pipefail
 build=${1:?usage: run-fuzz.sh BUILD_DIR}
 seconds=${FUZZ_SECONDS:-60}
 src=$(cd "$(dirname "$0")/.." && pwd)
-harnesses=${FUZZ_HARNESSES:-"fuzz_mm fuzz_tvd_wire fuzz_rpmb_rpc fuzz_store_records fuzz_emu fuzz_vtee_msg"}
+harnesses=${FUZZ_HARNESSES:-"fuzz_mm fuzz_tvd_wire fuzz_rpmb_rpc fuzz_store_records fuzz_emu fuzz_vtee_msg fuzz_varimg"}
 mkdir -p "$build/fuzz-artifacts"
 status=0
 for h in $harnesses; do
