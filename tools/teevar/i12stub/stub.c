@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "varimg.h"
-#include <teevar/var_transfer.h>
 int tv_img_parse(const uint8_t *p, size_t n, enum tv_img_format hint, struct tv_img *out,
 		 struct tv_img_error *err)
 {
@@ -27,10 +26,3 @@ int tv_img_write_uboot(const struct tv_img_var *v, size_t n, uint8_t **out, size
 		       struct tv_img_error *err)
 { (void)v; (void)n; (void)out; (void)out_n;
   snprintf(err->msg, sizeof(err->msg), "writer not there yet (stub)"); return -1; }
-int tv_transport_import(const struct tv_transport *t, const struct tv_xfer_var *v, size_t n,
-			enum tv_import_conflict policy, bool dry_run,
-			struct tv_import_result *results, struct tv_import_summary *sum)
-{ (void)t; (void)v; (void)n; (void)policy; (void)dry_run; (void)results; (void)sum;
-  return -ENOTSUP; }
-int tv_transport_export(const struct tv_transport *t, tv_export_cb cb, void *arg)
-{ (void)t; (void)cb; (void)arg; return -ENOTSUP; }
