@@ -205,13 +205,13 @@ t_ovmf_ms() { import_image $OVMF.ms.fd; keys_equal $OVMF.ms.fd; mode_is user; }
 t_ovmf_snakeoil() { import_image $OVMF.snakeoil.fd; keys_equal $OVMF.snakeoil.fd; mode_is user; }
 
 t_human_output() { run import $AAVMF.ms.fd; rc_is 0
-	out_has "imported 17 variables (17 new, 0 replaced, 0 unchanged, 0 skipped, 5 ignored); Secure Boot: user mode"
+	out_has "imported 18 variables (18 new, 0 replaced, 0 unchanged, 0 skipped, 4 ignored); Secure Boot: user mode"
 	grep -qE "^new +Boot0000-$G  nv,bs,rt  62$" "$OUT"
 	grep -qE "^new +PK-$G  nv,bs,rt,at  1005$" "$OUT"
 	grep -qE "^ignore +certdb-d9bee56e-75dc-49d9-b4d7-b534210f637a  nv,bs,rt,at  4  .+" "$OUT"
 	# the same image again: every variable unchanged
 	run import $AAVMF.ms.fd; rc_is 0
-	out_has "imported 0 variables (0 new, 0 replaced, 17 unchanged, 0 skipped, 5 ignored)"; }
+	out_has "imported 0 variables (0 new, 0 replaced, 18 unchanged, 0 skipped, 4 ignored)"; }
 
 # ---- damaged images: exit 8, an offset, nothing changed ----
 
@@ -248,13 +248,13 @@ t_conflict_skip() { run set Timeout-$G --hex 0900; rc_is 0
 	mode_is user; }
 t_conflict_replace() { run set Timeout-$G --hex 0900; rc_is 0
 	run import $OVMF.ms.fd --replace; rc_is 0; grep -qE "^replace +Timeout-$G " "$OUT"
-	out_has "(25 new, 1 replaced"; raw_is Timeout-$G "$(python3 "$PY" data $OVMF.ms.fd Timeout $G)"; }
+	out_has "(26 new, 1 replaced"; raw_is Timeout-$G "$(python3 "$PY" data $OVMF.ms.fd Timeout $G)"; }
 t_dry_run() { run import $OVMF.ms.fd --dry-run; rc_is 0
-	out_has "dry run: would import 26 variables (26 new, 0 replaced, 0 unchanged, 0 skipped, 5 ignored); Secure Boot: user mode"
+	out_has "dry run: would import 27 variables (27 new, 0 replaced, 0 unchanged, 0 skipped, 4 ignored); Secure Boot: user mode"
 	grep -qE "^new +PK-$G " "$OUT"
 	list_nv "$TMP/nv"; [ ! -s "$TMP/nv" ]; mode_is setup
 	run import $OVMF.ms.fd --dry-run --json; rc_is 0; json_ok
-	py "j['dry_run'] and j['ok'] and j['secure_boot']=='user' and j['summary']['new']==26"
+	py "j['dry_run'] and j['ok'] and j['secure_boot']=='user' and j['summary']['new']==27"
 	list_nv "$TMP/nv"; [ ! -s "$TMP/nv" ]
 	# a dry run with a conflict: the plan, exit 3, nothing stored
 	run set Timeout-$G --hex 0900; rc_is 0
@@ -326,7 +326,7 @@ t_export_to_option() { populate
 
 t_template() { import_image $OVMF.ms.fd
 	run export "$TMP/t.fd" --template $OVMF.fd; rc_is 0
-	out_has "exported 26 variables to $TMP/t.fd (edk2, 540672 bytes)"
+	out_has "exported 27 variables to $TMP/t.fd (edk2, 540672 bytes)"
 	[ "$(stat -c %s "$TMP/t.fd")" -eq 540672 ]
 	# only the FV header, the variable store and the FTW working block header change
 	python3 "$PY" diff-in $OVMF.fd "$TMP/t.fd" "0-48,48-40000,41000-41020"
