@@ -335,7 +335,7 @@ t_template() { import_image $OVMF.ms.fd
 	# the template may be the output itself: rewritten in place without --force
 	cp $OVMF.fd "$TMP/self.fd"
 	run export "$TMP/self.fd" --template "$TMP/self.fd"; rc_is 0; cmp -s "$TMP/self.fd" "$TMP/t.fd"; }
-t_template_damaged() { head -c 4096 $OVMF.fd >"$TMP/tpl.fd"
+t_template_damaged() { head -c 4096 $OVMF.fd >"$TMP/tpl.fd"; rm -f "$TMP/t.fd"
 	run export "$TMP/t.fd" --template "$TMP/tpl.fd"; rc_is 8; err_has "--template $TMP/tpl.fd: offset 0x"
 	[ ! -e "$TMP/t.fd" ]; }
 t_no_overwrite() { run set A-$VENDOR --hex 01; rc_is 0
@@ -357,13 +357,13 @@ t_uboot_encoder() {
 	boot1=$(head -c 90 /dev/urandom | hex_of)
 	setting=$(printf 'some bytes' | hex_of)
 	python3 "$HERE/uboot_encoder.py" "$TMP/u.var" "BootOrder:$G:0x7:01000200" \
-		"Timeout:$G:0x7:0500" "Boot0001:$G:0x7:$boot1" "Setting:$VENDOR:0x3:$setting"
+		"Timeout:$G:0x7:0500" "Blob:$VENDOR:0x7:$boot1" "Setting:$VENDOR:0x3:$setting"
 	run import "$TMP/u.var" --json; rc_is 0; json_ok
 	py "[v['action'] for v in j['variables']]==['new']*4 and j['format']=='uboot'"
-	raw_is BootOrder-$G 01000200; raw_is Timeout-$G 0500; raw_is Boot0001-$G "$boot1"
+	raw_is BootOrder-$G 01000200; raw_is Timeout-$G 0500; raw_is Blob-$VENDOR "$boot1"
 	raw_is Setting-$VENDOR "$setting"
 	run list --json; rc_is 0
-	py "{v['name'] for v in j if v['attributes'] & 1}=={'BootOrder','Timeout','Boot0001','Setting'}"
+	py "{v['name'] for v in j if v['attributes'] & 1}=={'BootOrder','Timeout','Blob','Setting'}"
 	# and teevar's export of the same variables is the encoder's file
 	run export "$TMP/again.var"; rc_is 0; cmp "$TMP/u.var" "$TMP/again.var"; }
 
