@@ -162,6 +162,7 @@ make_keys() {
 }
 make_keys || { echo "1..0 # SKIP cannot make the test keys"; exit 0; }
 
+not_in_err() { ! grep -qF -- "$1" "$ERR" || { echo "# stderr has '$1'" >&2; return 1; }; }
 # list_nv FILE: the NV variables (name, guid, attributes, size) of list --json
 list_nv() {
 	run list --json; rc_is 0
@@ -319,7 +320,13 @@ t_round_trip_edk2() { round_trip fd "edk2, 67108864 bytes"
 	assert v["Blob"]["size"] == 3000 and v["Blob"]["time"] == "00" * 16
 	PYEOF
 }
-t_round_trip_uboot() { round_trip var "uboot, "; }
+t_round_trip_uboot() { round_trip var "uboot, "
+	# U-Boot never takes the Secure Boot keys from the ESP: said on both ways
+	run export "$TMP/c.var"; rc_is 0
+	err_has "teevar: warning: export: $TMP/c.var: U-Boot will not load PK-$G from it: "
+	fresh; run import "$TMP/c.var" --dry-run; rc_is 0; not_in_err "comes from a ubootefi.var"
+	run import "$TMP/c.var"; rc_is 0
+	err_has "teevar: warning: import: $TMP/c.var: db-$DB comes from a ubootefi.var"; }
 t_export_to_option() { populate
 	run export "$TMP/store.img" --to uboot; rc_is 0; out_has "(uboot, "
 	fresh; run import "$TMP/store.img" --from uboot; rc_is 0; out_has "imported 8 variables"; }
@@ -395,4 +402,8 @@ tests=(
 	"a ubootefi.var from the independent encoder imports with the same bytes:t_uboot_encoder"
 )
 
+# IMAGE_TESTS=REGEX runs only the tests whose function matches (development).
+if [ -n "${IMAGE_TESTS:-}" ]; then
+	mapfile -t tests < <(printf '%s\n' "${tests[@]}" | grep -E ":.*(${IMAGE_TESTS})")
+fi
 run_tests "${tests[@]}"

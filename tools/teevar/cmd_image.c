@@ -279,6 +279,8 @@ static int parse_format(const char *cmd, const char *opt, const char *v, enum tv
 	return 0;
 }
 
+static int key_rank(const struct tv_img_var *v);
+
 /* ---- import ---- */
 
 struct import_var {
@@ -429,6 +431,21 @@ static void warn_sb_enable(const struct import_job *j)
 			"such switch and enforces Secure Boot from the next start\n", j->file);
 }
 
+/* A ubootefi.var lies on the ESP, unprotected: U-Boot never restores the
+ * Secure Boot variables from it. Importing them trusts whoever could write the
+ * ESP; say so, naming them. */
+static void warn_uboot_keys(const struct import_job *j)
+{
+	if (j->img.format != TV_IMG_UBOOT)
+		return;
+	for (size_t i = 0; i < j->img.count; i++)
+		if (key_rank(&j->img.vars[i]) > 0)
+			fprintf(stderr, "teevar: warning: import: %s: %s comes from a ubootefi.var, "
+				"which U-Boot itself never trusts for Secure Boot variables (anyone who "
+				"can write the ESP can change it): check it (teevar get ... --esl) or "
+				"enroll the keys from their own files\n", j->file, j->iv[i].label);
+}
+
 /* -EINVAL: what was refused, on stderr. */
 static void report_refusals(const struct import_job *j)
 {
@@ -463,6 +480,8 @@ static int import_run(const struct opts *o, struct import_job *j, enum tv_import
 		return EXIT_IO;
 	}
 	warn_sb_enable(j);
+	if (!j->dry_run)
+		warn_uboot_keys(j);
 	struct session s;
 	int rc = session_open(o, &s);
 	if (rc != 0)
@@ -641,6 +660,26 @@ static void export_order(struct export_job *e)
 			e->v[out++] = keys[r];
 }
 
+/* What U-Boot (2023.01) will not take from the exported ubootefi.var. */
+static void warn_uboot_export(const char *file, const struct export_job *e, size_t size)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		const char *why = tv_img_uboot_skip_reason(&e->v[i]);
+		if (!why)
+			continue;
+		efi_char16_t *name = name_copy(e->v[i].name, e->v[i].name_size);
+		char *label = name ? var_label(name, e->v[i].name_size / 2, &e->v[i].guid) : NULL;
+		fprintf(stderr, "teevar: warning: export: %s: U-Boot will not load %s from it: %s\n",
+			file, label ? label : "a variable", why);
+		free(label);
+		free(name);
+	}
+	if (size > TV_UBOOT_VAR_BUF_SIZE_DEFAULT)
+		fprintf(stderr, "teevar: warning: export: %s: %zu bytes: U-Boot reads at most "
+			"CONFIG_EFI_VAR_BUF_SIZE bytes of ubootefi.var (%u by default) and rejects "
+			"a longer file whole\n", file, size, TV_UBOOT_VAR_BUF_SIZE_DEFAULT);
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -734,6 +773,8 @@ int cmd_export(const struct opts *o)
 		} else {
 			printf("exported %zu variable%s to %s (%s, %zu bytes)\n", e.n, plural(e.n), file,
 			       format_name(to), out_n);
+			if (to == TV_IMG_UBOOT)
+				warn_uboot_export(file, &e, out_n);
 		}
 	}
 	free(out);
