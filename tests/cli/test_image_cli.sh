@@ -50,6 +50,7 @@ cat >"$PY" <<'PYEOF'
 import json, struct, sys, uuid
 AUTH = uuid.UUID("aaf32c78-947b-439a-a180-2e144ec37792").bytes_le
 PLAIN = uuid.UUID("ddcf3616-3275-4164-98b6-fe85707ffe7d").bytes_le
+RECORDS = 0
 BOOKKEEPING = {("certdb", "d9bee56e-75dc-49d9-b4d7-b534210f637a"),
                ("certdbv", "d9bee56e-75dc-49d9-b4d7-b534210f637a"),
                ("VendorKeysNv", "9073e4e0-60ec-4b6e-9903-4c223c260f3c"),
@@ -85,6 +86,8 @@ def live_vars(path):
         off = (off + hdr + ns + ds + 3) & ~3
     # 0x3F (added) is live; 0x3E (in deletion) is live unless a 0x3F twin exists
     added = {(r["name"], r["guid"]) for r in recs if r["state"] == 0x3F}
+    global RECORDS
+    RECORDS = len(recs)
     return [r for r in recs if r["state"] == 0x3F or
             (r["state"] == 0x3E and (r["name"], r["guid"]) not in added)]
 
@@ -100,7 +103,10 @@ if cmd == "vars":
     json.dump(live_vars(sys.argv[2]), sys.stdout)
 elif cmd == "check-import":
     want = live_vars(sys.argv[2])
-    got = json.load(open(sys.argv[3]))["variables"]
+    j = json.load(open(sys.argv[3]))
+    got = j["variables"]
+    if j["dead_records"] != RECORDS - len(want):
+        fail("dead_records %d, the image has %d" % (j["dead_records"], RECORDS - len(want)))
     if len(got) != len(want):
         fail("import lists %d variables, the image holds %d live" % (len(got), len(want)))
     wmap = {key(v): v for v in want}

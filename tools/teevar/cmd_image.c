@@ -400,10 +400,11 @@ static void print_plan_json(const struct import_job *j, bool ok)
 		fputc('}', stdout);
 	}
 	const struct tv_import_summary *s = &j->sum;
-	printf("], \"summary\": {\"imported\": %u, \"new\": %u, \"replaced\": %u, \"unchanged\": %u, "
-	       "\"skipped\": %u, \"ignored\": %u, \"conflicts\": %zu, \"invalid\": %zu}, "
-	       "\"secure_boot\": ", s->added + s->replaced, s->added, s->replaced, s->same,
-	       s->skipped, s->ignored, j->conflicts, j->invalid);
+	printf("], \"dead_records\": %u, \"summary\": {\"imported\": %u, \"new\": %u, "
+	       "\"replaced\": %u, \"unchanged\": %u, \"skipped\": %u, \"ignored\": %u, "
+	       "\"conflicts\": %zu, \"invalid\": %zu}, \"secure_boot\": ", j->img.edk2_dead,
+	       s->added + s->replaced, s->added, s->replaced, s->same, s->skipped, s->ignored,
+	       j->conflicts, j->invalid);
 	if (s->mode[0] && !j->refused)
 		json_string(stdout, s->mode);
 	else
@@ -480,6 +481,11 @@ static int import_run(const struct opts *o, struct import_job *j, enum tv_import
 		return EXIT_IO;
 	}
 	warn_sb_enable(j);
+	if (j->img.edk2_ftw_queue_used)
+		fprintf(stderr, "teevar: warning: import: %s: the fault-tolerant-write queue is not "
+			"empty (the firmware stopped during a reclaim or an update): a write still "
+			"pending there is not carried; the variable store is read as it stands\n",
+			j->file);
 	if (!j->dry_run)
 		warn_uboot_keys(j);
 	struct session s;
@@ -511,6 +517,9 @@ static int import_run(const struct opts *o, struct import_job *j, enum tv_import
 		printf("%s %u variable%s ", j->dry_run ? "dry run: would import" : "imported",
 		       j->sum.added + j->sum.replaced, plural(j->sum.added + j->sum.replaced));
 		print_counts(&j->sum);
+		if (j->img.edk2_dead)
+			printf("not carried: %u EDK2 record%s not live (deleted, replaced or half "
+			       "written)\n", j->img.edk2_dead, plural(j->img.edk2_dead));
 	}
 	session_close(&s);
 	return rc;
