@@ -380,6 +380,18 @@ t_uboot_encoder() {
 	# and teevar's export of the same variables is the encoder's file
 	run export "$TMP/again.var"; rc_is 0; cmp "$TMP/u.var" "$TMP/again.var"; }
 
+# H1's encoder (tests/varimg): U-Boot's own quirks (an empty entry, the
+# read-only marker) and variables the service refuses, all classified
+t_uboot_h1_encoder() { python3 "$HERE/../varimg/uboot_encoder.py" "$TMP/h1.var"
+	run set Keep-$VENDOR --hex 01; rc_is 0; list_nv "$TMP/before"
+	run import "$TMP/h1.var" --dry-run --json; rc_is 3; json_ok
+	py "{v['name']: v['action'] for v in j['variables']}=={'BootOrder': 'new', 'Boot0001': 'invalid', 'db': 'invalid', 'MyVar': 'new', 'Empty': 'ignore', 'Late': 'new'}"
+	py "'read-only marker' in [v for v in j['variables'] if v['name']=='MyVar'][0]['why']"
+	py "j['summary']['ignored']==1 and j['summary']['invalid']==2 and not j['ok']"
+	run import "$TMP/h1.var"; rc_is 3
+	err_has "teevar: import: invalid: db-$DB: "; err_has "nothing imported: 0 conflicts, 2 invalid"
+	list_nv "$TMP/after"; cmp -s "$TMP/before" "$TMP/after"; }
+
 tests=(
 	"AAVMF_VARS.fd (all zeros): blank, 0 variables, nothing changed:t_aavmf_blank"
 	"OVMF_VARS_4M.fd: a formatted store with 0 variables:t_ovmf_empty"
@@ -406,6 +418,7 @@ tests=(
 	"export refuses to overwrite without --force, leaves no temporary file:t_no_overwrite"
 	"an empty store exports and imports 0 variables:t_export_empty"
 	"a ubootefi.var from the independent encoder imports with the same bytes:t_uboot_encoder"
+	"H1's ubootefi.var: empty entry ignored, read-only marker dropped, invalid ones refuse all:t_uboot_h1_encoder"
 )
 
 # IMAGE_TESTS=REGEX runs only the tests whose function matches (development).

@@ -292,10 +292,13 @@ struct import_job {
 	const char *file;
 	struct tv_img img;
 	struct import_var *iv;          /* img.count */
-	struct tv_xfer_var *xv;         /* img.count */
-	struct tv_import_result *res;   /* img.count */
+	struct tv_xfer_var *xv;         /* nx: the variables handed to the secure core */
+	size_t *xmap;                   /* nx: their index in img.vars */
+	size_t nx;
+	struct tv_import_result *xres;  /* nx: the secure core's results */
+	struct tv_import_result *res;   /* img.count: what happened to each */
 	struct tv_import_summary sum;
-	size_t conflicts, invalid;
+	size_t conflicts, invalid, dropped;
 	bool dry_run, json, refused;
 };
 
@@ -308,38 +311,73 @@ static void import_job_free(struct import_job *j)
 		}
 	free(j->iv);
 	free(j->xv);
+	free(j->xmap);
+	free(j->xres);
 	free(j->res);
 	tv_img_free(&j->img);
 }
 
-/* tv_img_var -> tv_xfer_var (the names copied to aligned memory); 0 or -1. */
+#define UBOOT_EMPTY_WHY "empty: U-Boot itself skips entries without data when it loads the file"
+#define UBOOT_RO_WHY "U-Boot's read-only marker (0x80000000) dropped: teevar keeps no such flag"
+
+/* tv_img_var -> tv_xfer_var (the names copied to aligned memory); 0 or -1.
+ * Of a ubootefi.var, what U-Boot itself would not load for lack of data is
+ * ignored here, and U-Boot's read-only marker (not a UEFI attribute) dropped. */
 static int import_convert(struct import_job *j)
 {
 	size_t n = j->img.count ? j->img.count : 1;
 	j->iv = calloc(n, sizeof(*j->iv));
 	j->xv = calloc(n, sizeof(*j->xv));
+	j->xmap = calloc(n, sizeof(*j->xmap));
+	j->xres = calloc(n, sizeof(*j->xres));
 	j->res = calloc(n, sizeof(*j->res));
-	if (!j->iv || !j->xv || !j->res)
+	if (!j->iv || !j->xv || !j->xmap || !j->xres || !j->res)
 		return -1;
+	bool uboot = j->img.format == TV_IMG_UBOOT;
 	for (size_t i = 0; i < j->img.count; i++) {
 		const struct tv_img_var *v = &j->img.vars[i];
-		struct tv_xfer_var *x = &j->xv[i];
 		j->iv[i].name = name_copy(v->name, v->name_size);
 		if (!j->iv[i].name)
 			return -1;
 		j->iv[i].label = var_label(j->iv[i].name, v->name_size / 2, &v->guid);
 		if (!j->iv[i].label)
 			return -1;
+		if (uboot && v->data_size == 0) {
+			j->res[i].action = TV_IMPORT_IGNORED;
+			snprintf(j->res[i].why, sizeof(j->res[i].why), "%s", UBOOT_EMPTY_WHY);
+			j->dropped++;
+			continue;
+		}
+		struct tv_xfer_var *x = &j->xv[j->nx];
+		j->xmap[j->nx++] = i;
 		x->guid = v->guid;
 		x->name = j->iv[i].name;
 		x->name_size = v->name_size;
-		x->attrs = v->attrs;
+		x->attrs = uboot ? v->attrs & ~TV_UBOOT_ATTR_READ_ONLY : v->attrs;
 		x->data = v->data;
 		x->data_size = v->data_size;
 		x->has_time = v->has_time;
 		memcpy(x->time, v->time, sizeof(x->time));
 	}
 	return 0;
+}
+
+/* The secure core's results back onto the image's variables. */
+static void import_merge(struct import_job *j)
+{
+	for (size_t k = 0; k < j->nx; k++) {
+		size_t i = j->xmap[k];
+		j->res[i] = j->xres[k];
+		j->res[i].why[sizeof(j->res[i].why) - 1] = '\0';
+		if (!j->res[i].why[0] && (j->img.vars[i].attrs & ~j->xv[k].attrs))
+			snprintf(j->res[i].why, sizeof(j->res[i].why), "%s", UBOOT_RO_WHY);
+	}
+	for (size_t i = 0; i < j->img.count; i++) {
+		j->conflicts += j->res[i].action == TV_IMPORT_CONFLICT;
+		j->invalid += j->res[i].action == TV_IMPORT_INVALID;
+	}
+	j->sum.ignored += (uint32_t)j->dropped;
+	j->sum.mode[sizeof(j->sum.mode) - 1] = '\0';
 }
 
 static const char *action_word(enum tv_import_action a)
@@ -492,14 +530,9 @@ static int import_run(const struct opts *o, struct import_job *j, enum tv_import
 	int rc = session_open(o, &s);
 	if (rc != 0)
 		return rc;
-	int err = tv_transport_import(&s.transport, j->xv, j->img.count, policy, j->dry_run,
-				      j->res, &j->sum);
-	for (size_t i = 0; i < j->img.count; i++) {
-		j->res[i].why[sizeof(j->res[i].why) - 1] = '\0';
-		j->conflicts += j->res[i].action == TV_IMPORT_CONFLICT;
-		j->invalid += j->res[i].action == TV_IMPORT_INVALID;
-	}
-	j->sum.mode[sizeof(j->sum.mode) - 1] = '\0';
+	int err = tv_transport_import(&s.transport, j->xv, j->nx, policy, j->dry_run, j->xres,
+				      &j->sum);
+	import_merge(j);
 	if (err == -EINVAL && j->conflicts + j->invalid > 0) {
 		j->refused = true;
 		if (j->json)

@@ -202,6 +202,8 @@ static const struct command commands[] = {
 	 "0 with a PK gives a warning: teevar has no such switch. From a ubootefi.var\n"
 	 "each Secure Boot key (PK, KEK, db, dbx, dbt, dbr) gets a warning: U-Boot\n"
 	 "itself never takes them from the ESP, where anyone may have changed them.\n"
+	 "Of a ubootefi.var, entries without data are ignored (U-Boot skips them too)\n"
+	 "and U-Boot's read-only marker 0x80000000 is dropped (said on the line).\n"
 	 "What is refused (\"invalid\", nothing stored): a variable teevar cannot hold as\n"
 	 "given: volatile, append-write, authenticated-write (0x10), an at variable\n"
 	 "without a timestamp, hr outside HwErrRec####, a status variable such as\n"
