@@ -279,7 +279,11 @@ t_options() {
 	run import --help; rc_is 0; out_has "--state DIR"; out_has "teevard"; out_has "--dry-run"
 	out_has "certdb"; out_has "PK last"
 	run export --help; rc_is 0; out_has "--template"; out_has "64 MiB"
-	"$TEEVAR" --help | grep -q "8  damaged firmware store image"; }
+	"$TEEVAR" --help | grep -q "8  damaged firmware store image"
+	# only before ready-to-boot; export in any phase
+	run --runtime import $OVMF.ms.fd; rc_is 3; one_err_line; err_has "boot-services phase"
+	list_nv "$TMP/nv"; [ ! -s "$TMP/nv" ]
+	run --runtime export "$TMP/rt.fd"; rc_is 0; out_has "exported 0 variables"; }
 
 # ---- unix: ----
 

@@ -524,8 +524,6 @@ static int import_run(const struct opts *o, struct import_job *j, enum tv_import
 			"empty (the firmware stopped during a reclaim or an update): a write still "
 			"pending there is not carried; the variable store is read as it stands\n",
 			j->file);
-	if (!j->dry_run)
-		warn_uboot_keys(j);
 	struct session s;
 	int rc = session_open(o, &s);
 	if (rc != 0)
@@ -545,11 +543,15 @@ static int import_run(const struct opts *o, struct import_job *j, enum tv_import
 		rc = transfer_error(&s, "import", j->file, err);
 	} else if (j->json) {
 		print_plan_json(j, true);
+		if (!j->dry_run)
+			warn_uboot_keys(j);
 	} else {
 		print_plan_human(j);
 		printf("%s %u variable%s ", j->dry_run ? "dry run: would import" : "imported",
 		       j->sum.added + j->sum.replaced, plural(j->sum.added + j->sum.replaced));
 		print_counts(&j->sum);
+		if (!j->dry_run)
+			warn_uboot_keys(j);
 		if (j->img.edk2_dead)
 			printf("not carried: %u EDK2 record%s not live (deleted, replaced or half "
 			       "written)\n", j->img.edk2_dead, plural(j->img.edk2_dead));
