@@ -6,12 +6,15 @@
 # export round trips with keys made at test time (openssl, efitools), the
 # --template layout, and a ubootefi.var from an independent encoder
 # (uboot_encoder.py). Each test gets a fresh state directory.
-# Usage: test_image_cli.sh PATH/TO/teevar
+# Usage: test_image_cli.sh PATH/TO/teevar [PATH/TO/teevard]
 set -uo pipefail
 
-TEEVAR=${1:?usage: test_image_cli.sh PATH/TO/teevar}
+TEEVAR=${1:?usage: test_image_cli.sh PATH/TO/teevar [PATH/TO/teevard]}
 [[ $TEEVAR == /* ]] || TEEVAR=$PWD/$TEEVAR
+TEEVARD=${2:-}
+[[ -z $TEEVARD || $TEEVARD == /* ]] || TEEVARD=$PWD/$TEEVARD
 TMP=$(mktemp -d)
+DPID=
 trap 'rm -rf "$TMP"' EXIT
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -293,6 +296,28 @@ t_over_unix() {
 	RC=0; "$TEEVAR" --tee "unix:$TMP/no.sock" export "$TMP/x.fd" >"$OUT" 2>"$ERR" || RC=$?
 	rc_is 3; err_has "stop teevard and run with --state DIR"; [ ! -e "$TMP/x.fd" ]; }
 
+# A teevard on the state directory: import over its socket is refused, and
+# --state next to it names the way out.
+t_teevard_running() {
+	[ -n "$TEEVARD" ] || { echo "# no teevard given: skipped" >&2; return 0; }
+	local sock=$TMP/d.sock i
+	"$TEEVARD" --state "$ST" --socket "$sock" --no-sync 2>"$TMP/d.log" </dev/null &
+	DPID=$!
+	# the test runs in a subshell: a failure there must not leave teevard behind
+	trap '[ -z "$DPID" ] || { kill -KILL "$DPID"; wait "$DPID"; } 2>/dev/null' EXIT
+	for ((i = 0; i < 300; i++)); do
+		"$TEEVAR" --tee "unix:$sock" info >/dev/null 2>&1 && break
+		sleep 0.05
+	done
+	RC=0; "$TEEVAR" --tee "unix:$sock" import $OVMF.ms.fd >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 3; one_err_line; err_has "not unix:"; err_has "stop teevard and run with --state DIR"
+	run import $OVMF.ms.fd; rc_is 4; err_has "state directory in use"
+	err_has "teevar: import: $ST is in use by another secure core (teevard?): stop it"
+	run export "$TMP/busy.fd"; rc_is 4; err_has "teevar: export: $ST is in use"
+	[ ! -e "$TMP/busy.fd" ]
+	kill -TERM "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+	run import $OVMF.ms.fd; rc_is 0; out_has "imported 27 variables"; }
+
 # ---- export ----
 
 # A store with plain variables and Secure Boot keys with timestamps.
@@ -414,6 +439,7 @@ tests=(
 	"--dry-run prints the plan and the mode, stores nothing:t_dry_run"
 	"option errors, help texts, exit code 8 in teevar --help:t_options"
 	"over unix: import and export say to stop teevard:t_over_unix"
+	"teevard on the state directory: refused over its socket, --state says to stop it:t_teevard_running"
 	"edk2 export -> import -> export: byte-identical, timestamps kept:t_round_trip_edk2"
 	"uboot export -> import -> export: byte-identical:t_round_trip_uboot"
 	"export --to uboot, import --from uboot:t_export_to_option"

@@ -12,6 +12,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -259,6 +260,31 @@ static int need_inproc(const struct opts *o, const char *cmd)
 			(int)(colon - spec), spec, cmd, STOP_TEEVARD);
 		rc = EXIT_EFI;
 	}
+	free(spec);
+	return rc;
+}
+
+/* session_open, and when the state directory is held by another secure core
+ * (teevard, most likely), the way out. */
+static int open_store(const struct opts *o, const char *cmd, struct session *s)
+{
+	int rc = session_open(o, s);
+	if (rc != EXIT_TRANSPORT)
+		return rc;
+	bool inproc = false;
+	char *spec = NULL, *lock = NULL;
+	if (session_spec_is_inproc(o, &inproc, &spec) != 0)
+		return rc;
+	if (inproc && asprintf(&lock, "%s/lock", spec + 7) >= 0) {
+		int fd = open(lock, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+			fprintf(stderr, "teevar: %s: %s is in use by another secure core (teevard?): "
+				"stop it and run again; %s works on the store itself\n", cmd,
+				spec + 7, cmd);
+		if (fd >= 0)
+			close(fd);
+	}
+	free(lock);
 	free(spec);
 	return rc;
 }
@@ -525,7 +551,7 @@ static int import_run(const struct opts *o, struct import_job *j, enum tv_import
 			"pending there is not carried; the variable store is read as it stands\n",
 			j->file);
 	struct session s;
-	int rc = session_open(o, &s);
+	int rc = open_store(o, "import", &s);
 	if (rc != 0)
 		return rc;
 	int err = tv_transport_import(&s.transport, j->xv, j->nx, policy, j->dry_run, j->xres,
@@ -783,7 +809,7 @@ int cmd_export(const struct opts *o)
 		tv_edk2_layout_aavmf(&layout);
 	}
 	struct session s;
-	rc = session_open(o, &s);
+	rc = open_store(o, "export", &s);
 	if (rc != 0) {
 		bytes_free(&tpl);
 		return rc;
