@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
+# shellcheck disable=SC2034  # RC, ST: read by lib.sh's helpers
 # teevar import and export end to end as TAP: the six Debian firmware variable
 # store images (ovmf, qemu-efi-aarch64) checked against an independent Python
 # reader written here, damaged copies, conflicts, dry runs, export -> import ->
