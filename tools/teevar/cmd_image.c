@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,11 +41,27 @@ static const char *plural(size_t n)
 
 /* ---- files ---- */
 
-/* The whole file; 0 or EXIT_IO (message printed). */
-static int read_image(const char *cmd, const char *what, const char *path, struct bytes *out)
+/* A whole input file: mapped when it is a regular file (an EDK2 parse reads
+ * only the FV, not AAVMF's 63 MiB of padding), else read. */
+struct image_buf {
+	const uint8_t *p;
+	size_t n;
+	void *map;          /* munmap(map, n) */
+	uint8_t *heap;      /* free(heap) */
+};
+
+static void image_buf_free(struct image_buf *b)
 {
-	out->p = NULL;
-	out->n = 0;
+	if (b->map)
+		munmap(b->map, b->n);
+	free(b->heap);
+	memset(b, 0, sizeof(*b));
+}
+
+/* 0 or EXIT_IO (message printed). */
+static int read_image(const char *cmd, const char *what, const char *path, struct image_buf *out)
+{
+	memset(out, 0, sizeof(*out));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0) {
@@ -59,24 +76,35 @@ static int read_image(const char *cmd, const char *what, const char *path, struc
 		close(fd);
 		return EXIT_IO;
 	}
-	size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+	if (S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size <= IMAGE_MAX) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m != MAP_FAILED) {
+			close(fd);
+			out->map = m;
+			out->p = m;
+			out->n = (size_t)st.st_size;
+			return 0;
+		}
+	}
+	size_t cap = 65536, n = 0;
+	uint8_t *buf = NULL;
 	const char *why = NULL;
 	for (;;) {
-		if (cap > IMAGE_MAX + 1) {
-			why = "larger than 1 GiB: not a firmware variable store";
-			break;
-		}
-		if (out->n == 0 || out->n == cap) {
-			if (out->n == cap)
+		if (n == cap || !buf) {
+			if (buf)
 				cap *= 2;
-			uint8_t *p = realloc(out->p, cap);
-			if (!p) {
+			if (cap > IMAGE_MAX + 1) {
+				why = "larger than 1 GiB: not a firmware variable store";
+				break;
+			}
+			uint8_t *q = realloc(buf, cap);
+			if (!q) {
 				why = strerror(ENOMEM);
 				break;
 			}
-			out->p = p;
+			buf = q;
 		}
-		ssize_t got = read(fd, out->p + out->n, cap - out->n);
+		ssize_t got = read(fd, buf + n, cap - n);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
@@ -85,15 +113,33 @@ static int read_image(const char *cmd, const char *what, const char *path, struc
 		}
 		if (got == 0)
 			break;
-		out->n += (size_t)got;
+		n += (size_t)got;
 	}
 	close(fd);
 	if (why) {
 		fprintf(stderr, "teevar: %s: cannot read %s%s: %s\n", cmd, what, path, why);
-		bytes_free(out);
+		free(buf);
 		return EXIT_IO;
 	}
+	out->heap = buf;
+	out->p = buf;
+	out->n = n;
 	return 0;
+}
+
+/* The length of p without its trailing zero bytes. */
+static size_t without_zero_tail(const uint8_t *p, size_t n)
+{
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, p + n - 8, 8);
+		if (w != 0)
+			break;
+		n -= 8;
+	}
+	while (n > 0 && p[n - 1] == 0)
+		n--;
+	return n;
 }
 
 /* Writes p to a temporary file beside path, syncs it, and renames it over
@@ -126,8 +172,15 @@ static int write_atomic(const char *path, const uint8_t *p, size_t n, const char
 		*step = "setting its mode";
 		goto fail;
 	}
-	for (size_t off = 0; off < n;) {
-		ssize_t w = write(fd, p + off, n - off);
+	/* a zero tail (AAVMF's 63 MiB after the FV) is left as a hole: the same bytes */
+	size_t data_n = without_zero_tail(p, n);
+	if (ftruncate(fd, (off_t)n) != 0) {
+		err = -errno;
+		*step = "sizing";
+		goto fail;
+	}
+	for (size_t off = 0; off < data_n;) {
+		ssize_t w = write(fd, p + off, data_n - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -612,7 +665,7 @@ int cmd_import(const struct opts *o)
 	j.file = o->pos[1];
 	j.dry_run = opt_has(o, OPT_DRY_RUN);
 	j.json = opt_has(o, OPT_JSON);
-	struct bytes raw;
+	struct image_buf raw;
 	rc = read_image("import", "", j.file, &raw);
 	if (rc != 0)
 		return rc;
@@ -621,10 +674,10 @@ int cmd_import(const struct opts *o)
 	if (tv_img_parse(raw.p, raw.n, hint, &j.img, &err) != 0) {
 		err.msg[sizeof(err.msg) - 1] = '\0';
 		fprintf(stderr, "teevar: import: %s: %s\n", j.file, err.msg);
-		bytes_free(&raw);
+		image_buf_free(&raw);
 		return EXIT_BAD_IMAGE;
 	}
-	bytes_free(&raw);
+	image_buf_free(&raw);
 	rc = j.img.blank ? import_blank(&j) : import_run(o, &j, policy);
 	import_job_free(&j);
 	return rc;
@@ -790,7 +843,8 @@ int cmd_export(const struct opts *o)
 			file);
 		return EXIT_IO;
 	}
-	struct bytes tpl = {NULL, 0};
+	struct image_buf tpl;
+	memset(&tpl, 0, sizeof(tpl));
 	struct tv_edk2_layout layout;
 	struct tv_img_error err;
 	memset(&layout, 0, sizeof(layout));
@@ -802,7 +856,7 @@ int cmd_export(const struct opts *o)
 		if (tv_edk2_layout_from_template(tpl.p, tpl.n, &layout, &err) != 0) {
 			err.msg[sizeof(err.msg) - 1] = '\0';
 			fprintf(stderr, "teevar: export: --template %s: %s\n", template, err.msg);
-			bytes_free(&tpl);
+			image_buf_free(&tpl);
 			return EXIT_BAD_IMAGE;
 		}
 	} else if (to == TV_IMG_EDK2) {
@@ -811,7 +865,7 @@ int cmd_export(const struct opts *o)
 	struct session s;
 	rc = open_store(o, "export", &s);
 	if (rc != 0) {
-		bytes_free(&tpl);
+		image_buf_free(&tpl);
 		return rc;
 	}
 	struct export_job e;
@@ -849,6 +903,6 @@ int cmd_export(const struct opts *o)
 	}
 	free(out);
 	export_job_free(&e);
-	bytes_free(&tpl);
+	image_buf_free(&tpl);
 	return rc;
 }
