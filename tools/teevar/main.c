@@ -181,7 +181,7 @@ static const struct command commands[] = {
 	 "usage: teevar import FILE [--from edk2|uboot] [--replace | --skip] [--dry-run]\n"
 	 "                          [--json]\n\n"
 	 "Stores the variables of a firmware's variable store in teevar's store, all or\n"
-	 "nothing. FILE is one of (detected; --from names it):\n"
+	 "nothing. FILE ('-': standard input) is one of (detected; --from names it):\n"
 	 "  edk2    an EDK2 NV store image: the VARS pflash of OVMF/AAVMF (e.g.\n"
 	 "          /usr/share/AAVMF/AAVMF_VARS.ms.fd, a VM's copy of it) or an EDK2\n"
 	 "          StMM's EFI_VARS region read off a board's flash: a firmware volume\n"
