@@ -144,9 +144,11 @@ static size_t without_zero_tail(const uint8_t *p, size_t n)
 }
 
 /* Writes p to a temporary file beside path, syncs it, and renames it over
- * path: path holds either what it held before or all of p. Returns 0 or -errno
- * with *step saying what failed. */
-static int write_atomic(const char *path, const uint8_t *p, size_t n, const char **step)
+ * path: path holds either what it held before or all of p. p[zero_from..n) is
+ * known to be zero (not scanned: AAVMF's 63 MiB tail would cost a page fault a
+ * page). Returns 0 or -errno with *step saying what failed. */
+static int write_atomic(const char *path, const uint8_t *p, size_t n, size_t zero_from,
+			const char **step)
 {
 	size_t len = strlen(path);
 	char *tmp = malloc(len + 16);
@@ -174,7 +176,7 @@ static int write_atomic(const char *path, const uint8_t *p, size_t n, const char
 		goto fail;
 	}
 	/* a zero tail (AAVMF's 63 MiB after the FV) is left as a hole: the same bytes */
-	size_t data_n = without_zero_tail(p, n);
+	size_t data_n = without_zero_tail(p, zero_from < n ? zero_from : n);
 	if (ftruncate(fd, (off_t)n) != 0) {
 		err = -errno;
 		*step = "sizing";
@@ -890,7 +892,9 @@ int cmd_export(const struct opts *o)
 	}
 	if (rc == 0) {
 		const char *step = "";
-		int werr = write_atomic(file, out, out_n, &step);
+		/* the EDK2 writer without a template leaves zeros after the FV */
+		size_t zero_from = to == TV_IMG_EDK2 && !tpl.p ? (size_t)layout.fv_length : out_n;
+		int werr = write_atomic(file, out, out_n, zero_from, &step);
 		if (werr != 0) {
 			fprintf(stderr, "teevar: export: %s: %s: %s; the file is unchanged\n", file,
 				step, strerror(-werr));
