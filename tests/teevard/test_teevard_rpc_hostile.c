@@ -132,7 +132,9 @@ static void test_broken_answers_on_write(void **state)
 		rpcp_attack(p, broken[i].mode, RPCP_WRITE, 0, 1);
 		uint8_t fill = (uint8_t)(0x80 + i);
 		assert_int_equal(rfx_set(c, 4, fill, 700), EFI_DEVICE_ERROR);
-		assert_int_equal(rpcp_attacks(p), 1);
+		if (rpcp_attacks(p) != 1)
+			fail_msg("%zu (%s): the write failed before its RPC was attacked", i,
+				 broken[i].log);
 		if (broken[i].mode != RPCP_HANGUP)
 			assert_true(rpcp_closed(p)); /* dropped after the answer */
 		tv_client_close(c);
