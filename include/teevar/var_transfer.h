@@ -58,6 +58,9 @@ struct tv_import_summary {
 	char mode[16];
 };
 
+#define TV_IMPORT_DRY_RUN 1u
+#define TV_IMPORT_UNBOUND_PRIVATE 2u
+
 /*
  * Imports n variables all or nothing: every one is checked first (names,
  * attributes, EDK2's UEFI variable checks, signature-list format of
@@ -66,8 +69,15 @@ struct tv_import_summary {
  * variables first, then dbx, db, dbt, dbr, KEK, PK last; then the Secure Boot
  * mode follows what is stored (PK present: user mode, SetupMode 0, SecureBoot
  * 1, as a PK enrolment). Only in the boot-services phase (before
- * ready-to-boot). dry_run: checks everything and fills results and sum, writes
- * nothing. results (n entries, may be NULL when n is 0) says what happened, or
+ * ready-to-boot). flags:
+ *   TV_IMPORT_DRY_RUN: checks everything and fills results and sum, writes
+ *     nothing;
+ *   TV_IMPORT_UNBOUND_PRIVATE: imports private time-based authenticated
+ *     variables (AT, not a Secure Boot key or factory default). Their signer
+ *     binding cannot be carried (EDK2 keeps a hash of it in certdb that teevar
+ *     cannot map; a teevar export has none), so the first signed write after
+ *     the import binds them, whatever its key. Without the flag they are
+ *     INVALID. A variable that replaces a bound one keeps its binding. results (n entries, may be NULL when n is 0) says what happened, or
  * would happen, to each; sum may be NULL.
  *
  * 0, or:
@@ -82,7 +92,7 @@ struct tv_import_summary {
  * results and sum are filled for 0, -EINVAL, -ENOSPC (and -EIO: as planned).
  */
 int tv_transport_import(const struct tv_transport *t, const struct tv_xfer_var *v, size_t n,
-			enum tv_import_conflict policy, bool dry_run,
+			enum tv_import_conflict policy, unsigned flags,
 			struct tv_import_result *results, struct tv_import_summary *sum);
 
 /*

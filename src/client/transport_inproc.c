@@ -206,7 +206,7 @@ static struct tv_varsvc *owned_varsvc(const struct tv_transport *t, int *err)
 }
 
 int tv_transport_import(const struct tv_transport *t, const struct tv_xfer_var *v, size_t n,
-			enum tv_import_conflict policy, bool dry_run,
+			enum tv_import_conflict policy, unsigned flags,
 			struct tv_import_result *results, struct tv_import_summary *sum)
 {
 	if (sum)
@@ -218,7 +218,7 @@ int tv_transport_import(const struct tv_transport *t, const struct tv_xfer_var *
 	struct tv_varsvc *svc = owned_varsvc(t, &err);
 	if (!svc)
 		return err;
-	return tv_varsvc_import(svc, v, n, policy, dry_run, results, sum);
+	return tv_varsvc_import(svc, v, n, policy, flags, results, sum);
 }
 
 int tv_transport_export(const struct tv_transport *t, tv_export_cb cb, void *arg)

@@ -31,6 +31,11 @@
 #include "transport_optee.h"
 #include "tv_auth_util.h"
 #include "tv_test_util.h"
+
+/* The flags of most imports here: the tests import private authenticated
+ * variables on purpose (test_private_needs_the_flag checks the refusal). */
+#define WRITE TV_IMPORT_UNBOUND_PRIVATE
+#define DRY (TV_IMPORT_DRY_RUN | TV_IMPORT_UNBOUND_PRIVATE)
 #include "tvd_harness.h"
 #include "var_import.h"
 
@@ -291,7 +296,7 @@ static void test_import_reads_back(void **state)
 	struct tv_import_result r[16];
 	struct tv_import_summary sum;
 	size_t n = typical(x, v, false);
-	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, false, r, &sum), 0);
+	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, WRITE, r, &sum), 0);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(r[i].action, TV_IMPORT_NEW);
 		assert_string_equal(r[i].why, "");
@@ -331,7 +336,7 @@ static void test_pk_gives_user_mode_and_times_count(void **state)
 	struct tv_import_result r[16];
 	struct tv_import_summary sum;
 	size_t n = typical(x, v, true);
-	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, false, r, &sum), 0);
+	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, WRITE, r, &sum), 0);
 	assert_string_equal(sum.mode, "user");
 	assert_int_equal(get_u8(x, "SetupMode"), 0);
 	assert_int_equal(get_u8(x, "SecureBoot"), 1);
@@ -364,7 +369,7 @@ static void test_private_variable_time_and_binding(void **state)
 	struct fix *x = *state;
 	struct tv_xfer_var v = xv("Private", &vendor, KEYATTRS, "private", 7, x->t2020);
 	struct tv_import_result r;
-	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, false, &r, NULL), 0);
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, WRITE, &r, NULL), 0);
 	const uint8_t *p2 = (const uint8_t *)"second";
 	assert_int_equal(signed_set(x, x->other, "Private", &vendor, x->t2019, p2, 6),
 			 EFI_SECURITY_VIOLATION);
@@ -383,6 +388,112 @@ static void set_plain(struct fix *x, const char *name, const char *data)
 			 EFI_SUCCESS);
 }
 
+/* Review finding: without the explicit flag a private authenticated variable
+ * is refused (nothing stored), since its binding cannot come along. */
+static void test_private_needs_the_flag(void **state)
+{
+	struct fix *x = *state;
+	struct tv_xfer_var v[2] = {xv("Plain", &vendor, NV | BS | RT, "p", 1, NULL),
+				   xv("Private", &vendor, KEYATTRS, "private", 7, x->t2020)};
+	struct tv_import_result r[2];
+	assert_int_equal(tv_transport_import(&x->t, v, 2, TV_IMPORT_REFUSE, 0, r, NULL), -EINVAL);
+	assert_int_equal(r[0].action, TV_IMPORT_NEW);
+	assert_int_equal(r[1].action, TV_IMPORT_INVALID);
+	assert_non_null(strstr(r[1].why, "--unbound-private"));
+	expect_absent(x, &v[0]);
+	assert_int_equal(tv_transport_import(&x->t, v, 2, TV_IMPORT_REFUSE,
+					     TV_IMPORT_DRY_RUN, r, NULL), -EINVAL);
+	/* keys and plain variables need no flag */
+	struct tv_xfer_var pk = xv("PK", &global, KEYATTRS, x->pk_esl, x->pk_n, x->t2020);
+	assert_int_equal(tv_transport_import(&x->t, &pk, 1, TV_IMPORT_REFUSE, 0, r, NULL), 0);
+	assert_int_equal(tv_transport_import(&x->t, v, 1, TV_IMPORT_REFUSE, 0, r, NULL), 0);
+	assert_int_equal(tv_transport_import(&x->t, v, 1, TV_IMPORT_REFUSE, 4, r, NULL), -EINVAL);
+}
+
+/* Review finding: --replace of a bound private variable kept it bound to its
+ * signer; before, it freed it for the next signed write of any key. */
+static void test_replace_keeps_the_binding(void **state)
+{
+	struct fix *x = *state;
+	struct tv_xfer_var v = xv("Private", &vendor, KEYATTRS, "private", 7, x->t2020);
+	struct tv_import_result r;
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, WRITE, &r, NULL), 0);
+	const uint8_t *p2 = (const uint8_t *)"bound";
+	assert_int_equal(signed_set(x, x->kek, "Private", &vendor, x->t2021, p2, 5), EFI_SUCCESS);
+	struct tv_xfer_var older = xv("Private", &vendor, KEYATTRS, "older", 5, x->t2020);
+	assert_int_equal(tv_transport_import(&x->t, &older, 1, TV_IMPORT_REPLACE, WRITE, &r, NULL),
+			 0);
+	assert_int_equal(r.action, TV_IMPORT_REPLACED);
+	expect_var(x, &older);
+	assert_int_equal(signed_set(x, x->other, "Private", &vendor, x->t2022, p2, 3),
+			 EFI_SECURITY_VIOLATION);
+	assert_int_equal(signed_set(x, x->kek, "Private", &vendor, x->t2022, p2, 3), EFI_SUCCESS);
+}
+
+/* Review finding: a replace must not change whether a variable is signed. */
+static void test_replace_keeps_authentication(void **state)
+{
+	struct fix *x = *state;
+	set_plain(x, "WasPlain", "plain");
+	struct tv_xfer_var v = xv("Private", &vendor, KEYATTRS, "private", 7, x->t2020);
+	struct tv_import_result r;
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, WRITE, &r, NULL), 0);
+	struct tv_xfer_var to_at = xv("WasPlain", &vendor, KEYATTRS, "signed", 6, x->t2020);
+	struct tv_xfer_var to_plain = xv("Private", &vendor, NV | BS | RT, "plain", 5, NULL);
+	assert_int_equal(tv_transport_import(&x->t, &to_at, 1, TV_IMPORT_REPLACE, WRITE, &r, NULL),
+			 -EINVAL);
+	assert_int_equal(r.action, TV_IMPORT_INVALID);
+	assert_non_null(strstr(r.why, "time-based authenticated"));
+	assert_int_equal(tv_transport_import(&x->t, &to_plain, 1, TV_IMPORT_REPLACE, WRITE, &r,
+					     NULL), -EINVAL);
+	assert_int_equal(r.action, TV_IMPORT_INVALID);
+	expect_var(x, &v);
+}
+
+/* Review finding: teevar stores all-zero times (an APPEND that creates a
+ * variable, a descriptor with a zero time); they export and import. */
+static void test_zero_time_round_trip(void **state)
+{
+	struct fix *x = *state;
+	uint8_t zero[16] = {0};
+	struct tv_xfer_var v = xv("db", &imgsec, KEYATTRS, x->db_esl, x->db_n, zero);
+	struct tv_import_result r;
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, 0, &r, NULL), 0);
+	static struct xlist l;
+	l.n = 0;
+	assert_int_equal(tv_transport_export(&x->t, collect, &l), 0);
+	const struct tv_xfer_var *e = xlist_find(&l, &v);
+	assert_non_null(e);
+	assert_true(e->has_time);
+	assert_memory_equal(e->time, zero, 16);
+	xlist_free(&l);
+}
+
+/* Review finding: a PK must be exactly one X.509 certificate (an import does
+ * not prove that it can sign, as an enrolment does). */
+static void test_pk_must_be_one_certificate(void **state)
+{
+	struct fix *x = *state;
+	uint8_t empty[28];
+	memcpy(empty, x->pk_esl, 28);                 /* the X.509 list header */
+	empty[16] = 28, empty[17] = empty[18] = empty[19] = 0; /* SignatureListSize: no entry */
+	empty[20] = empty[21] = empty[22] = empty[23] = 0;     /* SignatureHeaderSize */
+	struct tv_xfer_var pk[2] = {
+		xv("PK", &global, KEYATTRS, empty, sizeof(empty), x->t2020),
+		xv("PK", &global, KEYATTRS, x->dbx_esl, x->dbx_n, x->t2020), /* hashes */
+	};
+	for (int i = 0; i < 2; i++) {
+		struct tv_import_result r;
+		assert_int_equal(tv_transport_import(&x->t, &pk[i], 1, TV_IMPORT_REFUSE, 0, &r,
+						     NULL), -EINVAL);
+		assert_int_equal(r.action, TV_IMPORT_INVALID);
+	}
+	struct tv_xfer_var pkd = xv("PKDefault", &platform, NV | BS, empty, sizeof(empty), NULL);
+	struct tv_import_result r;
+	assert_int_equal(tv_transport_import(&x->t, &pkd, 1, TV_IMPORT_REFUSE, 0, &r, NULL),
+			 -EINVAL);
+}
+
 static void test_conflict_policies(void **state)
 {
 	struct fix *x = *state;
@@ -396,7 +507,7 @@ static void test_conflict_policies(void **state)
 	struct tv_import_summary sum;
 	uint32_t wc = write_counter(x);
 	/* refuse: a conflict stores nothing */
-	assert_int_equal(tv_transport_import(&x->t, v, 3, TV_IMPORT_REFUSE, false, r, &sum), -EINVAL);
+	assert_int_equal(tv_transport_import(&x->t, v, 3, TV_IMPORT_REFUSE, WRITE, r, &sum), -EINVAL);
 	assert_int_equal(r[0].action, TV_IMPORT_CONFLICT);
 	assert_string_equal(r[0].why, "exists with other content");
 	assert_int_equal(r[1].action, TV_IMPORT_SAME);
@@ -406,7 +517,7 @@ static void test_conflict_policies(void **state)
 	expect_var(x, &old_x);
 	expect_absent(x, &v[2]);
 	/* skip: X kept, Z added */
-	assert_int_equal(tv_transport_import(&x->t, v, 3, TV_IMPORT_SKIP, false, r, &sum), 0);
+	assert_int_equal(tv_transport_import(&x->t, v, 3, TV_IMPORT_SKIP, WRITE, r, &sum), 0);
 	assert_int_equal(r[0].action, TV_IMPORT_SKIPPED);
 	assert_int_equal(r[1].action, TV_IMPORT_SAME);
 	assert_int_equal(r[2].action, TV_IMPORT_NEW);
@@ -415,7 +526,7 @@ static void test_conflict_policies(void **state)
 	expect_var(x, &old_x);
 	expect_var(x, &v[2]);
 	/* replace: X replaced, Z the same now */
-	assert_int_equal(tv_transport_import(&x->t, v, 3, TV_IMPORT_REPLACE, false, r, &sum), 0);
+	assert_int_equal(tv_transport_import(&x->t, v, 3, TV_IMPORT_REPLACE, WRITE, r, &sum), 0);
 	assert_int_equal(r[0].action, TV_IMPORT_REPLACED);
 	assert_int_equal(r[2].action, TV_IMPORT_SAME);
 	assert_int_equal(sum.replaced, 1);
@@ -423,16 +534,16 @@ static void test_conflict_policies(void **state)
 	expect_var(x, &v[0]);
 	/* a time-based variable is the same only with the same time */
 	struct tv_xfer_var a = xv("Auth", &vendor, KEYATTRS, "a", 1, x->t2020);
-	assert_int_equal(tv_transport_import(&x->t, &a, 1, TV_IMPORT_REFUSE, false, r, NULL), 0);
-	assert_int_equal(tv_transport_import(&x->t, &a, 1, TV_IMPORT_REFUSE, false, r, NULL), 0);
+	assert_int_equal(tv_transport_import(&x->t, &a, 1, TV_IMPORT_REFUSE, WRITE, r, NULL), 0);
+	assert_int_equal(tv_transport_import(&x->t, &a, 1, TV_IMPORT_REFUSE, WRITE, r, NULL), 0);
 	assert_int_equal(r[0].action, TV_IMPORT_SAME);
 	memcpy(a.time, x->t2021, 16);
-	assert_int_equal(tv_transport_import(&x->t, &a, 1, TV_IMPORT_REFUSE, false, r, NULL),
+	assert_int_equal(tv_transport_import(&x->t, &a, 1, TV_IMPORT_REFUSE, WRITE, r, NULL),
 			 -EINVAL);
 	assert_int_equal(r[0].action, TV_IMPORT_CONFLICT);
 	/* different attributes are other content too */
 	struct tv_xfer_var y_bs = xv("Y", &vendor, NV | BS, "same-y", 6, NULL);
-	assert_int_equal(tv_transport_import(&x->t, &y_bs, 1, TV_IMPORT_REFUSE, false, r, NULL),
+	assert_int_equal(tv_transport_import(&x->t, &y_bs, 1, TV_IMPORT_REFUSE, WRITE, r, NULL),
 			 -EINVAL);
 	assert_int_equal(r[0].action, TV_IMPORT_CONFLICT);
 }
@@ -514,7 +625,7 @@ static void test_invalid_reasons(void **state)
 		struct tv_xfer_var v[2] = {good, cases[i].v};
 		struct tv_import_result r[2];
 		struct tv_import_summary sum;
-		int rc = tv_transport_import(&x->t, v, 2, TV_IMPORT_REPLACE, false, r, &sum);
+		int rc = tv_transport_import(&x->t, v, 2, TV_IMPORT_REPLACE, WRITE, r, &sum);
 		if (rc != -EINVAL || r[1].action != TV_IMPORT_INVALID || !strstr(r[1].why, cases[i].why))
 			fail_msg("case %zu: rc %d action %d why \"%s\" (wanted \"%s\")", i, rc,
 				 r[1].action, r[1].why, cases[i].why);
@@ -524,7 +635,7 @@ static void test_invalid_reasons(void **state)
 	/* the same name twice in one import */
 	struct tv_xfer_var dup[2] = {good, good};
 	struct tv_import_result r[2];
-	assert_int_equal(tv_transport_import(&x->t, dup, 2, TV_IMPORT_REPLACE, false, r, NULL),
+	assert_int_equal(tv_transport_import(&x->t, dup, 2, TV_IMPORT_REPLACE, WRITE, r, NULL),
 			 -EINVAL);
 	assert_int_equal(r[0].action, TV_IMPORT_NEW);
 	assert_int_equal(r[1].action, TV_IMPORT_INVALID);
@@ -535,20 +646,20 @@ static void test_invalid_reasons(void **state)
 	assert_true(d0 == d1);
 	expect_absent(x, &good);
 	/* bad arguments */
-	assert_int_equal(tv_transport_import(&x->t, NULL, 1, TV_IMPORT_REFUSE, false, r, NULL),
+	assert_int_equal(tv_transport_import(&x->t, NULL, 1, TV_IMPORT_REFUSE, WRITE, r, NULL),
 			 -EINVAL);
-	assert_int_equal(tv_transport_import(&x->t, &good, 1, TV_IMPORT_REFUSE, false, NULL, NULL),
+	assert_int_equal(tv_transport_import(&x->t, &good, 1, TV_IMPORT_REFUSE, WRITE, NULL, NULL),
 			 -EINVAL);
-	assert_int_equal(tv_transport_import(&x->t, &good, 1, (enum tv_import_conflict)7, false, r,
+	assert_int_equal(tv_transport_import(&x->t, &good, 1, (enum tv_import_conflict)7, WRITE, r,
 					     NULL),
 			 -EINVAL);
-	assert_int_equal(tv_transport_import(NULL, &good, 1, TV_IMPORT_REFUSE, false, r, NULL),
+	assert_int_equal(tv_transport_import(NULL, &good, 1, TV_IMPORT_REFUSE, WRITE, r, NULL),
 			 -EINVAL);
 	assert_int_equal(tv_transport_export(&x->t, NULL, NULL), -EINVAL);
 	assert_int_equal(tv_transport_export(NULL, collect, NULL), -EINVAL);
 	/* an empty import is fine */
 	struct tv_import_summary sum;
-	assert_int_equal(tv_transport_import(&x->t, NULL, 0, TV_IMPORT_REFUSE, false, NULL, &sum),
+	assert_int_equal(tv_transport_import(&x->t, NULL, 0, TV_IMPORT_REFUSE, WRITE, NULL, &sum),
 			 0);
 	assert_string_equal(sum.mode, "setup");
 }
@@ -564,7 +675,7 @@ static void test_ignored(void **state)
 	};
 	struct tv_import_result r[4];
 	struct tv_import_summary sum;
-	assert_int_equal(tv_transport_import(&x->t, v, 4, TV_IMPORT_REFUSE, false, r, &sum), 0);
+	assert_int_equal(tv_transport_import(&x->t, v, 4, TV_IMPORT_REFUSE, WRITE, r, &sum), 0);
 	assert_int_equal(r[0].action, TV_IMPORT_IGNORED);
 	assert_non_null(strstr(r[0].why, "EDK2's own Secure Boot bookkeeping"));
 	assert_int_equal(r[1].action, TV_IMPORT_IGNORED);
@@ -597,7 +708,7 @@ static void test_malformed_db_refuses_all(void **state)
 	uint64_t d0, d1;
 	unsigned n0 = list_count(x, &d0);
 	uint32_t wc = write_counter(x);
-	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, false, r, NULL), -EINVAL);
+	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, WRITE, r, NULL), -EINVAL);
 	assert_int_equal(r[db].action, TV_IMPORT_INVALID);
 	assert_non_null(strstr(r[db].why, "EFI_SIGNATURE_LIST"));
 	assert_string_equal(tv_last_error_detail(),
@@ -614,7 +725,7 @@ static void test_malformed_db_refuses_all(void **state)
 	boot[4] = 8; /* FilePathListLength beyond the data */
 	v[db].data = x->db_esl;
 	v[0].data = boot;
-	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, false, r, NULL), -EINVAL);
+	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, WRITE, r, NULL), -EINVAL);
 	assert_int_equal(r[0].action, TV_IMPORT_INVALID);
 	assert_non_null(strstr(r[0].why, "VarCheckUefiLib"));
 	assert_int_equal(list_count(x, &d1), n0);
@@ -639,14 +750,14 @@ static void test_enospc_before_any_write(void **state)
 		v[i] = xv(name, &vendor, NV | BS, data, big, NULL);
 	}
 	uint32_t wc = write_counter(x);
-	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, false, r, &sum), -ENOSPC);
+	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, WRITE, r, &sum), -ENOSPC);
 	assert_non_null(strstr(tv_last_error_detail(), "the import needs"));
 	assert_int_equal(sum.added, n);
 	assert_int_equal(write_counter(x), wc);
 	expect_absent(x, &v[0]);
 	/* half of it fits */
 	size_t fits = n / 2;
-	assert_int_equal(tv_transport_import(&x->t, v, fits, TV_IMPORT_REFUSE, true, r, &sum), 0);
+	assert_int_equal(tv_transport_import(&x->t, v, fits, TV_IMPORT_REFUSE, DRY, r, &sum), 0);
 	assert_int_equal(write_counter(x), wc);
 	free(data);
 }
@@ -657,12 +768,12 @@ static void test_after_ready_to_boot(void **state)
 	struct tv_xfer_var v = xv("Late", &vendor, NV | BS | RT, "l", 1, NULL);
 	struct tv_import_result r;
 	assert_int_equal(tv_ready_to_boot(x->c), EFI_SUCCESS);
-	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, true, &r, NULL), -EPERM);
-	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, false, &r, NULL), -EPERM);
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, DRY, &r, NULL), -EPERM);
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, WRITE, &r, NULL), -EPERM);
 	assert_non_null(strstr(tv_last_error_detail(), "boot-services phase"));
 	expect_absent(x, &v);
 	assert_int_equal(tv_exit_boot_services(x->c), EFI_SUCCESS);
-	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, false, &r, NULL), -EPERM);
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, WRITE, &r, NULL), -EPERM);
 	/* export works in any phase, runtime-hidden variables included */
 	struct xlist l = {0};
 	assert_int_equal(tv_transport_export(&x->t, collect, &l), 0);
@@ -677,7 +788,7 @@ static void test_dry_run_stores_nothing(void **state)
 	struct tv_import_summary sum;
 	size_t n = typical(x, v, true);
 	uint32_t wc = write_counter(x);
-	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, true, r, &sum), 0);
+	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, DRY, r, &sum), 0);
 	assert_string_equal(sum.mode, "user");
 	assert_int_equal(sum.added, n);
 	for (size_t i = 0; i < n; i++) {
@@ -687,7 +798,7 @@ static void test_dry_run_stores_nothing(void **state)
 	assert_int_equal(write_counter(x), wc);
 	assert_int_equal(get_u8(x, "SetupMode"), 1);
 	/* without PK it would stay in setup mode */
-	assert_int_equal(tv_transport_import(&x->t, v, 3, TV_IMPORT_REFUSE, true, r, &sum), 0);
+	assert_int_equal(tv_transport_import(&x->t, v, 3, TV_IMPORT_REFUSE, DRY, r, &sum), 0);
 	assert_string_equal(sum.mode, "setup");
 }
 
@@ -703,7 +814,7 @@ static void test_export_import_export(void **state)
 	struct tv_xfer_var v[16];
 	struct tv_import_result r[16];
 	size_t n = typical(x, v, true);
-	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, false, r, NULL), 0);
+	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, WRITE, r, NULL), 0);
 	struct xlist a = {0}, b = {0};
 	assert_int_equal(tv_transport_export(&x->t, collect, &a), 0);
 	/* exactly what was imported: no status variable, no mode record */
@@ -721,7 +832,7 @@ static void test_export_import_export(void **state)
 	y.dir = tv_test_tmpdir();
 	open_core(&y, y.dir);
 	struct tv_import_summary sum;
-	assert_int_equal(tv_transport_import(&y.t, a.v, a.n, TV_IMPORT_REFUSE, false, r, &sum), 0);
+	assert_int_equal(tv_transport_import(&y.t, a.v, a.n, TV_IMPORT_REFUSE, WRITE, r, &sum), 0);
 	assert_int_equal(sum.added, a.n);
 	assert_string_equal(sum.mode, "user");
 	assert_int_equal(tv_transport_export(&y.t, collect, &b), 0);
@@ -729,7 +840,7 @@ static void test_export_import_export(void **state)
 	for (size_t i = 0; i < a.n; i++)
 		assert_same_var(&a.v[i], &b.v[i]); /* the same order too */
 	/* importing it again is all SAME */
-	assert_int_equal(tv_transport_import(&y.t, b.v, b.n, TV_IMPORT_REFUSE, false, r, &sum), 0);
+	assert_int_equal(tv_transport_import(&y.t, b.v, b.n, TV_IMPORT_REFUSE, WRITE, r, &sum), 0);
 	assert_int_equal(sum.same, b.n);
 	/* a callback's non-zero return stops the export and is returned */
 	int calls = 0;
@@ -756,9 +867,9 @@ static void test_audit_mode_records_stay_out(void **state)
 	struct tv_xfer_var pk = xv("PK", &global, KEYATTRS, x->pk_esl, x->pk_n, x->t2020);
 	struct tv_import_result r;
 	struct tv_import_summary sum;
-	assert_int_equal(tv_transport_import(&x->t, &pk, 1, TV_IMPORT_REFUSE, true, &r, &sum), 0);
+	assert_int_equal(tv_transport_import(&x->t, &pk, 1, TV_IMPORT_REFUSE, DRY, &r, &sum), 0);
 	assert_string_equal(sum.mode, "deployed");
-	assert_int_equal(tv_transport_import(&x->t, &pk, 1, TV_IMPORT_REFUSE, false, &r, &sum), 0);
+	assert_int_equal(tv_transport_import(&x->t, &pk, 1, TV_IMPORT_REFUSE, WRITE, &r, &sum), 0);
 	assert_string_equal(sum.mode, "deployed");
 	assert_int_equal(get_u8(x, "DeployedMode"), 1);
 	assert_int_equal(get_u8(x, "SetupMode"), 0);
@@ -812,11 +923,11 @@ static void test_damaged_store(void **state)
 	struct tv_xfer_var v = xv("New", &vendor, NV | BS | RT, "n", 1, NULL);
 	struct tv_import_result r;
 	struct tv_import_summary sum;
-	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, false, &r, &sum),
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, WRITE, &r, &sum),
 			 -EUCLEAN);
 	assert_non_null(strstr(tv_last_error_detail(), "damaged"));
 	assert_int_equal(r.action, TV_IMPORT_NEW); /* checked all the same */
-	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, true, &r, &sum),
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, DRY, &r, &sum),
 			 -EUCLEAN);
 	expect_absent(x, &v);
 	/* export serves what verifies */
@@ -845,10 +956,10 @@ static void test_expired_counter(void **state)
 	open_core(x, x->dir);
 	struct tv_xfer_var v = xv("New", &vendor, NV | BS | RT, "n", 1, NULL);
 	struct tv_import_result r;
-	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, false, &r, NULL),
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, WRITE, &r, NULL),
 			 -EROFS);
 	assert_non_null(strstr(tv_last_error_detail(), "expired"));
-	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, true, &r, NULL),
+	assert_int_equal(tv_transport_import(&x->t, &v, 1, TV_IMPORT_REFUSE, DRY, &r, NULL),
 			 -EROFS);
 	expect_absent(x, &v);
 }
@@ -862,7 +973,7 @@ static void test_store_context(void **state)
 	/* a volatile variable of the same name, made in this boot */
 	assert_int_equal(tv_set_variable(x->c, u16("Vol"), &vendor, BS | RT, 1, "v"), EFI_SUCCESS);
 	struct tv_xfer_var vol = xv("Vol", &vendor, NV | BS | RT, "v", 1, NULL);
-	assert_int_equal(tv_transport_import(&x->t, &vol, 1, TV_IMPORT_REPLACE, false, r, NULL),
+	assert_int_equal(tv_transport_import(&x->t, &vol, 1, TV_IMPORT_REPLACE, WRITE, r, NULL),
 			 -EINVAL);
 	assert_int_equal(r[0].action, TV_IMPORT_INVALID);
 	assert_non_null(strstr(r[0].why, "volatile variable of this name exists"));
@@ -871,14 +982,14 @@ static void test_store_context(void **state)
 				  .attributes = NV | BS | RT, .min_size = 1, .max_size = 2};
 	assert_int_equal(tv_var_check_property_set(x->c, u16("Prop"), &vendor, &p), EFI_SUCCESS);
 	struct tv_xfer_var prop = xv("Prop", &vendor, NV | BS | RT, "abc", 3, NULL);
-	assert_int_equal(tv_transport_import(&x->t, &prop, 1, TV_IMPORT_REFUSE, false, r, NULL),
+	assert_int_equal(tv_transport_import(&x->t, &prop, 1, TV_IMPORT_REFUSE, WRITE, r, NULL),
 			 -EINVAL);
 	assert_non_null(strstr(r[0].why, "VarCheck property or lock"));
 	prop.data_size = 2;
-	assert_int_equal(tv_transport_import(&x->t, &prop, 1, TV_IMPORT_REFUSE, false, r, NULL), 0);
+	assert_int_equal(tv_transport_import(&x->t, &prop, 1, TV_IMPORT_REFUSE, WRITE, r, NULL), 0);
 	/* a plain variable's time (U-Boot has one for every variable) is not kept */
 	struct tv_xfer_var timed = xv("Timed", &vendor, NV | BS, "t", 1, x->t2020);
-	assert_int_equal(tv_transport_import(&x->t, &timed, 1, TV_IMPORT_REFUSE, false, r, NULL), 0);
+	assert_int_equal(tv_transport_import(&x->t, &timed, 1, TV_IMPORT_REFUSE, WRITE, r, NULL), 0);
 	struct xlist l = {0};
 	assert_int_equal(tv_transport_export(&x->t, collect, &l), 0);
 	const struct tv_xfer_var *e = xlist_find(&l, &timed);
@@ -886,7 +997,7 @@ static void test_store_context(void **state)
 	assert_false(e->has_time);
 	xlist_free(&l);
 	/* same: the time of a plain variable does not count */
-	assert_int_equal(tv_transport_import(&x->t, &timed, 1, TV_IMPORT_REFUSE, false, r, NULL), 0);
+	assert_int_equal(tv_transport_import(&x->t, &timed, 1, TV_IMPORT_REFUSE, WRITE, r, NULL), 0);
 	assert_int_equal(r[0].action, TV_IMPORT_SAME);
 	/* HwErrRec records have their own, smaller room */
 	static uint8_t rec[30000];
@@ -895,10 +1006,10 @@ static void test_store_context(void **state)
 		xv("HwErrRec0002", &hwerr, NV | BS | RT | HR, rec, sizeof(rec), NULL),
 		xv("HwErrRec0003", &hwerr, NV | BS | RT | HR, rec, sizeof(rec), NULL),
 	};
-	assert_int_equal(tv_transport_import(&x->t, hw, 3, TV_IMPORT_REFUSE, false, r, NULL),
+	assert_int_equal(tv_transport_import(&x->t, hw, 3, TV_IMPORT_REFUSE, WRITE, r, NULL),
 			 -ENOSPC);
 	assert_non_null(strstr(tv_last_error_detail(), "HwErrRec room"));
-	assert_int_equal(tv_transport_import(&x->t, hw, 2, TV_IMPORT_REFUSE, false, r, NULL), 0);
+	assert_int_equal(tv_transport_import(&x->t, hw, 2, TV_IMPORT_REFUSE, WRITE, r, NULL), 0);
 }
 
 /* A write that fails midway: what was written is put back. */
@@ -917,7 +1028,7 @@ static void test_rollback(void **state)
 	/* fail at each write in turn (PK's is the last) */
 	for (unsigned k = 1; k <= n; k++) {
 		tv_import_test_fail_write(k);
-		assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REPLACE, false, r, &sum),
+		assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REPLACE, WRITE, r, &sum),
 				 -EIO);
 		assert_non_null(strstr(tv_last_error_detail(), "was put back"));
 		for (size_t i = 0; i + 1 < n; i++)
@@ -931,7 +1042,7 @@ static void test_rollback(void **state)
 	/* the store's RAM update failing after a verified write: the store
 	 * rebuilds from the media and the import completes */
 	tv_store_test_fail_next_apply(tv_secure_store(x->t.ctx));
-	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REPLACE, false, r, &sum), 0);
+	assert_int_equal(tv_transport_import(&x->t, v, n, TV_IMPORT_REPLACE, WRITE, r, &sum), 0);
 	for (size_t i = 0; i < n; i++)
 		expect_var(x, &v[i]);
 	assert_string_equal(sum.mode, "user");
@@ -952,7 +1063,7 @@ static void test_power_cut_prefix(void **state)
 		x->dir = tv_test_tmpdir();
 		open_core(x, x->dir);
 		rpmb_emu_fault_power_cut(tv_secure_emu(x->t.ctx), k, 0);
-		int rc = tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, false, r, NULL);
+		int rc = tv_transport_import(&x->t, v, n, TV_IMPORT_REFUSE, WRITE, r, NULL);
 		char detail[256];
 		snprintf(detail, sizeof(detail), "%s", tv_last_error_detail());
 		reopen(x);
@@ -997,7 +1108,7 @@ static void test_other_transports_refuse(void **state)
 	/* a wrapped StMM */
 	struct tv_transport w;
 	tv_transport_inproc_wrap(tv_secure_stmm(x->t.ctx), &w);
-	assert_int_equal(tv_transport_import(&w, &v, 1, TV_IMPORT_REFUSE, false, &r, &sum),
+	assert_int_equal(tv_transport_import(&w, &v, 1, TV_IMPORT_REFUSE, WRITE, &r, &sum),
 			 -ENOTSUP);
 	assert_int_equal(tv_transport_export(&w, collect, &l), -ENOTSUP);
 	/* optee: (a fake Linux TEE driver in front of the same StMM) */
@@ -1005,7 +1116,7 @@ static void test_other_transports_refuse(void **state)
 	assert_non_null(f);
 	struct tv_transport o;
 	assert_int_equal(tv_transport_optee_open_with("/dev/tee0", &fake_tee_ops, f, &o), 0);
-	assert_int_equal(tv_transport_import(&o, &v, 1, TV_IMPORT_REFUSE, false, &r, &sum),
+	assert_int_equal(tv_transport_import(&o, &v, 1, TV_IMPORT_REFUSE, WRITE, &r, &sum),
 			 -ENOTSUP);
 	assert_int_equal(tv_transport_export(&o, collect, &l), -ENOTSUP);
 	tv_transport_destroy(&o);
@@ -1018,9 +1129,9 @@ static void test_other_transports_refuse(void **state)
 	assert_int_equal(tvd_start(&p, dir, NULL), 0);
 	struct tv_transport u;
 	assert_int_equal(tv_transport_unix_open(p.sock, &u), 0);
-	assert_int_equal(tv_transport_import(&u, &v, 1, TV_IMPORT_REFUSE, false, &r, &sum),
+	assert_int_equal(tv_transport_import(&u, &v, 1, TV_IMPORT_REFUSE, WRITE, &r, &sum),
 			 -ENOTSUP);
-	assert_int_equal(tv_transport_import(&u, &v, 1, TV_IMPORT_REFUSE, true, &r, &sum),
+	assert_int_equal(tv_transport_import(&u, &v, 1, TV_IMPORT_REFUSE, DRY, &r, &sum),
 			 -ENOTSUP);
 	assert_int_equal(tv_transport_export(&u, collect, &l), -ENOTSUP);
 	tv_transport_destroy(&u);
@@ -1044,6 +1155,11 @@ int main(int argc, char **argv)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_private_variable_time_and_binding, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_private_needs_the_flag, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace_keeps_the_binding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace_keeps_authentication, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_time_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pk_must_be_one_certificate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conflict_policies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_reasons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ignored, setup, teardown),

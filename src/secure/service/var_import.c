@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "auth_descriptor.h"
+#include "efi_siglist.h"
 #include "secure_boot.h"
 #include "sig_list.h"
 #include "tv_err.h"
@@ -186,6 +187,18 @@ static bool attrs_ok(const struct tv_xfer_var *v, const uint8_t *name, size_t si
 	return true;
 }
 
+/* One signature list of type X.509 with one entry (the format is checked). */
+static bool pk_is_one_x509(const uint8_t *p, size_t n)
+{
+	struct tv_esl_iter it;
+	struct tv_esl_list l;
+	tv_esl_iter_init(&it, p, n);
+	if (tv_esl_next_list(&it, &l) != 1 || l.count != 1 ||
+	    memcmp(l.type, tv_cert_x509_guid, 16) != 0)
+		return false;
+	return tv_esl_next_list(&it, &l) == 0 && !it.error;
+}
+
 /* Secure Boot's variables: the key lists, the factory defaults, and the
  * status variables the service derives. */
 static bool secure_boot_ok(const struct tv_xfer_var *v, const uint8_t *name, size_t size,
@@ -226,6 +239,13 @@ static bool secure_boot_ok(const struct tv_xfer_var *v, const uint8_t *name, siz
 	if (tv_esl_check_format(v->data, v->data_size, pk) != EFI_SUCCESS) {
 		set_why(r, pk ? "not a well-formed EFI_SIGNATURE_LIST with at most one entry"
 			      : "not a well-formed list of EFI_SIGNATURE_LISTs");
+		return false;
+	}
+	/* An enrolment proves the PK can sign (it is signed by itself); an import
+	 * does not, so at least it must be the one certificate that could: a PK
+	 * without one would leave user mode with no key to ever leave it. */
+	if (pk && !pk_is_one_x509(v->data, v->data_size)) {
+		set_why(r, "a platform key must be exactly one X.509 certificate");
 		return false;
 	}
 	return true;
@@ -312,7 +332,7 @@ static int keep_old(struct item *it, const struct tv_store_var *old)
 /* Classifies one variable against the checks, the rest of the import and
  * the store. */
 static int classify(struct tv_varsvc *svc, struct item *items, size_t i,
-		    enum tv_import_conflict policy, struct tv_import_result *r)
+		    enum tv_import_conflict policy, unsigned flags, struct tv_import_result *r)
 {
 	struct item *it = &items[i];
 	const struct tv_xfer_var *v = it->v;
@@ -343,6 +363,12 @@ static int classify(struct tv_varsvc *svc, struct item *items, size_t i,
 		}
 	if (!valid(svc, v, it->name, it->name_size, r))
 		return 0;
+	if ((v->attrs & AT) && tv_sb_classify(it->name, it->name_size, &v->guid) == TV_SBV_NONE &&
+	    !(flags & TV_IMPORT_UNBOUND_PRIVATE)) {
+		set_why(r, "a private authenticated variable: its signer binding cannot be "
+			   "carried, so any key could take it over (--unbound-private)");
+		return 0;
+	}
 	struct tv_found old = tv_varsvc_find(svc, it->name, it->name_size, &v->guid);
 	if (!old.v) {
 		it->action = TV_IMPORT_NEW;
@@ -350,6 +376,13 @@ static int classify(struct tv_varsvc *svc, struct item *items, size_t i,
 	}
 	if (!old.nv) {
 		set_why(r, "a volatile variable of this name exists in this boot");
+		return 0;
+	}
+	if ((old.v->attrs ^ v->attrs) & AT) {
+		/* a replace must not turn a signed variable into one that takes
+		 * unsigned writes, nor the other way round */
+		set_why(r, "stored with attributes 0x%x: an import does not change whether a "
+			   "variable is time-based authenticated", old.v->attrs);
 		return 0;
 	}
 	if (same_content(old.v, v)) {
@@ -453,10 +486,15 @@ static int write_one(struct tv_varsvc *svc, const struct item *it, unsigned *cou
 				  .data_size = (uint32_t)v->data_size,
 				  .has_ext = (v->attrs & AT) != 0};
 	memcpy(nv.guid, v->guid.b, 16);
-	/* The time as the image has it; no signer yet: a private variable is
-	 * bound by its first signed write (auth_var.c), keys need none. */
-	if (nv.has_ext)
+	/* The time as the image has it. The signer: a variable that replaces a
+	 * bound one keeps the binding (an import must not free it for any key);
+	 * a new private variable has none yet and is bound by its first signed
+	 * write (auth_var.c); keys need none. */
+	if (nv.has_ext) {
 		memcpy(nv.ext.timestamp, v->time, 16);
+		if (it->action == TV_IMPORT_REPLACED && it->old.has_ext)
+			memcpy(nv.ext.signer, it->old.ext.signer, sizeof(nv.ext.signer));
+	}
 	return tv_store_set(svc->nv, &nv);
 }
 
@@ -532,7 +570,7 @@ static void summarize(const struct item *items, size_t n, struct tv_import_summa
 
 /* Checks everything; fills results (may be NULL) and sum. */
 static int plan(struct tv_varsvc *svc, struct item *items, const struct tv_xfer_var *v, size_t n,
-		enum tv_import_conflict policy, struct tv_import_result *results,
+		enum tv_import_conflict policy, unsigned flags, struct tv_import_result *results,
 		struct tv_import_summary *sum, bool *pk_after)
 {
 	size_t bad = 0, conflicts = 0;
@@ -541,7 +579,7 @@ static int plan(struct tv_varsvc *svc, struct item *items, const struct tv_xfer_
 		struct tv_import_result scratch, *r = results ? &results[i] : &scratch;
 		memset(r, 0, sizeof(*r));
 		items[i].v = &v[i];
-		int rc = classify(svc, items, i, policy, r);
+		int rc = classify(svc, items, i, policy, flags, r);
 		if (rc != 0)
 			return rc;
 		r->action = items[i].action;
@@ -561,14 +599,16 @@ static int plan(struct tv_varsvc *svc, struct item *items, const struct tv_xfer_
 }
 
 int tv_varsvc_import(struct tv_varsvc *svc, const struct tv_xfer_var *v, size_t n,
-		     enum tv_import_conflict policy, bool dry_run,
+		     enum tv_import_conflict policy, unsigned flags,
 		     struct tv_import_result *results, struct tv_import_summary *sum)
 {
+	bool dry_run = (flags & TV_IMPORT_DRY_RUN) != 0;
 	struct tv_import_summary scratch;
 	if (!sum)
 		sum = &scratch;
 	memset(sum, 0, sizeof(*sum));
-	if (!svc || (n && (!v || !results)) || (unsigned)policy > TV_IMPORT_SKIP)
+	if (!svc || (n && (!v || !results)) || (unsigned)policy > TV_IMPORT_SKIP ||
+	    (flags & ~(TV_IMPORT_DRY_RUN | TV_IMPORT_UNBOUND_PRIVATE)))
 		return -EINVAL;
 	if (!svc->nv) {
 		tv_err_set_detail("no store to import into");
@@ -586,7 +626,7 @@ int tv_varsvc_import(struct tv_varsvc *svc, const struct tv_xfer_var *v, size_t 
 	if (!items)
 		return -ENOMEM;
 	bool pk_after = false;
-	int rc = plan(svc, items, v, n, policy, results, sum, &pk_after);
+	int rc = plan(svc, items, v, n, policy, flags, results, sum, &pk_after);
 	if (rc == 0)
 		rc = store_ok(svc);
 	bool wrote = rc == 0 && !dry_run;

@@ -18,7 +18,7 @@ struct tv_varsvc;
 /* tv_transport_import on the variable service. Returns 0 or a negative errno
  * (the codes of var_transfer.h); tv_err_detail() says more on a failure. */
 int tv_varsvc_import(struct tv_varsvc *svc, const struct tv_xfer_var *v, size_t n,
-		     enum tv_import_conflict policy, bool dry_run,
+		     enum tv_import_conflict policy, unsigned flags,
 		     struct tv_import_result *results, struct tv_import_summary *sum);
 
 /* tv_transport_export on the variable service: 0, the callback's non-zero
