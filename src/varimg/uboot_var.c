@@ -82,6 +82,8 @@ int tv_uboot_parse(const uint8_t *p, size_t n, struct tv_img *img, struct tv_img
 		if (ALIGN8(data_off + ds) > n)
 			return tv_img_fail(err, data_off + ds,
 					   "the entry's 8-byte padding overruns length 0x%zx", n);
+		/* time 0 of an at variable: an all-zero EFI_TIME (an APPEND created it) */
+		memset(t, 0, sizeof(t));
 		if (secs != 0 && tv_efi_time_from_uboot(secs, t) != 0)
 			return tv_img_fail(err, pos + OFF(uboot_var_entry, time),
 					   "time %llu is beyond 9999-12-31",
@@ -93,7 +95,11 @@ int tv_uboot_parse(const uint8_t *p, size_t n, struct tv_img *img, struct tv_img
 			return tv_img_fail(err, pos, "%s is in the file twice", label);
 		}
 		if (tv_img_add(img, &cap, p + pos + OFF(uboot_var_entry, guid), p + name_off, ns,
-			       attr, p + data_off, ds, secs ? t : NULL, pos, err) != 0)
+			       attr, p + data_off, ds,
+			       secs || (attr & EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS)
+				       ? t
+				       : NULL,
+			       pos, err) != 0)
 			return -1;
 		pos = ALIGN8(data_off + ds);
 	}

@@ -127,7 +127,7 @@ int tv_img_add(struct tv_img *img, size_t *cap, const uint8_t guid[16], const ui
 	if (data_size)
 		memcpy(v->data, data, data_size);
 	v->data_size = data_size;
-	if (time && !tv_img_all(time, 16, 0)) {
+	if (time) {
 		v->has_time = true;
 		memcpy(v->time, time, 16);
 	}

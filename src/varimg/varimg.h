@@ -20,7 +20,11 @@ struct tv_img_var {
 	uint32_t attrs;      /* as stored (U-Boot: bit 31 is its READ_ONLY marker) */
 	uint8_t *data;       /* owned; NULL when data_size == 0 */
 	uint32_t data_size;
-	bool has_time;       /* a non-zero EDK2 TimeStamp / U-Boot time != 0 */
+	/* EDK2 authenticated format: every record (its TimeStamp field, zero or
+	 * not); plain format: never. U-Boot: time != 0, or attribute 0x20 (time-based
+	 * authenticated) with time 0, whose time is then all-zero. Writers: an
+	 * all-zero time is written as zero (U-Boot: time 0). */
+	bool has_time;
 	uint8_t time[16];    /* EFI_TIME bytes (U-Boot's u64 converted to it) */
 	uint64_t offset;     /* file offset of the variable's header (messages) */
 };

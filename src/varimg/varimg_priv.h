@@ -137,7 +137,8 @@ int tv_img_fail(struct tv_img_error *err, uint64_t off, const char *fmt, ...)
  * 0 or -1 with err. */
 int tv_img_check_name(const uint8_t *p, uint64_t size, uint64_t off, uint64_t size_off,
 		      struct tv_img_error *err);
-/* Appends a variable (copies name and data) to img; -1 on ENOMEM with err. */
+/* Appends a variable (copies name and data) to img; -1 on ENOMEM with err. A
+ * non-NULL time (16 bytes, all-zero ones too) sets has_time. */
 int tv_img_add(struct tv_img *img, size_t *cap, const uint8_t guid[16], const uint8_t *name,
 	       uint32_t name_size, uint32_t attrs, const uint8_t *data, uint32_t data_size,
 	       const uint8_t *time, uint64_t offset, struct tv_img_error *err);

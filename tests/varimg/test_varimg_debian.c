@@ -130,7 +130,9 @@ static void check_common(const struct tv_img *m)
 	assert_non_null(v);
 	assert_int_equal(v->attrs, 0x27);
 	assert_int_equal(v->data_size, 4);
-	assert_false(v->has_time); /* a zero TimeStamp */
+	/* a zero TimeStamp: the authenticated format always has one */
+	assert_true(v->has_time);
+	assert_true(all_zero(v->time, 16));
 	v = find(m, "CustomMode", custom_guid);
 	assert_non_null(v);
 	assert_int_equal(v->attrs, 3);

@@ -606,10 +606,58 @@ static void same_vars(const struct tv_img_var *a, const struct tv_img *m, size_t
 			assert_memory_equal(a[i].data, b->data, b->data_size);
 		else
 			assert_null(b->data);
-		assert_int_equal(a[i].has_time, b->has_time);
-		if (b->has_time)
+		/* The authenticated format: every record has a TimeStamp (zero
+		 * when the variable had none) */
+		assert_true(b->has_time);
+		if (a[i].has_time)
 			assert_memory_equal(a[i].time, b->time, 16);
+		else
+			assert_true(all_zero(b->time, 16));
 	}
+}
+
+/* An at variable whose time is zero (an APPEND that created it keeps EDK2's
+ * all-zero time) is read back with has_time and an all-zero time, and
+ * written again as the same bytes: export -> import -> export is stable. */
+static void test_roundtrip_zero_time(void **state)
+{
+	static const struct tvar zv[] = {
+		{"ZeroAt", vt_global_guid, 0x27, 5, true},
+		{"Plain", vt_global_guid, 7, 2, false},
+		{"Timed", vt_db_guid, 0x27, 3, true},
+	};
+	struct tv_img_var *v = make_vars(zv, 3);
+	uint8_t *tmpl = malloc(SMALL), *out = NULL, *out2 = NULL, *out3 = NULL;
+	struct tv_edk2_layout l;
+	struct tv_img_error e;
+	struct tv_img m, m2;
+	size_t n1, n2, n3;
+	(void)state;
+
+	memset(v[0].time, 0, 16);
+	small_image(tmpl, true);
+	assert_int_equal(tv_edk2_layout_from_template(tmpl, SMALL, &l, &e), 0);
+	assert_int_equal(tv_img_write_edk2(v, 3, &l, tmpl, SMALL, &out, &n1, &e), 0);
+	parse_ok(out, n1, &m);
+	assert_int_equal(m.count, 3);
+	for (size_t i = 0; i < 3; i++)
+		assert_true(m.vars[i].has_time);
+	assert_true(all_zero(m.vars[0].time, 16));
+	assert_true(all_zero(m.vars[1].time, 16));
+	assert_memory_equal(m.vars[2].time, v[2].time, 16);
+	assert_int_equal(tv_img_write_edk2(m.vars, m.count, &l, tmpl, SMALL, &out2, &n2, &e), 0);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(out, out2, n1);
+	parse_ok(out2, n2, &m2);
+	assert_int_equal(tv_img_write_edk2(m2.vars, m2.count, &l, tmpl, SMALL, &out3, &n3, &e), 0);
+	assert_memory_equal(out, out3, n1);
+	tv_img_free(&m);
+	tv_img_free(&m2);
+	free(out);
+	free(out2);
+	free(out3);
+	free(tmpl);
+	free_vars(v, 3);
 }
 
 static const struct tvar rt_vars[] = {
@@ -862,6 +910,7 @@ int main(void)
 		cmocka_unit_test(test_writer_bytes),
 		cmocka_unit_test(test_roundtrip_small),
 		cmocka_unit_test(test_roundtrip_aavmf),
+		cmocka_unit_test(test_roundtrip_zero_time),
 		cmocka_unit_test(test_writer_errors),
 		cmocka_unit_test(test_random_damage),
 		cmocka_unit_test(test_label),

@@ -374,7 +374,9 @@ static void test_roundtrip(void **state)
 	v[4] = mkvar("Empty", vt_db_guid, 7, "", n[4]);
 	v[5] = mkvar("ReadOnly", vt_db_guid, 0x80000007u, "r", n[5]);
 	v[6] = mkvar("ZeroTime", vt_db_guid, 0x27, "z", n[6]);
-	v[6].has_time = true; /* an all-zero EFI_TIME: written as 0, read as none */
+	/* an at variable with an all-zero EFI_TIME (an APPEND created it): written as
+	 * time 0, read back as an all-zero time */
+	v[6].has_time = true;
 	v[7] = mkvar("AVariableNameThatIsRatherLongToo", vt_db_guid, 3, "long", n[7]);
 	assert_int_equal(tv_img_write_uboot(v, 8, &out, &on, &e), 0);
 	assert_int_equal(on % 8, 0);
@@ -390,9 +392,10 @@ static void test_roundtrip(void **state)
 			assert_memory_equal(m.vars[i].data, v[i].data, v[i].data_size);
 		else
 			assert_null(m.vars[i].data);
-		assert_int_equal(m.vars[i].has_time, i == 3);
+		assert_int_equal(m.vars[i].has_time, i == 3 || i == 6);
 	}
 	assert_memory_equal(m.vars[3].time, v[3].time, 16);
+	assert_true(all_zero(m.vars[6].time, 16));
 	assert_int_equal(tv_img_write_uboot(m.vars, m.count, &out2, &on2, &e), 0);
 	assert_int_equal(on, on2);
 	assert_memory_equal(out, out2, on);

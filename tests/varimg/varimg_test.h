@@ -3,6 +3,7 @@
 #ifndef VARIMG_TEST_H
 #define VARIMG_TEST_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -20,6 +21,13 @@ static inline void vt_le64(uint8_t *p, uint64_t v)
 static inline uint32_t vt_get32(const uint8_t *p)
 {
 	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline int all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
 }
 /* ASCII -> UCS-2 LE with its NUL; returns the byte count. */
 static inline uint32_t vt_ucs2(const char *s, uint8_t *out)
