@@ -412,6 +412,39 @@ t_no_overwrite() { run set A-$VENDOR --hex 01; rc_is 0
 	# no temporary file left beside it
 	[ "$(find "$TMP" -maxdepth 1 -name 'x.fd*' | wc -l)" -eq 1 ]
 	run export "$TMP/nodir/x.fd"; rc_is 5; [ ! -e "$TMP/nodir" ]; }
+# export onto what is not a regular file: refused (exit 5), nothing replaced
+t_export_not_regular() { run set A-$VENDOR --hex 01; rc_is 0
+	mkfifo "$TMP/fifo"
+	run export "$TMP/fifo" --force; rc_is 5; one_err_line
+	err_has "$TMP/fifo: not a regular file; write the image to a file and copy it with dd"
+	[ -p "$TMP/fifo" ]
+	mkdir "$TMP/dir.fd"
+	run export "$TMP/dir.fd" --force; rc_is 5; err_has "not a regular file"; [ -d "$TMP/dir.fd" ]
+	# a symbolic link is not followed and not replaced
+	printf 'precious' >"$TMP/target.fd"; ln -s "$TMP/target.fd" "$TMP/link.fd"
+	run export "$TMP/link.fd" --force; rc_is 5; one_err_line; err_has "$TMP/link.fd: a symbolic link"
+	[ -L "$TMP/link.fd" ]; [ "$(cat "$TMP/target.fd")" = precious ]
+	ln -s "$TMP/missing.fd" "$TMP/dangling.fd"
+	run export "$TMP/dangling.fd"; rc_is 5; err_has "a symbolic link"; [ ! -e "$TMP/missing.fd" ]
+	# no temporary file left anywhere
+	[ -z "$(find "$TMP" -maxdepth 1 -name '*.tmp-*')" ]; }
+# --force keeps the mode of the file it replaces; a new file gets 0666 & ~umask
+t_export_keeps_mode() { run set A-$VENDOR --hex 01; rc_is 0
+	printf 'old' >"$TMP/m.var"; chmod 0600 "$TMP/m.var"
+	run export "$TMP/m.var" --force; rc_is 0; [ "$(stat -c %a "$TMP/m.var")" = 600 ]
+	chmod 0640 "$TMP/m.var"
+	run export "$TMP/m.var" --force; rc_is 0; [ "$(stat -c %a "$TMP/m.var")" = 640 ]
+	(umask 027; run export "$TMP/n.var"; rc_is 0) && [ "$(stat -c %a "$TMP/n.var")" = 640 ]; }
+# export - writes the image to standard output: the same bytes as to a file
+t_export_stdout() { populate
+	run export "$TMP/f.fd"; rc_is 0
+	RC=0; "$TEEVAR" --state "$ST" export - 2>"$ERR" | cat >"$TMP/p.fd" || RC=$?
+	rc_is 0; cmp "$TMP/f.fd" "$TMP/p.fd"; [ ! -e ./- ]; [ ! -e "$ST/-" ]
+	err_has "exported 8 variables to standard output (edk2, 67108864 bytes)"
+	run export "$TMP/f.var"; rc_is 0
+	run export - --to uboot; rc_is 0; cmp "$TMP/f.var" "$OUT"
+	# and import - reads it back
+	fresh; IN=$TMP/f.var run import -; rc_is 0; out_has "imported 8 variables"; }
 t_export_empty() { run export "$TMP/e.fd"; rc_is 0; out_has "exported 0 variables"
 	fresh; run import "$TMP/e.fd"; rc_is 0; out_has "imported 0 variables"; }
 
@@ -471,6 +504,9 @@ tests=(
 	"--template OVMF_VARS_4M.fd: 540672 bytes, only the store areas differ:t_template"
 	"a damaged --template: exit 8, nothing written:t_template_damaged"
 	"export refuses to overwrite without --force, leaves no temporary file:t_no_overwrite"
+	"export onto a FIFO, a directory, a symbolic link: refused, nothing replaced:t_export_not_regular"
+	"export --force keeps the replaced file's mode; a new file gets 0666 & ~umask:t_export_keeps_mode"
+	"export - writes the image to standard output, the same bytes as a file:t_export_stdout"
 	"an empty store exports and imports 0 variables:t_export_empty"
 	"a ubootefi.var from the independent encoder imports with the same bytes:t_uboot_encoder"
 	"H1's ubootefi.var: empty entry ignored, read-only marker dropped, invalid ones refuse all:t_uboot_h1_encoder"

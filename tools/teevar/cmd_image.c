@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -143,12 +144,16 @@ static size_t without_zero_tail(const uint8_t *p, size_t n)
 	return n;
 }
 
-/* Writes p to a temporary file beside path, syncs it, and renames it over
- * path: path holds either what it held before or all of p. p[zero_from..n) is
- * known to be zero (not scanned: AAVMF's 63 MiB tail would cost a page fault a
- * page). Returns 0 or -errno with *step saying what failed. */
+/* Writes p to a temporary file beside path and syncs it. replace: renames it
+ * over path (path holds either what it held before or all of p); else makes
+ * it path without replacing anything (link(), or renameat2(RENAME_NOREPLACE)
+ * where the file system has no hard links, e.g. an ESP's FAT): -EEXIST when
+ * path exists. old (may be NULL): the regular file being replaced, whose mode
+ * (and, for root, owner) the new file keeps; else 0666 & ~umask.
+ * p[zero_from..n) is known to be zero (not scanned: AAVMF's 63 MiB tail would
+ * cost a page fault a page). Returns 0 or -errno with *step saying what failed. */
 static int write_atomic(const char *path, const uint8_t *p, size_t n, size_t zero_from,
-			const char **step)
+			bool replace, const struct stat *old, const char **step)
 {
 	size_t len = strlen(path);
 	char *tmp = malloc(len + 16);
@@ -168,9 +173,20 @@ static int write_atomic(const char *path, const uint8_t *p, size_t n, size_t zer
 		*step = "creating a temporary file beside it";
 		goto out;
 	}
-	mode_t mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0) {
+	mode_t mode;
+	if (old) {
+		mode = old->st_mode & 0777;
+		if (geteuid() == 0 && fchown(fd, old->st_uid, old->st_gid) != 0) {
+			err = -errno;
+			*step = "giving it the owner of the file it replaces";
+			goto fail;
+		}
+	} else {
+		mode_t mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	if (fchmod(fd, mode) != 0) {
 		err = -errno;
 		*step = "setting its mode";
 		goto fail;
@@ -205,12 +221,29 @@ static int write_atomic(const char *path, const uint8_t *p, size_t n, size_t zer
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0) {
+	if (replace) {
+		if (rename(tmp, path) != 0) {
+			err = -errno;
+			*step = "renaming the temporary file over it";
+			goto fail;
+		}
+	} else if (link(tmp, path) == 0) {
+		unlink(tmp);
+	} else if (errno == EEXIST) {
+		err = -EEXIST;
+		*step = "";
+		goto fail;
+	} else if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS) {
 		err = -errno;
-		*step = "renaming the temporary file over it";
+		*step = "linking the temporary file to its name";
+		goto fail;
+	} else if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
+		/* no hard links here (FAT): a rename that replaces nothing */
+		err = -errno;
+		*step = errno == EEXIST ? "" : "renaming the temporary file to its name";
 		goto fail;
 	}
-	/* the rename itself lasts once the directory is synced */
+	/* the new name itself lasts once the directory is synced */
 	int dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		(void)fsync(dfd);
@@ -225,6 +258,20 @@ out:
 	free(tmp);
 	free(dcopy);
 	return err;
+}
+
+/* The whole image to standard output ('-'). 0 or -errno. */
+static int write_stdout(const uint8_t *p, size_t n)
+{
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(STDOUT_FILENO, p + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		off += (size_t)w;
+	}
+	return 0;
 }
 
 /* ---- names ---- */
@@ -812,6 +859,12 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+static int refuse_existing(const char *file)
+{
+	fprintf(stderr, "teevar: export: %s exists: not overwritten (--force replaces it)\n", file);
+	return EXIT_IO;
+}
+
 int cmd_export(const struct opts *o)
 {
 	if (o->npos < 2)
@@ -833,19 +886,25 @@ int cmd_export(const struct opts *o)
 	int rc = need_inproc(o, "export");
 	if (rc != 0)
 		return rc;
+	/* '-': standard output; else a regular file, never through a symbolic link */
+	bool to_stdout = strcmp(file, "-") == 0;
 	struct stat fst, tst;
-	bool exists = stat(file, &fst) == 0;
-	bool in_place = exists && template && stat(template, &tst) == 0 &&
-			fst.st_dev == tst.st_dev && fst.st_ino == tst.st_ino;
-	if (exists && S_ISDIR(fst.st_mode)) {
-		fprintf(stderr, "teevar: export: %s is a directory\n", file);
+	bool exists = !to_stdout && lstat(file, &fst) == 0;
+	if (exists && S_ISLNK(fst.st_mode)) {
+		fprintf(stderr, "teevar: export: %s: a symbolic link: not followed, not replaced "
+			"(give the path of the file itself)\n", file);
 		return EXIT_IO;
 	}
-	if (exists && !in_place && !opt_has(o, OPT_FORCE)) {
-		fprintf(stderr, "teevar: export: %s exists: not overwritten (--force replaces it)\n",
-			file);
+	if (exists && !S_ISREG(fst.st_mode)) {
+		fprintf(stderr, "teevar: export: %s: not a regular file; write the image to a file "
+			"and copy it with dd\n", file);
 		return EXIT_IO;
 	}
+	bool in_place = exists && template && strcmp(template, "-") != 0 &&
+			stat(template, &tst) == 0 && fst.st_dev == tst.st_dev &&
+			fst.st_ino == tst.st_ino;
+	if (exists && !in_place && !opt_has(o, OPT_FORCE))
+		return refuse_existing(file);
 	struct image_buf tpl;
 	memset(&tpl, 0, sizeof(tpl));
 	struct tv_edk2_layout layout;
@@ -890,12 +949,31 @@ int cmd_export(const struct opts *o)
 			rc = EXIT_EFI;
 		}
 	}
-	if (rc == 0) {
+	if (rc == 0 && to_stdout) {
+		int werr = write_stdout(out, out_n);
+		if (werr != 0) {
+			fprintf(stderr, "teevar: export: writing standard output: %s\n",
+				strerror(-werr));
+			rc = EXIT_IO;
+		} else {
+			/* stdout holds the image: the summary goes to stderr */
+			fprintf(stderr, "exported %zu variable%s to standard output (%s, %zu bytes)\n",
+				e.n, plural(e.n), format_name(to), out_n);
+			if (to == TV_IMG_UBOOT)
+				warn_uboot_export(file, &e, out_n);
+		}
+	} else if (rc == 0) {
 		const char *step = "";
 		/* the EDK2 writer without a template leaves zeros after the FV */
 		size_t zero_from = to == TV_IMG_EDK2 && !tpl.p ? (size_t)layout.fv_length : out_n;
-		int werr = write_atomic(file, out, out_n, zero_from, &step);
-		if (werr != 0) {
+		/* without --force (or the template rewritten in place) nothing is replaced,
+		 * even a file made since the check above */
+		bool replace = in_place || opt_has(o, OPT_FORCE);
+		int werr = write_atomic(file, out, out_n, zero_from, replace,
+					exists ? &fst : NULL, &step);
+		if (werr == -EEXIST && !replace) {
+			rc = refuse_existing(file);
+		} else if (werr != 0) {
 			fprintf(stderr, "teevar: export: %s: %s: %s; the file is unchanged\n", file,
 				step, strerror(-werr));
 			rc = EXIT_IO;
