@@ -386,6 +386,29 @@ t_zero_time_round_trip() {
 	python3 "$PY" vars "$TMP/z.fd" >"$TMP/vars.json"
 	python3 -c "import json,sys; v=json.load(open(sys.argv[1]))[0]; assert v['name']=='db' and v['attrs']==0x27 and v['time']=='00'*16, v" "$TMP/vars.json"
 	run get db --raw; rc_is 0; cmp -s "$OUT" "$K/db.esl"; }
+# A private authenticated variable (at, not a Secure Boot key): its signer
+# binding is not carried, so import refuses it unless --unbound-private says
+# the first signed write may bind it.
+t_unbound_private() {
+	printf 'secret' >"$TMP/priv.bin"
+	sign-efi-sig-list -t "2023-01-02 03:04:05" -g $VENDOR -k "$K/db.key" -c "$K/db.crt" \
+		MyPriv "$TMP/priv.bin" "$TMP/priv.auth" >/dev/null
+	run set MyPriv-$VENDOR --attrs nv,bs,rt,at --file "$TMP/priv.auth"; rc_is 0
+	run set Plain-$VENDOR --hex 01; rc_is 0
+	run export "$TMP/p.fd"; rc_is 0; out_has "exported 2 variables"
+	fresh; run import "$TMP/p.fd"; rc_is 3
+	err_has "teevar: import: invalid: MyPriv-$VENDOR: a private authenticated variable: its signer binding cannot be carried"
+	err_has "--unbound-private"; err_has "nothing imported: 0 conflicts, 1 invalid"
+	list_nv "$TMP/nv"; [ ! -s "$TMP/nv" ]
+	run import "$TMP/p.fd" --unbound-private --dry-run --json; rc_is 0; json_ok
+	py "j['ok'] and j['summary']['new']==2"
+	list_nv "$TMP/nv"; [ ! -s "$TMP/nv" ]
+	run import "$TMP/p.fd" --unbound-private; rc_is 0; out_has "imported 2 variables (2 new"
+	grep -qE "^new +MyPriv-$VENDOR  nv,bs,rt,at  6$" "$OUT"
+	raw_is MyPriv-$VENDOR "$(printf secret | hex_of)"
+	# an option of import only
+	run export "$TMP/q.fd" --unbound-private; rc_is 1
+	run import --help; rc_is 0; out_has "--unbound-private"; }
 t_export_to_option() { populate
 	run export "$TMP/store.img" --to uboot; rc_is 0; out_has "(uboot, "
 	fresh; run import "$TMP/store.img" --from uboot; rc_is 0; out_has "imported 8 variables"; }
@@ -500,6 +523,7 @@ tests=(
 	"edk2 export -> import -> export: byte-identical, timestamps kept:t_round_trip_edk2"
 	"uboot export -> import -> export: byte-identical:t_round_trip_uboot"
 	"an at variable with an all-zero time (created by --append) round-trips in both formats:t_zero_time_round_trip"
+	"a private authenticated variable: refused, imported with --unbound-private:t_unbound_private"
 	"export --to uboot, import --from uboot:t_export_to_option"
 	"--template OVMF_VARS_4M.fd: 540672 bytes, only the store areas differ:t_template"
 	"a damaged --template: exit 8, nothing written:t_template_damaged"

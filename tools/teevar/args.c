@@ -47,6 +47,7 @@ static const struct opt_def opt_defs[] = {
 	{"dry-run", OPT_DRY_RUN, false},
 	{"template", OPT_TEMPLATE, true},
 	{"force", OPT_FORCE, false},
+	{"unbound-private", OPT_UNBOUND_PRIVATE, false},
 };
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 

@@ -429,6 +429,7 @@ struct import_job {
 	struct tv_import_summary sum;
 	size_t conflicts, invalid, dropped;
 	bool dry_run, json, refused;
+	unsigned flags;                 /* TV_IMPORT_DRY_RUN, TV_IMPORT_UNBOUND_PRIVATE */
 };
 
 static void import_job_free(struct import_job *j)
@@ -657,7 +658,7 @@ static int import_run(const struct opts *o, struct import_job *j, enum tv_import
 	int rc = open_store(o, "import", &s);
 	if (rc != 0)
 		return rc;
-	int err = tv_transport_import(&s.transport, j->xv, j->nx, policy, j->dry_run, j->xres,
+	int err = tv_transport_import(&s.transport, j->xv, j->nx, policy, j->flags, j->xres,
 				      &j->sum);
 	import_merge(j);
 	if (err == -EINVAL && j->conflicts + j->invalid > 0) {
@@ -714,6 +715,8 @@ int cmd_import(const struct opts *o)
 	memset(&j, 0, sizeof(j));
 	j.file = o->pos[1];
 	j.dry_run = opt_has(o, OPT_DRY_RUN);
+	j.flags = (j.dry_run ? TV_IMPORT_DRY_RUN : 0u) |
+		  (opt_has(o, OPT_UNBOUND_PRIVATE) ? TV_IMPORT_UNBOUND_PRIVATE : 0u);
 	j.json = opt_has(o, OPT_JSON);
 	struct image_buf raw;
 	rc = read_image("import", "", j.file, &raw);
