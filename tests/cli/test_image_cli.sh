@@ -489,6 +489,23 @@ t_uboot_encoder() {
 	# and teevar's export of the same variables is the encoder's file
 	run export "$TMP/again.var"; rc_is 0; cmp "$TMP/u.var" "$TMP/again.var"; }
 
+# More than the store holds: exit 3, the secure core's reason (how much is
+# needed, how much is free), nothing stored
+t_no_room() {
+	python3 - "$TMP/big.var" "$VENDOR" <<-'PYEOF'
+	import struct, sys, uuid, zlib
+	g, body = uuid.UUID(sys.argv[2]).bytes_le, b""
+	for i in range(40):
+	    e = struct.pack("<IIQ", 60000, 7, 0) + g + ("Big%02d" % i).encode("utf-16-le") + b"\0\0" + bytes([i]) * 60000
+	    body += e + b"\0" * (-len(e) % 8)
+	open(sys.argv[1], "wb").write(struct.pack("<QQII", 0, 0x0161566966456255, 24 + len(body), zlib.crc32(body)) + body)
+	PYEOF
+	run set Keep-$VENDOR --hex 01; rc_is 0; list_nv "$TMP/before"
+	run import "$TMP/big.var"; rc_is 3; one_err_line
+	err_has "teevar: import: $TMP/big.var: the variable store has no room for these variables (see teevar info): the import needs "
+	err_has " bytes of variable room, the store has "
+	list_nv "$TMP/after"; cmp -s "$TMP/before" "$TMP/after"; }
+
 # H1's encoder (tests/varimg): U-Boot's own quirks (an empty entry, the
 # read-only marker) and variables the service refuses, all classified
 t_uboot_h1_encoder() { python3 "$HERE/../varimg/uboot_encoder.py" "$TMP/h1.var"
@@ -533,6 +550,7 @@ tests=(
 	"export - writes the image to standard output, the same bytes as a file:t_export_stdout"
 	"an empty store exports and imports 0 variables:t_export_empty"
 	"a ubootefi.var from the independent encoder imports with the same bytes:t_uboot_encoder"
+	"more than the store holds: exit 3 with the secure core's numbers, nothing stored:t_no_room"
 	"H1's ubootefi.var: empty entry ignored, read-only marker dropped, invalid ones refuse all:t_uboot_h1_encoder"
 )
 

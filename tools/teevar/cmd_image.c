@@ -327,8 +327,10 @@ static int transfer_error(const struct session *s, const char *cmd, const char *
 			"ready-to-boot (run it without --runtime)\n", cmd, file);
 		return EXIT_EFI;
 	case -ENOSPC:
-		fprintf(stderr, "teevar: %s: %s: the variable store has no room for these variables; "
-			"nothing was imported (see teevar info)\n", cmd, file);
+		/* the secure core's detail: the room needed and free, or, when a write
+		 * ran out of room, whether what was written before was put back */
+		fprintf(stderr, "teevar: %s: %s: the variable store has no room for these variables "
+			"(see teevar info)%s%s\n", cmd, file, sep, detail);
 		return EXIT_EFI;
 	case -EUCLEAN:
 		fprintf(stderr, "teevar: %s: the variable store is damaged (teevar check shows it, "
@@ -340,6 +342,8 @@ static int transfer_error(const struct session *s, const char *cmd, const char *
 		return EXIT_EFI;
 	case -EIO:
 	case -ECONNRESET:
+		/* as store_error (cmd_store.c): the store could not be read or written;
+		 * the detail says what, and whether an import's writes were put back */
 		fprintf(stderr, "teevar: %s: %s%s%s\n", cmd, strerror(-err), sep, detail);
 		return EXIT_TRANSPORT;
 	default:

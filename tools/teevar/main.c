@@ -249,7 +249,9 @@ static const struct command commands[] = {
 	 "Needs teevar's store itself: --state DIR (the secure core in this process)\n"
 	 "with teevard stopped; over --tee unix: or optee: it is refused (exit 3). Only\n"
 	 "in the boot-services phase (not with --runtime). Exit 5 when FILE cannot be\n"
-	 "read, 8 when it is damaged.\n"},
+	 "read, 8 when it is damaged; 4 when the secure core cannot start (the state\n"
+	 "directory in use) or a write to the store failed (the message says so, and\n"
+	 "whether what was written before was put back).\n"},
 	{"export", cmd_export, OPT_BIT(OPT_TO) | OPT_BIT(OPT_TEMPLATE) | OPT_BIT(OPT_FORCE),
 	 "write the variables as a firmware store image (EDK2, U-Boot)",
 	 "usage: teevar export FILE [--to edk2|uboot] [--template IMAGE] [--force]\n\n"
@@ -293,7 +295,10 @@ static const struct command commands[] = {
 	 "variables to FILE (edk2, 67108864 bytes)\" (on stderr for '-'). Variables\n"
 	 "that do not fit the layout: exit 3, nothing written.\n\n"
 	 "Needs teevar's store itself: --state DIR (the secure core in this process)\n"
-	 "with teevard stopped; over --tee unix: or optee: it is refused (exit 3).\n"},
+	 "with teevard stopped; over --tee unix: or optee: it is refused (exit 3).\n"
+	 "Exit 4 when the secure core cannot start (the state directory in use) or\n"
+	 "the store cannot be read; 5 when FILE cannot be written, exists (without\n"
+	 "--force) or is not a regular file.\n"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
