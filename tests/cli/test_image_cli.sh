@@ -511,11 +511,14 @@ t_no_room() {
 t_uboot_h1_encoder() { python3 "$HERE/../varimg/uboot_encoder.py" "$TMP/h1.var"
 	run set Keep-$VENDOR --hex 01; rc_is 0; list_nv "$TMP/before"
 	run import "$TMP/h1.var" --dry-run --json; rc_is 3; json_ok
-	py "{v['name']: v['action'] for v in j['variables']}=={'BootOrder': 'new', 'Boot0001': 'invalid', 'db': 'invalid', 'MyVar': 'new', 'Empty': 'ignore', 'Late': 'new'}"
+	# Late: a private authenticated variable, invalid without --unbound-private
+	py "{v['name']: v['action'] for v in j['variables']}=={'BootOrder': 'new', 'Boot0001': 'invalid', 'db': 'invalid', 'MyVar': 'new', 'Empty': 'ignore', 'Late': 'invalid'}"
 	py "'read-only marker' in [v for v in j['variables'] if v['name']=='MyVar'][0]['why']"
-	py "j['summary']['ignored']==1 and j['summary']['invalid']==2 and not j['ok']"
+	py "j['summary']['ignored']==1 and j['summary']['invalid']==3 and not j['ok']"
+	run import "$TMP/h1.var" --dry-run --json --unbound-private; rc_is 3; json_ok
+	py "[v['action'] for v in j['variables'] if v['name']=='Late']==['new'] and j['summary']['invalid']==2"
 	run import "$TMP/h1.var"; rc_is 3
-	err_has "teevar: import: invalid: db-$DB: "; err_has "nothing imported: 0 conflicts, 2 invalid"
+	err_has "teevar: import: invalid: db-$DB: "; err_has "nothing imported: 0 conflicts, 3 invalid"
 	list_nv "$TMP/after"; cmp -s "$TMP/before" "$TMP/after"; }
 
 tests=(
