@@ -760,6 +760,95 @@ static void write_fails(const struct tv_img_var *v, size_t n, const struct tv_ed
 	assert_non_null(strstr(e.msg, what));
 }
 
+/* 20000 records: parsed and written in O(n log n) (the duplicate checks sort;
+ * correctness here, no timing), with the same twin rules and the same first
+ * bad offset as for a handful. */
+#define MANY 20000u
+static void many_name(char *buf, size_t i)
+{
+	snprintf(buf, 16, "V%05zu", i);
+}
+
+static void test_many(void **state)
+{
+	struct tv_edk2_layout l = {.file_size = 4u << 20, .fv_length = 4u << 20,
+				   .fv_attributes = 0xe36, .block_count = 1024,
+				   .block_size = 0x1000, .store_offset = 0x48,
+				   .store_size = (4u << 20) - 0x48};
+	struct tv_img_var *v = calloc(MANY, sizeof(*v));
+	struct tv_img_error e;
+	struct tv_img m;
+	uint8_t *out = NULL, *out2 = NULL;
+	size_t n1, n2, end, bad;
+	char nb[16], got[64];
+	(void)state;
+
+	for (size_t i = 0; i < MANY; i++) {
+		many_name(nb, i);
+		v[i].name = malloc(16);
+		v[i].name_size = vt_ucs2(nb, v[i].name);
+		/* every 7th under the db GUID: the same names under two GUIDs */
+		memcpy(v[i].guid.b, i % 7 ? vt_global_guid : vt_db_guid, 16);
+		v[i].attrs = 7;
+		v[i].data = malloc(1);
+		v[i].data[0] = (uint8_t)i;
+		v[i].data_size = 1;
+	}
+	assert_int_equal(tv_img_write_edk2(v, MANY, &l, NULL, 0, &out, &n1, &e), 0);
+	parse_ok(out, n1, &m);
+	assert_int_equal(m.count, MANY);
+	for (size_t i = 0; i < MANY; i += 997) {
+		many_name(nb, i);
+		assert_string_equal(var_name(&m.vars[i], got), nb);
+		assert_int_equal(m.vars[i].data[0], (uint8_t)i);
+	}
+	assert_int_equal(tv_img_write_edk2(m.vars, m.count, &l, NULL, 0, &out2, &n2, &e), 0);
+	assert_memory_equal(out, out2, n1);
+	tv_img_free(&m);
+	free(out2);
+	/* A name twice: the writer refuses at the second. */
+	many_name(nb, 123);
+	v[MANY - 1].name_size = vt_ucs2(nb, v[MANY - 1].name);
+	memcpy(v[MANY - 1].guid.b, vt_global_guid, 16);
+	assert_int_equal(tv_img_write_edk2(v, MANY, &l, NULL, 0, &out2, &n2, &e), -1);
+	assert_non_null(strstr(e.msg, "V00123-8be4df61-93ca-11d2-aa0d-00e098032b8c: given twice"));
+
+	/* The end of the records (each 60 + 14 + 1 bytes, 4-aligned: 76). */
+	end = 0x64 + (size_t)MANY * 76;
+	assert_int_equal(out[end], 0xFF);
+	assert_int_equal(out[end - 76 + 2], 0x3F);
+	/* A 0x3E twin of a live record: not carried. */
+	end = rec(out, end, 0x3E, "V00005", vt_global_guid, 7, (const uint8_t *)"old", 3);
+	/* V00010 being replaced: its record 0x3E, a 0x3F one after: the new one,
+	 * last in the order */
+	out[0x64 + 10 * 76 + 2] = 0x3E;
+	end = rec(out, end, 0x3F, "V00010", vt_global_guid, 7, (const uint8_t *)"new", 3);
+	parse_ok(out, n1, &m);
+	assert_int_equal(m.count, MANY);
+	assert_int_equal(m.edk2_dead, 2);
+	assert_string_equal(var_name(&m.vars[5], got), "V00005");
+	assert_int_equal(m.vars[5].data_size, 1);
+	assert_string_equal(var_name(&m.vars[10], got), "V00011");
+	assert_string_equal(var_name(&m.vars[MANY - 1], got), "V00010");
+	assert_memory_equal(m.vars[MANY - 1].data, "new", 3);
+	tv_img_free(&m);
+	/* Two live 0x3F records: damage at the first second one in the file,
+	 * even with damage after it. */
+	bad = end;
+	end = rec(out, end, 0x3F, "V00100", vt_global_guid, 7, (const uint8_t *)"x", 1);
+	end = rec(out, end, 0x3F, "V00050", vt_global_guid, 7, (const uint8_t *)"y", 1);
+	expect_fail(out, n1, TV_IMG_EDK2, bad);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(tv_img_parse(out, n1, TV_IMG_EDK2, &m, &e), -1);
+	assert_non_null(strstr(e.msg, "two live records (state 0x3f) of "
+				      "V00100-8be4df61-93ca-11d2-aa0d-00e098032b8c, the other at "
+				      "0x1e14"));
+	rec(out, end, 0x3F, "", vt_global_guid, 7, (const uint8_t *)"z", 1);
+	expect_fail(out, n1, TV_IMG_EDK2, bad);
+	free(out);
+	free_vars(v, MANY);
+}
+
 static void test_writer_errors(void **state)
 {
 	uint8_t *tmpl = malloc(SMALL);
@@ -911,6 +1000,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_small),
 		cmocka_unit_test(test_roundtrip_aavmf),
 		cmocka_unit_test(test_roundtrip_zero_time),
+		cmocka_unit_test(test_many),
 		cmocka_unit_test(test_writer_errors),
 		cmocka_unit_test(test_random_damage),
 		cmocka_unit_test(test_label),
