@@ -59,48 +59,60 @@ static bool nv_attrs_ok(uint32_t a)
 	return (a & EFI_VARIABLE_NON_VOLATILE) && (a & ~0xFFu) == 0;
 }
 
-static void drop(struct tv_img *img, uint8_t *states, size_t i)
-{
-	free(img->vars[i].name);
-	free(img->vars[i].data);
-	memmove(&img->vars[i], &img->vars[i + 1], (img->count - i - 1) * sizeof(img->vars[0]));
-	memmove(&states[i], &states[i + 1], img->count - i - 1);
-	img->count--;
-}
+/* A live record (state 0x3F or 0x3E), pointing into the image. */
+struct live {
+	uint64_t pos;
+	const uint8_t *guid, *name, *data, *time;
+	uint32_t ns, ds, attrs;
+	uint8_t state;
+	bool keep;
+};
 
-/* A live record (0x3F or 0x3E) at pos: applies the twin rules, then adds it. */
-static int add_live(struct tv_img *img, size_t *cap, uint8_t **states, size_t *scap,
-		    uint64_t pos, uint8_t state, const uint8_t *guid,
-		    const uint8_t *name, uint32_t ns, uint32_t attrs, const uint8_t *data,
-		    uint32_t ds, const uint8_t *time, struct tv_img_error *err)
+/* The twin rules over the live records (in file order), as a walk through
+ * the file would apply them: of a name and GUID, a second record of the same
+ * state is damage at the second; 0x3F beats 0x3E, whichever comes first (the
+ * other is dead). Sorting groups each variable's records: O(n log n). Marks
+ * the records kept; 0, or -1 with err at the first record in the file that
+ * is damage. */
+static int twins(struct live *r, size_t n, struct tv_img *img, struct tv_img_error *err)
 {
-	long twin = tv_img_find(img, img->count, guid, name, ns);
+	struct tv_img_key *k = malloc((n ? n : 1) * sizeof(*k));
+	size_t bad = SIZE_MAX, other = 0;
 	char label[128];
 
-	if (twin >= 0) {
-		uint8_t ts = (*states)[twin];
+	if (!k)
+		return tv_img_fail(err, n ? r[0].pos : 0, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		k[i] = (struct tv_img_key){r[i].guid, r[i].name, r[i].ns, i};
+	tv_img_sort_keys(k, n);
+	for (size_t g = 0, e; g < n; g = e) {
+		size_t kept = k[g].idx;
 
-		tv_img_var_label(guid, name, ns, label, sizeof(label));
-		if (ts == state)
-			return tv_img_fail(err, pos,
-					   "two live records (state 0x%02x) of %s, the other at "
-					   "0x%llx",
-					   state, label, (unsigned long long)img->vars[twin].offset);
-		img->edk2_dead++;
-		if (state == EDK2_VAR_ADDED_IN_TRANSITION)
-			return 0; /* the 0x3F twin is the variable */
-		drop(img, *states, (size_t)twin);
+		for (e = g + 1; e < n && tv_img_key_same(&k[g], &k[e]); e++)
+			;
+		for (size_t i = g + 1; i < e; i++) {
+			size_t c = k[i].idx;
+
+			if (r[c].state == r[kept].state) {
+				if (c < bad) {
+					bad = c;
+					other = kept;
+				}
+				break; /* the walk stops here */
+			}
+			img->edk2_dead++;
+			if (r[c].state == EDK2_VAR_ADDED)
+				kept = c; /* the 0x3F twin is the variable */
+		}
+		r[kept].keep = true;
 	}
-	if (*scap < img->count + 1) {
-		size_t nc = *scap ? *scap * 2 : 16;
-		uint8_t *ns2 = realloc(*states, nc);
-		if (!ns2)
-			return tv_img_fail(err, pos, "out of memory");
-		*states = ns2;
-		*scap = nc;
-	}
-	(*states)[img->count] = state;
-	return tv_img_add(img, cap, guid, name, ns, attrs, data, ds, time, pos, err);
+	free(k);
+	if (bad == SIZE_MAX)
+		return 0;
+	tv_img_var_label(r[bad].guid, r[bad].name, r[bad].ns, label, sizeof(label));
+	return tv_img_fail(err, r[bad].pos, "two live records (state 0x%02x) of %s, the other at "
+					     "0x%llx",
+			   r[bad].state, label, (unsigned long long)r[other].pos);
 }
 
 int tv_edk2_store_parse(const uint8_t *p, uint64_t off, const struct tv_edk2_store_info *si,
@@ -112,8 +124,8 @@ int tv_edk2_store_parse(const uint8_t *p, uint64_t off, const struct tv_edk2_sto
 	const uint64_t o_guid = si->authenticated ? OFF(edk2_auth_var_header, vendor_guid)
 						  : OFF(edk2_var_header, vendor_guid);
 	uint64_t pos = ALIGN4(off + STORE_HDR);
-	uint8_t *states = NULL;
-	size_t cap = 0, scap = 0;
+	struct live *lv = NULL;
+	size_t nlv = 0, lcap = 0, cap = 0;
 	int rc = -1;
 
 	img->edk2_authenticated = si->authenticated;
@@ -126,13 +138,13 @@ int tv_edk2_store_parse(const uint8_t *p, uint64_t off, const struct tv_edk2_sto
 		if (hdr > end - pos) {
 			tv_img_fail(err, pos, "variable header overruns the store end 0x%llx",
 				    (unsigned long long)end);
-			goto out;
+			goto walked;
 		}
 		state = h[OFF(edk2_var_header, state)];
 		if ((state & EDK2_VAR_STATE_FIXED_BITS) != EDK2_VAR_STATE_FIXED_BITS) {
 			tv_img_fail(err, pos + OFF(edk2_var_header, state),
 				    "variable State 0x%02x is not a state EDK2 writes", state);
-			goto out;
+			goto walked;
 		}
 		attrs = tv_get_le32(h + OFF(edk2_var_header, attributes));
 		ns = tv_get_le32(h + o_ns);
@@ -141,30 +153,41 @@ int tv_edk2_store_parse(const uint8_t *p, uint64_t off, const struct tv_edk2_sto
 		if (ns > end - name_off) {
 			tv_img_fail(err, pos + o_ns, "NameSize 0x%x overruns the store end 0x%llx",
 				    ns, (unsigned long long)end);
-			goto out;
+			goto walked;
 		}
 		if (ds > end - name_off - ns) {
 			tv_img_fail(err, pos + o_ns + 4,
 				    "DataSize 0x%x overruns the store end 0x%llx", ds,
 				    (unsigned long long)end);
-			goto out;
+			goto walked;
 		}
 		if (state == EDK2_VAR_ADDED || state == EDK2_VAR_ADDED_IN_TRANSITION) {
 			if (tv_img_check_name(p + name_off, ns, name_off, pos + o_ns, err) != 0)
-				goto out;
+				goto walked;
 			if (!nv_attrs_ok(attrs)) {
 				tv_img_fail(err, pos + OFF(edk2_var_header, attributes),
 					    "Attributes 0x%x are not those of a non-volatile "
 					    "variable",
 					    attrs);
-				goto out;
+				goto walked;
 			}
-			if (add_live(img, &cap, &states, &scap, pos, state, h + o_guid,
-				     p + name_off, ns, attrs, p + name_off + ns, ds,
-				     si->authenticated ? h + OFF(edk2_auth_var_header, timestamp)
-						       : NULL,
-				     err) != 0)
-				goto out;
+			if (nlv == lcap) {
+				size_t nc = lcap ? lcap * 2 : 64;
+				struct live *nl = realloc(lv, nc * sizeof(*nl));
+				if (!nl) {
+					tv_img_fail(err, pos, "out of memory");
+					goto walked;
+				}
+				lv = nl;
+				lcap = nc;
+			}
+			/* every record of the authenticated format has a TimeStamp */
+			lv[nlv++] = (struct live){
+				.pos = pos, .guid = h + o_guid, .name = p + name_off,
+				.data = p + name_off + ns,
+				.time = si->authenticated ? h + OFF(edk2_auth_var_header, timestamp)
+							  : NULL,
+				.ns = ns, .ds = ds, .attrs = attrs, .state = state};
 		} else {
 			img->edk2_dead++;
 		}
@@ -176,11 +199,26 @@ int tv_edk2_store_parse(const uint8_t *p, uint64_t off, const struct tv_edk2_sto
 				    "byte 0x%02x in the store's free space (0xFF expected; a "
 				    "damaged variable header?)",
 				    p[i]);
-			goto out;
+			goto walked;
 		}
 	rc = 0;
+walked:
+	/* two live twins before the damage (if any) are the first bad offset */
+	if (twins(lv, nlv, img, err) != 0) {
+		rc = -1;
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	for (size_t i = 0; i < nlv; i++)
+		if (lv[i].keep &&
+		    tv_img_add(img, &cap, lv[i].guid, lv[i].name, lv[i].ns, lv[i].attrs,
+			       lv[i].data, lv[i].ds, lv[i].time, lv[i].pos, err) != 0) {
+			rc = -1;
+			goto out;
+		}
 out:
-	free(states);
+	free(lv);
 	return rc;
 }
 
@@ -189,7 +227,10 @@ int tv_edk2_store_write(uint8_t *dst, uint32_t store_size, uint64_t store_off,
 {
 	uint64_t need = ALIGN4(STORE_HDR), pos;
 	char label[128];
+	size_t dup;
 
+	if (tv_img_vars_first_dup(v, n, &dup, NULL) != 0)
+		return tv_img_fail(err, 0, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i].name || tv_img_check_name(v[i].name, v[i].name_size, 0, 0, NULL) != 0)
 			return tv_img_fail(err, 0, "variable %zu: not a valid UCS-2 name", i);
@@ -200,11 +241,8 @@ int tv_edk2_store_write(uint8_t *dst, uint32_t store_size, uint64_t store_off,
 			return tv_img_fail(err, 0, "%s: attributes 0x%x are not those of a "
 						   "non-volatile variable",
 					   label, v[i].attrs);
-		for (size_t j = 0; j < i; j++)
-			if (v[j].name_size == v[i].name_size &&
-			    memcmp(v[j].guid.b, v[i].guid.b, 16) == 0 &&
-			    memcmp(v[j].name, v[i].name, v[i].name_size) == 0)
-				return tv_img_fail(err, 0, "%s: given twice", label);
+		if (i == dup)
+			return tv_img_fail(err, 0, "%s: given twice", label);
 		need = ALIGN4(need) + AUTH_HDR + v[i].name_size + (uint64_t)v[i].data_size;
 	}
 	if (need > store_size)

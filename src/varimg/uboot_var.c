@@ -31,12 +31,29 @@ static uint32_t crc_of(const uint8_t *p, size_t n)
 	return (uint32_t)c;
 }
 
-int tv_uboot_parse(const uint8_t *p, size_t n, struct tv_img *img, struct tv_img_error *err)
+/* The entries read so far, in file order: the first one that is in the file
+ * twice fails (at its offset), as a parse comparing each entry with all
+ * before it would have, before any damage after it. 0 or -1 with err. */
+static int uboot_dups(struct tv_img *img, struct tv_img_error *err)
+{
+	size_t dup;
+	char label[128];
+	const struct tv_img_var *v;
+
+	if (tv_img_vars_first_dup(img->vars, img->count, &dup, NULL) != 0)
+		return tv_img_fail(err, 0, "out of memory");
+	if (dup == SIZE_MAX)
+		return 0;
+	v = &img->vars[dup];
+	tv_img_var_label(v->guid.b, v->name, v->name_size, label, sizeof(label));
+	return tv_img_fail(err, v->offset, "%s is in the file twice", label);
+}
+
+static int uboot_entries(const uint8_t *p, size_t n, struct tv_img *img, struct tv_img_error *err)
 {
 	size_t cap = 0;
 	uint64_t pos;
 	uint32_t len, crc;
-	char label[128];
 
 	if (n < HDR)
 		return tv_img_fail(err, n, "truncated: the ubootefi.var header needs %zu bytes",
@@ -88,12 +105,6 @@ int tv_uboot_parse(const uint8_t *p, size_t n, struct tv_img *img, struct tv_img
 			return tv_img_fail(err, pos + OFF(uboot_var_entry, time),
 					   "time %llu is beyond 9999-12-31",
 					   (unsigned long long)secs);
-		if (tv_img_find(img, img->count, p + pos + OFF(uboot_var_entry, guid),
-				p + name_off, ns) >= 0) {
-			tv_img_var_label(p + pos + OFF(uboot_var_entry, guid), p + name_off, ns,
-					 label, sizeof(label));
-			return tv_img_fail(err, pos, "%s is in the file twice", label);
-		}
 		if (tv_img_add(img, &cap, p + pos + OFF(uboot_var_entry, guid), p + name_off, ns,
 			       attr, p + data_off, ds,
 			       secs || (attr & EFI_VARIABLE_TIME_BASED_AUTHENTICATED_WRITE_ACCESS)
@@ -106,12 +117,23 @@ int tv_uboot_parse(const uint8_t *p, size_t n, struct tv_img *img, struct tv_img
 	return 0;
 }
 
+int tv_uboot_parse(const uint8_t *p, size_t n, struct tv_img *img, struct tv_img_error *err)
+{
+	int rc = uboot_entries(p, n, img, err);
+
+	/* an entry twice before the damage (if any) is the first bad offset */
+	if (uboot_dups(img, err) != 0)
+		return -1;
+	return rc;
+}
+
 int tv_img_write_uboot(const struct tv_img_var *v, size_t n, uint8_t **out, size_t *out_n,
 		       struct tv_img_error *err)
 {
 	uint64_t need = HDR, pos;
 	uint8_t *b;
 	char label[128];
+	size_t dup;
 
 	if (err) {
 		err->offset = 0;
@@ -123,6 +145,8 @@ int tv_img_write_uboot(const struct tv_img_var *v, size_t n, uint8_t **out, size
 		*out_n = 0;
 	if (!out || !out_n || (n && !v))
 		return tv_img_fail(err, 0, "invalid arguments");
+	if (tv_img_vars_first_dup(v, n, &dup, NULL) != 0)
+		return tv_img_fail(err, 0, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		uint64_t secs;
 
@@ -142,11 +166,8 @@ int tv_img_write_uboot(const struct tv_img_var *v, size_t n, uint8_t **out, size
 					   v[i].time[4], v[i].time[5], v[i].time[6],
 					   tv_get_le32(v[i].time + 8), (int16_t)tv_get_le16(v[i].time + 12),
 					   v[i].time[14]);
-		for (size_t j = 0; j < i; j++)
-			if (v[j].name_size == v[i].name_size &&
-			    memcmp(v[j].guid.b, v[i].guid.b, 16) == 0 &&
-			    memcmp(v[j].name, v[i].name, v[i].name_size) == 0)
-				return tv_img_fail(err, 0, "%s: given twice", label);
+		if (i == dup)
+			return tv_img_fail(err, 0, "%s: given twice", label);
 		need = ALIGN8(need + ENT + v[i].name_size + (uint64_t)v[i].data_size);
 	}
 	if (need > UINT32_MAX)

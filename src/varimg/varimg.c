@@ -85,16 +85,58 @@ void tv_img_var_label(const uint8_t guid[16], const uint8_t *name, uint32_t name
 		 guid[9], guid[10], guid[11], guid[12], guid[13], guid[14], guid[15]);
 }
 
-long tv_img_find(const struct tv_img *img, size_t upto, const uint8_t guid[16], const uint8_t *name,
-		 uint32_t name_size)
+bool tv_img_key_same(const struct tv_img_key *a, const struct tv_img_key *b)
 {
-	for (size_t i = 0; i < upto && i < img->count; i++) {
-		const struct tv_img_var *v = &img->vars[i];
-		if (v->name_size == name_size && memcmp(v->guid.b, guid, 16) == 0 &&
-		    memcmp(v->name, name, name_size) == 0)
-			return (long)i;
-	}
-	return -1;
+	return a->name_size == b->name_size && memcmp(a->guid, b->guid, 16) == 0 &&
+	       memcmp(a->name, b->name, a->name_size) == 0;
+}
+
+static int key_cmp(const void *pa, const void *pb)
+{
+	const struct tv_img_key *a = pa, *b = pb;
+	int c = memcmp(a->guid, b->guid, 16);
+
+	if (c)
+		return c;
+	if (a->name_size != b->name_size)
+		return a->name_size < b->name_size ? -1 : 1;
+	c = memcmp(a->name, b->name, a->name_size);
+	if (c)
+		return c;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+void tv_img_sort_keys(struct tv_img_key *k, size_t n)
+{
+	if (n > 1)
+		qsort(k, n, sizeof(*k), key_cmp);
+}
+
+int tv_img_vars_first_dup(const struct tv_img_var *v, size_t n, size_t *dup, size_t *first)
+{
+	struct tv_img_key *k = malloc((n ? n : 1) * sizeof(*k));
+	size_t m = 0;
+
+	*dup = SIZE_MAX;
+	if (first)
+		*first = SIZE_MAX;
+	if (!k)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].name && tv_img_check_name(v[i].name, v[i].name_size, 0, 0, NULL) == 0)
+			k[m++] = (struct tv_img_key){v[i].guid.b, v[i].name, v[i].name_size, i};
+	tv_img_sort_keys(k, m);
+	/* in a run of equal keys the first is the earliest; the second is the
+	 * run's first duplicate */
+	for (size_t i = 1; i < m; i++)
+		if (tv_img_key_same(&k[i - 1], &k[i]) && k[i].idx < *dup &&
+		    (i < 2 || !tv_img_key_same(&k[i - 2], &k[i - 1]))) {
+			*dup = k[i].idx;
+			if (first)
+				*first = k[i - 1].idx;
+		}
+	free(k);
+	return 0;
 }
 
 int tv_img_add(struct tv_img *img, size_t *cap, const uint8_t guid[16], const uint8_t *name,

@@ -142,9 +142,21 @@ int tv_img_check_name(const uint8_t *p, uint64_t size, uint64_t off, uint64_t si
 int tv_img_add(struct tv_img *img, size_t *cap, const uint8_t guid[16], const uint8_t *name,
 	       uint32_t name_size, uint32_t attrs, const uint8_t *data, uint32_t data_size,
 	       const uint8_t *time, uint64_t offset, struct tv_img_error *err);
-/* Index of the first variable before 'upto' with the same name and GUID, or -1. */
-long tv_img_find(const struct tv_img *img, size_t upto, const uint8_t guid[16], const uint8_t *name,
-		 uint32_t name_size);
+/* Duplicate detection in O(n log n): keys sorted by GUID, name, then input
+ * order, so that the records of one variable are adjacent, in input order. */
+struct tv_img_key {
+	const uint8_t *guid;
+	const uint8_t *name;
+	uint32_t name_size;
+	size_t idx; /* the position in the input order */
+};
+void tv_img_sort_keys(struct tv_img_key *k, size_t n);
+bool tv_img_key_same(const struct tv_img_key *a, const struct tv_img_key *b);
+/* Of the variables v[0..n) with a valid name: the smallest index with an
+ * earlier variable of the same name and GUID (what a loop comparing each with
+ * all before it finds first), or SIZE_MAX; *first (may be NULL) the index of
+ * that earlier one. 0, or -1 when out of memory. */
+int tv_img_vars_first_dup(const struct tv_img_var *v, size_t n, size_t *dup, size_t *first);
 /* "Name-GUID" for messages (name as ASCII, '?' for others). */
 void tv_img_var_label(const uint8_t guid[16], const uint8_t *name, uint32_t name_size, char *buf,
 		      size_t n);
