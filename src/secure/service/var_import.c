@@ -86,6 +86,7 @@ struct item {
 	enum tv_import_action action;
 	enum rank rank;
 	bool named;                  /* the name is well-formed */
+	size_t group;                /* items with the same GUID and name share it */
 	/* what the store held before (REPLACED), for putting it back */
 	struct tv_store_var old;
 	uint8_t *old_buf;
@@ -299,12 +300,6 @@ static bool valid(const struct tv_varsvc *svc, const struct tv_xfer_var *v, cons
 	return uefi_ok(v, name, size, r);
 }
 
-static bool same_name(const struct item *a, const struct item *b)
-{
-	return a->name_size == b->name_size && guid_eq(&a->v->guid, &b->v->guid) &&
-	       memcmp(a->name, b->name, a->name_size) == 0;
-}
-
 static bool same_content(const struct tv_store_var *old, const struct tv_xfer_var *v)
 {
 	if (old->attrs != v->attrs || old->data_size != v->data_size ||
@@ -331,7 +326,7 @@ static int keep_old(struct item *it, const struct tv_store_var *old)
 
 /* Classifies one variable against the checks, the rest of the import and
  * the store. */
-static int classify(struct tv_varsvc *svc, struct item *items, size_t i,
+static int classify(struct tv_varsvc *svc, struct item *items, size_t i, bool *group_named,
 		    enum tv_import_conflict policy, unsigned flags, struct tv_import_result *r)
 {
 	struct item *it = &items[i];
@@ -356,11 +351,11 @@ static int classify(struct tv_varsvc *svc, struct item *items, size_t i,
 		return 0;
 	}
 	it->named = true;
-	for (size_t j = 0; j < i; j++)
-		if (items[j].named && same_name(&items[j], it)) {
-			set_why(r, "appears more than once in the import");
-			return 0;
-		}
+	if (group_named[it->group]) {
+		set_why(r, "appears more than once in the import");
+		return 0;
+	}
+	group_named[it->group] = true;
 	if (!valid(svc, v, it->name, it->name_size, r))
 		return 0;
 	if ((v->attrs & AT) && tv_sb_classify(it->name, it->name_size, &v->guid) == TV_SBV_NONE &&
@@ -568,6 +563,48 @@ static void summarize(const struct item *items, size_t n, struct tv_import_summa
 	}
 }
 
+/* Sorting by GUID and name, so that a name given twice is found in O(n log n)
+ * (an image may hold tens of thousands of entries). */
+static bool by_name_equal(const struct item *x, const struct item *y)
+{
+	return x->v->name_size == y->v->name_size &&
+	       memcmp(&x->v->guid, &y->v->guid, sizeof(x->v->guid)) == 0 &&
+	       (!x->v->name_size || memcmp(x->v->name, y->v->name, x->v->name_size) == 0);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	const struct item *x = *(const struct item *const *)a, *y = *(const struct item *const *)b;
+	int c = memcmp(&x->v->guid, &y->v->guid, sizeof(x->v->guid));
+	if (c)
+		return c;
+	if (x->v->name_size != y->v->name_size)
+		return x->v->name_size < y->v->name_size ? -1 : 1;
+	c = x->v->name_size ? memcmp(x->v->name, y->v->name, x->v->name_size) : 0;
+	if (c)
+		return c;
+	return x < y ? -1 : x > y; /* stable: the earlier item first */
+}
+
+/* items[i].group: one number for each distinct GUID and name. */
+static int group_names(struct item *items, size_t n)
+{
+	struct item **order = malloc((n ? n : 1) * sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		order[i] = &items[i];
+	qsort(order, n, sizeof(*order), by_name);
+	size_t g = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i && by_name_equal(order[i - 1], order[i]))
+			g--;
+		order[i]->group = g++;
+	}
+	free(order);
+	return 0;
+}
+
 /* Checks everything; fills results (may be NULL) and sum. */
 static int plan(struct tv_varsvc *svc, struct item *items, const struct tv_xfer_var *v, size_t n,
 		enum tv_import_conflict policy, unsigned flags, struct tv_import_result *results,
@@ -575,13 +612,22 @@ static int plan(struct tv_varsvc *svc, struct item *items, const struct tv_xfer_
 {
 	size_t bad = 0, conflicts = 0;
 	*pk_after = tv_sb_key_var(svc, &tv_global_guid, "PK") != NULL;
+	for (size_t i = 0; i < n; i++)
+		items[i].v = &v[i];
+	bool *group_named = calloc(n ? n : 1, sizeof(*group_named));
+	if (!group_named || group_names(items, n) != 0) {
+		free(group_named);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct tv_import_result scratch, *r = results ? &results[i] : &scratch;
 		memset(r, 0, sizeof(*r));
 		items[i].v = &v[i];
-		int rc = classify(svc, items, i, policy, flags, r);
-		if (rc != 0)
+		int rc = classify(svc, items, i, group_named, policy, flags, r);
+		if (rc != 0) {
+			free(group_named);
 			return rc;
+		}
 		r->action = items[i].action;
 		bad += items[i].action == TV_IMPORT_INVALID;
 		conflicts += items[i].action == TV_IMPORT_CONFLICT;
@@ -589,6 +635,7 @@ static int plan(struct tv_varsvc *svc, struct item *items, const struct tv_xfer_
 		    items[i].action != TV_IMPORT_IGNORED)
 			*pk_after = true;
 	}
+	free(group_named);
 	summarize(items, n, sum);
 	if (bad || conflicts) {
 		tv_err_set_detail("import refused: %zu invalid, %zu in conflict; nothing stored", bad,
