@@ -12,8 +12,10 @@ set -eu
 
 # efitools (cert-to-efi-sig-list, sign-efi-sig-list): the Secure Boot tests make
 # their .esl and .auth files with it, from keys made at test time.
+# zlib1g-dev: CRC-32 of the firmware store formats (src/varimg); ovmf and
+# qemu-efi-aarch64: Debian's OVMF/AAVMF variable images the varimg tests read.
 PKGS="build-essential meson ninja-build pkg-config libssl-dev libcmocka-dev openssl python3 valgrind systemd \
-efitools"
+efitools zlib1g-dev ovmf qemu-efi-aarch64"
 if [ "${1:-}" = qemu ]; then
     PKGS="$PKGS linux-source-6.12 gcc-aarch64-linux-gnu libc6-dev-arm64-cross bc bison flex \
 libelf-dev kmod xz-utils cpio fdisk qemu-system-arm qemu-efi-aarch64 efitools \

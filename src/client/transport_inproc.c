@@ -2,6 +2,7 @@
 /* The in-process transport: the secure core's StMM entry called directly. */
 #include <teevar/store_info.h>
 #include <teevar/transport.h>
+#include <teevar/var_transfer.h>
 
 #include <errno.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "stmm.h"
 #include "transport_unix.h"
 #include "tv_err.h"
+#include "var_import.h"
 
 static uint32_t stmm_open(void *ctx, const uint8_t uuid[16], uint32_t *session, uint32_t *origin)
 {
@@ -184,4 +186,49 @@ int tv_transport_store_recover(const struct tv_transport *t, struct tv_store_rec
 	if (t->ops != &core_ops)
 		return -ENOTSUP;
 	return store_errno_of(tv_secure_store_recover(t->ctx, out));
+}
+
+/* Import and export: the owning in-process transport only. Whoever holds the
+ * state directory owns the store; a client of teevard or of a board's OP-TEE
+ * must never write authenticated variables without their signatures. */
+static struct tv_varsvc *owned_varsvc(const struct tv_transport *t, int *err)
+{
+	if (t->ops != &core_ops) {
+		*err = -ENOTSUP;
+		return NULL;
+	}
+	struct tv_varsvc *svc = tv_secure_varsvc(t->ctx);
+	if (!svc) {
+		tv_err_set_detail("the store is not mounted");
+		*err = -EIO;
+	}
+	return svc;
+}
+
+int tv_transport_import(const struct tv_transport *t, const struct tv_xfer_var *v, size_t n,
+			enum tv_import_conflict policy, bool dry_run,
+			struct tv_import_result *results, struct tv_import_summary *sum)
+{
+	if (sum)
+		memset(sum, 0, sizeof(*sum));
+	if (!t)
+		return -EINVAL;
+	tv_err_clear_detail();
+	int err = 0;
+	struct tv_varsvc *svc = owned_varsvc(t, &err);
+	if (!svc)
+		return err;
+	return tv_varsvc_import(svc, v, n, policy, dry_run, results, sum);
+}
+
+int tv_transport_export(const struct tv_transport *t, tv_export_cb cb, void *arg)
+{
+	if (!t || !cb)
+		return -EINVAL;
+	tv_err_clear_detail();
+	int err = 0;
+	struct tv_varsvc *svc = owned_varsvc(t, &err);
+	if (!svc)
+		return err;
+	return tv_varsvc_export(svc, cb, arg);
 }

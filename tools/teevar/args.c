@@ -40,6 +40,13 @@ static const struct opt_def opt_defs[] = {
 	{"kek", OPT_KEK, true},
 	{"pk", OPT_PK, true},
 	{"defaults", OPT_DEFAULTS, false},
+	{"from", OPT_FROM, true},
+	{"to", OPT_TO, true},
+	{"replace", OPT_REPLACE, false},
+	{"skip", OPT_SKIP, false},
+	{"dry-run", OPT_DRY_RUN, false},
+	{"template", OPT_TEMPLATE, true},
+	{"force", OPT_FORCE, false},
 };
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
@@ -142,9 +149,9 @@ int opts_parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-int opts_check_allowed(const struct opts *o, const char *cmd, uint32_t allowed)
+int opts_check_allowed(const struct opts *o, const char *cmd, uint64_t allowed)
 {
-	uint32_t extra = o->seen & ~(allowed | OPTS_GLOBAL);
+	uint64_t extra = o->seen & ~(allowed | OPTS_GLOBAL);
 	for (int id = 0; id < OPT_COUNT; id++)
 		if (extra & OPT_BIT(id))
 			return usage_error("%s: option --%s does not apply (see teevar %s --help)",

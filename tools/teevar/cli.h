@@ -22,6 +22,7 @@ enum {
 	EXIT_IO = 5,
 	EXIT_DAMAGED = 6,   /* the store is damaged, or the device does not hold what is served */
 	EXIT_MALFORMED = 7, /* not a well-formed signature list (get --esl, secureboot enroll) */
+	EXIT_BAD_IMAGE = 8, /* import: a damaged or unreadable firmware store image */
 };
 
 #define CLI_NAME_MAX_CHARS 1024u        /* as Linux's efivar layer */
@@ -34,10 +35,11 @@ enum opt_id {
 	OPT_NAME, OPT_GUID, OPT_ATTRS, OPT_APPEND, OPT_FILE, OPT_STDIN, OPT_HEX,
 	OPT_STRING, OPT_STRING16, OPT_EMPTY, OPT_READ_ONLY, OPT_MIN, OPT_MAX, OPT_FORMAT,
 	OPT_ESL, OPT_DB, OPT_DBX, OPT_DBT, OPT_KEK, OPT_PK, OPT_DEFAULTS,
+	OPT_FROM, OPT_TO, OPT_REPLACE, OPT_SKIP, OPT_DRY_RUN, OPT_TEMPLATE, OPT_FORCE,
 	OPT_COUNT
 };
-_Static_assert(OPT_COUNT <= 32, "options are bits of a uint32_t");
-#define OPT_BIT(id) (1u << (id))
+_Static_assert(OPT_COUNT <= 64, "options are bits of a uint64_t");
+#define OPT_BIT(id) (UINT64_C(1) << (id))
 #define OPTS_GLOBAL (OPT_BIT(OPT_HELP) | OPT_BIT(OPT_VERSION) | OPT_BIT(OPT_STATE) | \
 		     OPT_BIT(OPT_TEE) | OPT_BIT(OPT_RUNTIME) | OPT_BIT(OPT_FORMAT))
 #define OPTS_VAR (OPT_BIT(OPT_NAME) | OPT_BIT(OPT_GUID))
@@ -50,7 +52,7 @@ _Static_assert(OPT_COUNT <= 32, "options are bits of a uint32_t");
 #define CLI_MAX_POS 8
 
 struct opts {
-	uint32_t seen;                  /* OPT_BIT of every option given */
+	uint64_t seen;                  /* OPT_BIT of every option given */
 	const char *value[OPT_COUNT];   /* argument of options that take one */
 	enum opt_id data_opt;           /* which of OPTS_DATA, if any */
 	const char *pos[CLI_MAX_POS];   /* positional arguments, command first */
@@ -64,7 +66,7 @@ static inline bool opt_has(const struct opts *o, enum opt_id id)
 	return (o->seen & OPT_BIT(id)) != 0;
 }
 /* EXIT_USAGE (message printed) if an option outside `allowed` was given. */
-int opts_check_allowed(const struct opts *o, const char *cmd, uint32_t allowed);
+int opts_check_allowed(const struct opts *o, const char *cmd, uint64_t allowed);
 const char *opt_name(enum opt_id id);
 
 /* Prints "teevar: <msg>" on stderr and returns EXIT_USAGE. */
@@ -137,6 +139,10 @@ struct session {
  * code (message printed). */
 int session_open(const struct opts *o, struct session *s);
 void session_close(struct session *s);
+/* Whether the options select the in-process secure core (--state DIR, --tee
+ * inproc:DIR, or the environment's default), without opening anything.
+ * 0 or EXIT_USAGE (message printed). */
+int session_spec_is_inproc(const struct opts *o, bool *inproc, char **spec);
 
 enum op {
 	OP_GET, OP_LIST, OP_SET, OP_DELETE, OP_QUERY, OP_PHASE, OP_LOCK, OP_PROP_GET,
@@ -243,7 +249,7 @@ int auth_wrap_unsigned(const uint8_t *esl, size_t n, const struct tm *utc, struc
 struct command {
 	const char *name;
 	int (*run)(const struct opts *o);
-	uint32_t options;    /* OPT_BITs the command takes besides the global ones */
+	uint64_t options;    /* OPT_BITs the command takes besides the global ones */
 	const char *summary;
 	const char *help;    /* usage and options */
 };
@@ -259,6 +265,8 @@ int cmd_property(const struct opts *o);
 int cmd_check(const struct opts *o);
 int cmd_recover(const struct opts *o);
 int cmd_secureboot(const struct opts *o);
+int cmd_import(const struct opts *o);
+int cmd_export(const struct opts *o);
 
 /* After a SetVariable failed with EFI_DEVICE_ERROR: if the store is damaged,
  * says so ("teevar: <what> <label>: ...") and returns EXIT_DAMAGED; else 0 and

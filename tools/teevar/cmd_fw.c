@@ -334,7 +334,7 @@ int cmd_property(const struct opts *o)
 	bool set = strcmp(sub, "set") == 0;
 	if (!set && strcmp(sub, "get") != 0)
 		return usage_error("property: expected 'get' or 'set' (see teevar property --help)");
-	uint32_t set_only = OPT_BIT(OPT_READ_ONLY) | OPT_BIT(OPT_MIN) | OPT_BIT(OPT_MAX) |
+	uint64_t set_only = OPT_BIT(OPT_READ_ONLY) | OPT_BIT(OPT_MIN) | OPT_BIT(OPT_MAX) |
 			    OPT_BIT(OPT_ATTRS);
 	if (!set && (o->seen & set_only))
 		return usage_error("property get: --read-only, --min, --max and --attrs belong "

@@ -508,7 +508,7 @@ static int sb_mode(const struct opts *o)
 int cmd_secureboot(const struct opts *o)
 {
 	const char *sub = o->npos > 1 ? o->pos[1] : "status";
-	uint32_t enroll_only = OPTS_ENROLL;
+	uint64_t enroll_only = OPTS_ENROLL;
 	bool status = strcmp(sub, "status") == 0, enroll = strcmp(sub, "enroll") == 0;
 	if (!status && !enroll && strcmp(sub, "mode") != 0)
 		return usage_error("secureboot: unknown sub-command '%s' (status, enroll or mode; "

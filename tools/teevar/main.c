@@ -2,7 +2,7 @@
 /*
  * teevar: UEFI variables of a teevar secure core from the command line
  * (list, get, set, delete, info, phase, lock, property, check, recover,
- * secureboot).
+ * secureboot, import, export).
  */
 #include <string.h>
 
@@ -174,6 +174,99 @@ static const struct command commands[] = {
 	 "list signed by PK) takes user to setup. The service refuses other transitions\n"
 	 "(EFI_WRITE_PROTECTED, exit 3; the message says what the current mode allows),\n"
 	 "and mode writes after exit-boot-services.\n"},
+	{"import", cmd_import,
+	 OPT_BIT(OPT_FROM) | OPT_BIT(OPT_REPLACE) | OPT_BIT(OPT_SKIP) | OPT_BIT(OPT_DRY_RUN) |
+		 OPT_BIT(OPT_JSON),
+	 "bring in the variables of a firmware store image (EDK2, U-Boot)",
+	 "usage: teevar import FILE [--from edk2|uboot] [--replace | --skip] [--dry-run]\n"
+	 "                          [--json]\n\n"
+	 "Stores the variables of a firmware's variable store in teevar's store, all or\n"
+	 "nothing. FILE is one of (detected; --from names it):\n"
+	 "  edk2    an EDK2 NV store image: the VARS pflash of OVMF/AAVMF (e.g.\n"
+	 "          /usr/share/AAVMF/AAVMF_VARS.ms.fd, a VM's copy of it) or an EDK2\n"
+	 "          StMM's EFI_VARS region read off a board's flash: a firmware volume\n"
+	 "          with the (authenticated or plain) variable store and the\n"
+	 "          fault-tolerant-write blocks\n"
+	 "  uboot   U-Boot's ubootefi.var (on the ESP, next to EFI/)\n"
+	 "The whole file is checked before anything is stored: a damaged one (a header\n"
+	 "field, the FV checksum or a CRC wrong, truncated, records overlapping or\n"
+	 "running past the store, a bad name) exits 8 naming the offset of the first\n"
+	 "bad byte, and nothing changes. A blank image (all 0x00 or all 0xFF: a pflash\n"
+	 "the firmware never booted, such as AAVMF_VARS.fd) holds 0 variables: exit 0.\n"
+	 "EDK2 records: state 0x3F (added) is live; 0x3E (being deleted) is live unless\n"
+	 "a 0x3F record of the same name and GUID exists; deleted and unfinished\n"
+	 "records are not carried.\n\n"
+	 "What is ignored (\"ignore\" lines): EDK2's own Secure Boot bookkeeping, which\n"
+	 "EDK2 re-creates at boot and teevar does not need (teevar keeps its own mode):\n"
+	 "certdb, certdbv, VendorKeysNv, CustomMode, SecureBootEnable. SecureBootEnable\n"
+	 "0 with a PK gives a warning: teevar has no such switch.\n"
+	 "What is refused (\"invalid\", nothing stored): a variable teevar cannot hold as\n"
+	 "given: volatile, append-write, authenticated-write (0x10), an at variable\n"
+	 "without a timestamp, hr outside HwErrRec####, a status variable such as\n"
+	 "SetupMode, a name or attributes against UEFI's rules, a key (PK, KEK, db,\n"
+	 "dbx, dbt, dbr) that is not a well-formed signature list, a PK of more than one\n"
+	 "entry; and a store without room for them all (exit 3).\n"
+	 "Conflicts: a variable teevar already holds with other content. Without an\n"
+	 "option each is listed (\"conflict: Name-GUID (exists with other content;\n"
+	 "--replace or --skip)\") and nothing is stored (exit 3). Equal content is\n"
+	 "\"same\" and not written.\n"
+	 "  --replace   overwrite the conflicting variables with the image's\n"
+	 "  --skip      keep teevar's and store the rest\n"
+	 "  --from F    edk2 or uboot instead of detecting the format\n"
+	 "  --dry-run   print the same plan and the Secure Boot mode it would give;\n"
+	 "              nothing changes (exit 3 when the import would be refused)\n"
+	 "  --json      {file, format, blank, dry_run, ok, variables: [{action, name,\n"
+	 "              guid, attributes, attribute_names, size, offset, timestamp,\n"
+	 "              why}], summary: {imported, new, replaced, unchanged, skipped,\n"
+	 "              ignored, conflicts, invalid}, secure_boot: \"setup\"|\"user\"}\n\n"
+	 "Output: one line per variable, \"ACTION  Name-GUID  ATTRIBUTES  SIZE  [WHY]\"\n"
+	 "(ACTION: new, replace, same, skip, ignore, conflict, invalid; SIZE the data\n"
+	 "bytes), then \"imported N variables (a new, r replaced, s unchanged, k skipped,\n"
+	 "i ignored); Secure Boot: user mode\".\n\n"
+	 "The mode rule: plain variables are written first, then dbx, db, dbt, dbr, KEK\n"
+	 "and PK last; the Secure Boot mode then follows what is stored, as after a PK\n"
+	 "enrolment: with a PK user mode (SetupMode 0, SecureBoot 1 from the next\n"
+	 "start), without one setup mode. Authenticated variables keep their\n"
+	 "timestamps, so later signed updates must be newer; a private authenticated\n"
+	 "variable (at, not a Secure Boot key) is bound to the signer of its first\n"
+	 "signed write. AuditMode and DeployedMode are not carried.\n\n"
+	 "Needs teevar's store itself: --state DIR (the secure core in this process)\n"
+	 "with teevard stopped; over --tee unix: or optee: it is refused (exit 3). Only\n"
+	 "in the boot-services phase (not with --runtime). Exit 5 when FILE cannot be\n"
+	 "read, 8 when it is damaged.\n"},
+	{"export", cmd_export, OPT_BIT(OPT_TO) | OPT_BIT(OPT_TEMPLATE) | OPT_BIT(OPT_FORCE),
+	 "write the variables as a firmware store image (EDK2, U-Boot)",
+	 "usage: teevar export FILE [--to edk2|uboot] [--template IMAGE] [--force]\n\n"
+	 "Writes every non-volatile variable of teevar's store (runtime-inaccessible\n"
+	 "ones too, authenticated ones with their timestamps) as a firmware variable\n"
+	 "store image that the firmware boots with:\n"
+	 "  edk2    an EDK2 NV store image (OVMF/AAVMF VARS pflash, EDK2 StMM EFI_VARS):\n"
+	 "          the authenticated variable store, every record state 0x3F, free\n"
+	 "          space 0xFF, the fault-tolerant-write working block re-initialised\n"
+	 "          (empty). The default layout is AAVMF's: a 64 MiB file, FV of\n"
+	 "          0xC0000 bytes (variable store 0x40000, FTW working block at 0x40000,\n"
+	 "          spare at 0x80000), zeros after it\n"
+	 "  uboot   U-Boot's ubootefi.var (the ESP file U-Boot loads at boot)\n"
+	 "  --to F           edk2 or uboot; the default follows FILE: *.var is uboot,\n"
+	 "                   anything else edk2\n"
+	 "  --template IMAGE take the size and layout of an EDK2 image (e.g.\n"
+	 "                   /usr/share/OVMF/OVMF_VARS_4M.fd gives a 540672-byte file):\n"
+	 "                   only its FV header, variable store and FTW header are\n"
+	 "                   rewritten, every other byte is the template's. IMAGE may be\n"
+	 "                   FILE itself (rewritten in place, no --force needed). A\n"
+	 "                   damaged template exits 8\n"
+	 "  --force          replace an existing FILE (without it: exit 5, untouched)\n\n"
+	 "Not written: teevar's own mode records (the mode follows from PK, as\n"
+	 "import reads it), volatile variables, and EDK2's bookkeeping (certdb,\n"
+	 "VendorKeysNv, ...: EDK2 re-creates it at boot). The variables go in the\n"
+	 "store's order, the Secure Boot keys last in import's order (dbx, db, dbt,\n"
+	 "dbr, KEK, PK), so that export, import elsewhere and export again give the\n"
+	 "same bytes. FILE is written to a temporary file beside it, synced and renamed\n"
+	 "over FILE: it never holds a partial image. Prints \"exported N variables to\n"
+	 "FILE (edk2, 67108864 bytes)\". Variables that do not fit the layout: exit 3,\n"
+	 "nothing written.\n\n"
+	 "Needs teevar's store itself: --state DIR (the secure core in this process)\n"
+	 "with teevard stopped; over --tee unix: or optee: it is refused (exit 3).\n"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -215,7 +308,10 @@ static void print_global_help(void)
 	       "     does not hold what is served, or a write was refused because of it\n"
 	       "  7  malformed signature data: get --esl of a variable that is not a\n"
 	       "     well-formed signature list, or a secureboot enroll file that is neither\n"
-	       "     an .auth nor an .esl\n");
+	       "     an .auth nor an .esl\n"
+	       "  8  damaged firmware store image: import of a file that is not a well-formed\n"
+	       "     EDK2 or U-Boot variable store (the message names the offset), or a\n"
+	       "     damaged export --template\n");
 }
 
 static const struct command *find_command(const char *name)

@@ -45,6 +45,20 @@ static int make_spec(const struct opts *o, char **spec)
 	return *spec ? 0 : usage_error("out of memory");
 }
 
+int session_spec_is_inproc(const struct opts *o, bool *inproc, char **spec)
+{
+	char *sp = NULL;
+	int rc = make_spec(o, &sp);
+	if (rc != 0)
+		return rc;
+	*inproc = strncmp(sp, "inproc:", 7) == 0;
+	if (spec)
+		*spec = sp;
+	else
+		free(sp);
+	return 0;
+}
+
 static const char *open_hint(int err)
 {
 	switch (err) {

@@ -26,6 +26,14 @@ static struct tv_update update_of(const struct tv_set_req *r)
 	return u;
 }
 
+/* A private variable without a signer binding: all-zero (a signer id is a
+ * SHA-256 digest), as an import stores it. */
+static bool unbound(const struct tv_store_var *v)
+{
+	static const uint8_t zero[32];
+	return v->has_ext && memcmp(v->ext.signer, zero, 32) == 0;
+}
+
 /* Does the signer of p7 sign `bytes` as the class asks? */
 static bool signer_ok(struct tv_varsvc *svc, enum signer_class cls, struct tv_p7 *p7,
 		      const uint8_t *bytes, size_t size, const struct tv_found *old,
@@ -54,8 +62,10 @@ static bool signer_ok(struct tv_varsvc *svc, enum signer_class cls, struct tv_p7
 			return false;
 		return tv_p7_verify(p7, cert, cert_size, bytes, size);
 	}
-	/* Private: an existing variable keeps the signer it was created by. */
-	if (old->v && (!old->v->has_ext || memcmp(old->v->ext.signer, id, 32) != 0))
+	/* Private: an existing variable keeps the signer it was created by; one
+	 * that has none yet (imported: var_import.c) takes this one. */
+	if (old->v && (!old->v->has_ext ||
+		       (!unbound(old->v) && memcmp(old->v->ext.signer, id, 32) != 0)))
 		return false;
 	return tv_p7_verify(p7, signer, signer_size, bytes, size);
 }
@@ -132,7 +142,7 @@ static efi_status_t judge_and_update(struct tv_varsvc *svc, const struct tv_set_
 	if (list_var && tv_esl_check_format(r->payload, (size_t)r->payload_size, pk) != EFI_SUCCESS)
 		return EFI_INVALID_PARAMETER;
 	struct tv_update u = update_of(r);
-	u.signer = cls == SIGNER_PRIV && !old.v ? id : NULL;
+	u.signer = cls == SIGNER_PRIV && (!old.v || unbound(old.v)) ? id : NULL;
 	u.filter = list_var && !pk;
 	return tv_varsvc_update(svc, &u, deleted);
 }

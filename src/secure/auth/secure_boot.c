@@ -111,6 +111,17 @@ static enum tv_sb_mode mode_of(bool pk, uint8_t rec)
 	return rec == REC_AUDIT || rec == REC_AUDIT_PK_PENDING ? TV_SB_AUDIT : TV_SB_SETUP;
 }
 
+enum tv_sb_mode tv_sb_mode_with_pk(const struct tv_varsvc *svc, bool pk)
+{
+	return mode_of(pk, read_byte(svc, mode_rec, REC_NONE));
+}
+
+bool tv_sb_is_record(const uint8_t *name, size_t size, const efi_guid_t *guid)
+{
+	return guid_is(guid, &tv_sb_platform_guid) &&
+	       (tv_name_is(name, size, mode_rec) || tv_name_is(name, size, vendor_rec));
+}
+
 /* ---- the status variables ---- */
 
 static void put_u8(struct tv_varsvc *svc, const char *name, uint8_t value)

@@ -106,4 +106,11 @@ bool tv_sb_property(const struct tv_varsvc *svc, const uint8_t *name, size_t siz
 
 const char *tv_sb_mode_name(enum tv_sb_mode mode);
 
+/* The mode tv_sb_init() derives from this store once PK is present (pk) or
+ * not, with the mode record as it is now: what an import will end in. */
+enum tv_sb_mode tv_sb_mode_with_pk(const struct tv_varsvc *svc, bool pk);
+/* One of the records the service derives and keeps under the platform GUID
+ * (SecureBootMode, VendorKeys): never imported or exported. */
+bool tv_sb_is_record(const uint8_t *name, size_t size, const efi_guid_t *guid);
+
 #endif

@@ -55,7 +55,7 @@ struct tv_update {
 	const uint8_t *data;
 	uint64_t data_size;
 	const uint8_t *timestamp;  /* AT: the descriptor's EFI_TIME, else NULL */
-	const uint8_t *signer;     /* AT: the signer binding of a new private variable, or NULL */
+	const uint8_t *signer;     /* AT: the signer binding of a new (or unbound) private variable, or NULL */
 	bool filter;               /* APPEND to KEK/db/dbx/dbt/dbr: drop entries already there */
 };
 

@@ -218,6 +218,8 @@ efi_status_t tv_varsvc_update(struct tv_varsvc *svc, const struct tv_update *u, 
 		bool later = !(u->attrs & AP) || tv_efi_time_not_later(nv.ext.timestamp, u->timestamp);
 		if (u->timestamp && later)
 			memcpy(nv.ext.timestamp, u->timestamp, 16);
+		if (u->signer) /* the first signer of an imported private variable */
+			memcpy(nv.ext.signer, u->signer, 32);
 	}
 	uint8_t *merged = NULL;
 	if (u->attrs & AP) {

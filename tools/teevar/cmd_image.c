@@ -1,0 +1,743 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * teevar import and export: the variables of a firmware variable store image
+ * (an EDK2 NV store: OVMF/AAVMF pflash, an EDK2 StMM EFI_VARS image; or
+ * U-Boot's ubootefi.var) into teevar's store and back. The formats are
+ * src/varimg's; the all-or-nothing import and the export walk are the secure
+ * core's (var_transfer.h). Here: files, the conversion between the two
+ * variable records, messages and exit codes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <teevar/store_info.h>
+#include <teevar/transport.h>
+#include <teevar/util.h>
+#include <teevar/var_transfer.h>
+
+#include "cli.h"
+#include "varimg.h"
+
+#define IMAGE_MAX ((size_t)1 << 30)   /* larger than any firmware store */
+#define ATTRS_TEXT 96
+#define STOP_TEEVARD "stop teevard and run with --state DIR on its state directory"
+
+/* EDK2's SecureBootConfig GUID f0a30bc7-af08-4556-99c4-001009c93a44:
+ * SecureBootEnable (1 byte; 0 = switched off in its setup menu). */
+static const efi_guid_t sb_enable_guid = {{0xc7, 0x0b, 0xa3, 0xf0, 0x08, 0xaf, 0x56, 0x45,
+					   0x99, 0xc4, 0x00, 0x10, 0x09, 0xc9, 0x3a, 0x44}};
+
+static const char *plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* ---- files ---- */
+
+/* The whole file; 0 or EXIT_IO (message printed). */
+static int read_image(const char *cmd, const char *what, const char *path, struct bytes *out)
+{
+	out->p = NULL;
+	out->n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		fprintf(stderr, "teevar: %s: cannot read %s%s: %s\n", cmd, what, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_IO;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "teevar: %s: cannot read %s%s: %s\n", cmd, what, path,
+			strerror(EISDIR));
+		close(fd);
+		return EXIT_IO;
+	}
+	size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+	const char *why = NULL;
+	for (;;) {
+		if (cap > IMAGE_MAX + 1) {
+			why = "larger than 1 GiB: not a firmware variable store";
+			break;
+		}
+		if (out->n == 0 || out->n == cap) {
+			if (out->n == cap)
+				cap *= 2;
+			uint8_t *p = realloc(out->p, cap);
+			if (!p) {
+				why = strerror(ENOMEM);
+				break;
+			}
+			out->p = p;
+		}
+		ssize_t got = read(fd, out->p + out->n, cap - out->n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			why = strerror(errno);
+			break;
+		}
+		if (got == 0)
+			break;
+		out->n += (size_t)got;
+	}
+	close(fd);
+	if (why) {
+		fprintf(stderr, "teevar: %s: cannot read %s%s: %s\n", cmd, what, path, why);
+		bytes_free(out);
+		return EXIT_IO;
+	}
+	return 0;
+}
+
+/* Writes p to a temporary file beside path, syncs it, and renames it over
+ * path: path holds either what it held before or all of p. Returns 0 or -errno
+ * with *step saying what failed. */
+static int write_atomic(const char *path, const uint8_t *p, size_t n, const char **step)
+{
+	size_t len = strlen(path);
+	char *tmp = malloc(len + 16);
+	char *dcopy = strdup(path);
+	if (!tmp || !dcopy) {
+		free(tmp);
+		free(dcopy);
+		*step = "allocating";
+		return -ENOMEM;
+	}
+	memcpy(tmp, path, len);
+	memcpy(tmp + len, ".tmp-XXXXXX", sizeof(".tmp-XXXXXX"));
+	int err = 0;
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = -errno;
+		*step = "creating a temporary file beside it";
+		goto out;
+	}
+	mode_t mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0) {
+		err = -errno;
+		*step = "setting its mode";
+		goto fail;
+	}
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(fd, p + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			err = w < 0 ? -errno : -EIO;
+			*step = "writing";
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0) {
+		err = -errno;
+		*step = "syncing";
+		goto fail;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		err = -errno;
+		*step = "closing";
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		err = -errno;
+		*step = "renaming the temporary file over it";
+		goto fail;
+	}
+	/* the rename itself lasts once the directory is synced */
+	int dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	goto out;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+out:
+	free(tmp);
+	free(dcopy);
+	return err;
+}
+
+/* ---- names ---- */
+
+/* An aligned, NUL-terminated copy of a UCS-2 LE name of size bytes. */
+static efi_char16_t *name_copy(const uint8_t *p, size_t size)
+{
+	size_t units = size / 2;
+	efi_char16_t *n = calloc(units + 1, sizeof(*n));
+	if (!n)
+		return NULL;
+	for (size_t i = 0; i < units; i++)
+		n[i] = (efi_char16_t)(p[2 * i] | p[2 * i + 1] << 8);
+	return n;
+}
+
+/* "Name-GUID" as the CLI prints it elsewhere; NULL on no memory. */
+static char *var_label(const efi_char16_t *name, size_t units, const efi_guid_t *guid)
+{
+	char *shown = name_display(name, units);
+	char g[37];
+	char *label = NULL;
+	tv_guid_format(guid, g);
+	if (shown && asprintf(&label, "%s-%s", shown, g) < 0)
+		label = NULL;
+	free(shown);
+	return label;
+}
+
+static bool name_is(const efi_char16_t *name, const char *ascii)
+{
+	size_t i = 0;
+	for (; ascii[i]; i++)
+		if (name[i] != (efi_char16_t)(unsigned char)ascii[i])
+			return false;
+	return name[i] == 0;
+}
+
+/* ---- the transport's refusals ---- */
+
+static int transfer_error(const struct session *s, const char *cmd, const char *file, int err)
+{
+	const char *detail = s->inproc ? tv_last_error_detail() : "";
+	const char *sep = detail[0] ? ": " : "";
+	switch (err) {
+	case -ENOTSUP:
+		fprintf(stderr, "teevar: %s: not supported over the %s: transport (only the secure "
+			"core in this process can %s): %s\n", cmd, s->transport.name, cmd,
+			STOP_TEEVARD);
+		return EXIT_EFI;
+	case -EPERM:
+		fprintf(stderr, "teevar: %s: %s: only in the boot-services phase, before "
+			"ready-to-boot (run it without --runtime)\n", cmd, file);
+		return EXIT_EFI;
+	case -ENOSPC:
+		fprintf(stderr, "teevar: %s: %s: the variable store has no room for these variables; "
+			"nothing was imported (see teevar info)\n", cmd, file);
+		return EXIT_EFI;
+	case -EUCLEAN:
+		fprintf(stderr, "teevar: %s: the variable store is damaged (teevar check shows it, "
+			"teevar recover gives up the damaged records)%s%s\n", cmd, sep, detail);
+		return EXIT_DAMAGED;
+	case -EROFS:
+		fprintf(stderr, "teevar: %s: the RPMB write counter has expired: the device is "
+			"read-only for good\n", cmd);
+		return EXIT_EFI;
+	case -EIO:
+	case -ECONNRESET:
+		fprintf(stderr, "teevar: %s: %s%s%s\n", cmd, strerror(-err), sep, detail);
+		return EXIT_TRANSPORT;
+	default:
+		fprintf(stderr, "teevar: %s: %s%s%s\n", cmd, strerror(-err), sep, detail);
+		return EXIT_EFI;
+	}
+}
+
+/* The in-process secure core only (teevard holds the store otherwise). */
+static int need_inproc(const struct opts *o, const char *cmd)
+{
+	bool inproc = false;
+	char *spec = NULL;
+	int rc = session_spec_is_inproc(o, &inproc, &spec);
+	if (rc != 0)
+		return rc;
+	if (!inproc) {
+		const char *colon = strchr(spec, ':');
+		fprintf(stderr, "teevar: %s: needs the secure core in this process, not %.*s: "
+			"(%s works on the store itself, all at once): %s\n", cmd,
+			(int)(colon - spec), spec, cmd, STOP_TEEVARD);
+		rc = EXIT_EFI;
+	}
+	free(spec);
+	return rc;
+}
+
+static const char *format_name(enum tv_img_format f)
+{
+	return f == TV_IMG_UBOOT ? "uboot" : f == TV_IMG_EDK2 ? "edk2" : "auto";
+}
+
+static int parse_format(const char *cmd, const char *opt, const char *v, enum tv_img_format *f)
+{
+	if (strcmp(v, "edk2") == 0)
+		*f = TV_IMG_EDK2;
+	else if (strcmp(v, "uboot") == 0)
+		*f = TV_IMG_UBOOT;
+	else
+		return usage_error("%s: --%s %s: expected edk2 or uboot", cmd, opt, v);
+	return 0;
+}
+
+/* ---- import ---- */
+
+struct import_var {
+	efi_char16_t *name;     /* aligned copy */
+	char *label;
+};
+
+struct import_job {
+	const char *file;
+	struct tv_img img;
+	struct import_var *iv;          /* img.count */
+	struct tv_xfer_var *xv;         /* img.count */
+	struct tv_import_result *res;   /* img.count */
+	struct tv_import_summary sum;
+	size_t conflicts, invalid;
+	bool dry_run, json, refused;
+};
+
+static void import_job_free(struct import_job *j)
+{
+	if (j->iv)
+		for (size_t i = 0; i < j->img.count; i++) {
+			free(j->iv[i].name);
+			free(j->iv[i].label);
+		}
+	free(j->iv);
+	free(j->xv);
+	free(j->res);
+	tv_img_free(&j->img);
+}
+
+/* tv_img_var -> tv_xfer_var (the names copied to aligned memory); 0 or -1. */
+static int import_convert(struct import_job *j)
+{
+	size_t n = j->img.count ? j->img.count : 1;
+	j->iv = calloc(n, sizeof(*j->iv));
+	j->xv = calloc(n, sizeof(*j->xv));
+	j->res = calloc(n, sizeof(*j->res));
+	if (!j->iv || !j->xv || !j->res)
+		return -1;
+	for (size_t i = 0; i < j->img.count; i++) {
+		const struct tv_img_var *v = &j->img.vars[i];
+		struct tv_xfer_var *x = &j->xv[i];
+		j->iv[i].name = name_copy(v->name, v->name_size);
+		if (!j->iv[i].name)
+			return -1;
+		j->iv[i].label = var_label(j->iv[i].name, v->name_size / 2, &v->guid);
+		if (!j->iv[i].label)
+			return -1;
+		x->guid = v->guid;
+		x->name = j->iv[i].name;
+		x->name_size = v->name_size;
+		x->attrs = v->attrs;
+		x->data = v->data;
+		x->data_size = v->data_size;
+		x->has_time = v->has_time;
+		memcpy(x->time, v->time, sizeof(x->time));
+	}
+	return 0;
+}
+
+static const char *action_word(enum tv_import_action a)
+{
+	switch (a) {
+	case TV_IMPORT_NEW: return "new";
+	case TV_IMPORT_REPLACED: return "replace";
+	case TV_IMPORT_SAME: return "same";
+	case TV_IMPORT_SKIPPED: return "skip";
+	case TV_IMPORT_IGNORED: return "ignore";
+	case TV_IMPORT_CONFLICT: return "conflict";
+	case TV_IMPORT_INVALID: return "invalid";
+	}
+	return "?";
+}
+
+static void print_plan_human(const struct import_job *j)
+{
+	for (size_t i = 0; i < j->img.count; i++) {
+		const struct tv_img_var *v = &j->img.vars[i];
+		char attrs[ATTRS_TEXT];
+		attrs_format(v->attrs, attrs, sizeof(attrs));
+		const char *why = j->res[i].why;
+		printf("%-8s  %s  %s  %u%s%s\n", action_word(j->res[i].action), j->iv[i].label,
+		       attrs, v->data_size, why[0] ? "  " : "", why);
+	}
+}
+
+static void print_counts(const struct tv_import_summary *s)
+{
+	printf("(%u new, %u replaced, %u unchanged, %u skipped, %u ignored); Secure Boot: %s mode\n",
+	       s->added, s->replaced, s->same, s->skipped, s->ignored,
+	       s->mode[0] ? s->mode : "unknown");
+}
+
+static void print_plan_json(const struct import_job *j, bool ok)
+{
+	printf("{\"file\": ");
+	json_string(stdout, j->file);
+	printf(", \"format\": \"%s\", \"blank\": %s, \"dry_run\": %s, \"ok\": %s, \"variables\": [",
+	       format_name(j->img.format), j->img.blank ? "true" : "false",
+	       j->dry_run ? "true" : "false", ok ? "true" : "false");
+	for (size_t i = 0; i < j->img.count; i++) {
+		const struct tv_img_var *v = &j->img.vars[i];
+		char g[37];
+		tv_guid_format(&v->guid, g);
+		printf("%s{\"action\": \"%s\", \"name\": ", i ? ", " : "",
+		       action_word(j->res[i].action));
+		json_name(stdout, j->iv[i].name, v->name_size / 2);
+		printf(", \"guid\": \"%s\", \"attributes\": %u, \"attribute_names\": ", g, v->attrs);
+		attrs_print_json_names(stdout, v->attrs);
+		printf(", \"size\": %u, \"offset\": %llu, \"timestamp\": %s, \"why\": ", v->data_size,
+		       (unsigned long long)v->offset, v->has_time ? "true" : "false");
+		if (j->res[i].why[0])
+			json_string(stdout, j->res[i].why);
+		else
+			fputs("null", stdout);
+		fputc('}', stdout);
+	}
+	const struct tv_import_summary *s = &j->sum;
+	printf("], \"summary\": {\"imported\": %u, \"new\": %u, \"replaced\": %u, \"unchanged\": %u, "
+	       "\"skipped\": %u, \"ignored\": %u, \"conflicts\": %zu, \"invalid\": %zu}, "
+	       "\"secure_boot\": ", s->added + s->replaced, s->added, s->replaced, s->same,
+	       s->skipped, s->ignored, j->conflicts, j->invalid);
+	if (s->mode[0] && !j->refused)
+		json_string(stdout, s->mode);
+	else
+		fputs("null", stdout);
+	fputs("}\n", stdout);
+}
+
+/* EDK2's SecureBootEnable 0 means its setup menu switched Secure Boot off;
+ * teevar has no such switch: with a PK it enforces. */
+static void warn_sb_enable(const struct import_job *j)
+{
+	bool off = false, pk = false;
+	for (size_t i = 0; i < j->img.count; i++) {
+		const struct tv_img_var *v = &j->img.vars[i];
+		const efi_char16_t *name = j->iv[i].name;
+		if (tv_guid_equal(&v->guid, &sb_enable_guid) && name_is(name, "SecureBootEnable") &&
+		    v->data_size >= 1 && v->data[0] == 0)
+			off = true;
+		if (tv_guid_equal(&v->guid, &sb_global_guid) && name_is(name, "PK") && v->data_size > 0)
+			pk = true;
+	}
+	if (off && pk)
+		fprintf(stderr, "teevar: warning: import: %s: SecureBootEnable is 0 (Secure Boot "
+			"switched off in EDK2's setup menu) but the image holds a PK: teevar has no "
+			"such switch and enforces Secure Boot from the next start\n", j->file);
+}
+
+/* -EINVAL: what was refused, on stderr. */
+static void report_refusals(const struct import_job *j)
+{
+	for (size_t i = 0; i < j->img.count; i++) {
+		if (j->res[i].action == TV_IMPORT_CONFLICT)
+			fprintf(stderr, "teevar: import: conflict: %s (exists with other content; "
+				"--replace or --skip)\n", j->iv[i].label);
+		else if (j->res[i].action == TV_IMPORT_INVALID)
+			fprintf(stderr, "teevar: import: invalid: %s: %s\n", j->iv[i].label,
+				j->res[i].why[0] ? j->res[i].why : "refused by a check");
+	}
+	fprintf(stderr, "teevar: import: %s: %s: %zu conflict%s, %zu invalid\n", j->file,
+		j->dry_run ? "would be refused (dry run)" : "nothing imported", j->conflicts,
+		plural(j->conflicts), j->invalid);
+}
+
+static int import_blank(struct import_job *j)
+{
+	if (j->json) {
+		print_plan_json(j, true);
+		return 0;
+	}
+	printf("%s: blank image (all 0x00 or all 0xFF: a firmware store that never booted), "
+	       "0 variables; nothing changed\n", j->file);
+	return 0;
+}
+
+static int import_run(const struct opts *o, struct import_job *j, enum tv_import_conflict policy)
+{
+	if (import_convert(j) != 0) {
+		fprintf(stderr, "teevar: import: out of memory\n");
+		return EXIT_IO;
+	}
+	warn_sb_enable(j);
+	struct session s;
+	int rc = session_open(o, &s);
+	if (rc != 0)
+		return rc;
+	int err = tv_transport_import(&s.transport, j->xv, j->img.count, policy, j->dry_run,
+				      j->res, &j->sum);
+	for (size_t i = 0; i < j->img.count; i++) {
+		j->res[i].why[sizeof(j->res[i].why) - 1] = '\0';
+		j->conflicts += j->res[i].action == TV_IMPORT_CONFLICT;
+		j->invalid += j->res[i].action == TV_IMPORT_INVALID;
+	}
+	j->sum.mode[sizeof(j->sum.mode) - 1] = '\0';
+	if (err == -EINVAL && j->conflicts + j->invalid > 0) {
+		j->refused = true;
+		if (j->json)
+			print_plan_json(j, false);
+		else if (j->dry_run)
+			print_plan_human(j);
+		report_refusals(j);
+		rc = EXIT_EFI;
+	} else if (err != 0) {
+		rc = transfer_error(&s, "import", j->file, err);
+	} else if (j->json) {
+		print_plan_json(j, true);
+	} else {
+		print_plan_human(j);
+		printf("%s %u variable%s ", j->dry_run ? "dry run: would import" : "imported",
+		       j->sum.added + j->sum.replaced, plural(j->sum.added + j->sum.replaced));
+		print_counts(&j->sum);
+	}
+	session_close(&s);
+	return rc;
+}
+
+int cmd_import(const struct opts *o)
+{
+	if (o->npos < 2)
+		return usage_error("import: which file? (teevar import FILE; see teevar import "
+				   "--help)");
+	if (o->npos > 2)
+		return usage_error("import: unexpected argument '%s'", o->pos[2]);
+	if (opt_has(o, OPT_REPLACE) && opt_has(o, OPT_SKIP))
+		return usage_error("import: give --replace or --skip, not both");
+	enum tv_img_format hint = TV_IMG_AUTO;
+	if (opt_has(o, OPT_FROM)) {
+		int rc = parse_format("import", "from", o->value[OPT_FROM], &hint);
+		if (rc != 0)
+			return rc;
+	}
+	int rc = need_inproc(o, "import");
+	if (rc != 0)
+		return rc;
+	enum tv_import_conflict policy = opt_has(o, OPT_REPLACE) ? TV_IMPORT_REPLACE
+					 : opt_has(o, OPT_SKIP)  ? TV_IMPORT_SKIP
+								 : TV_IMPORT_REFUSE;
+	struct import_job j;
+	memset(&j, 0, sizeof(j));
+	j.file = o->pos[1];
+	j.dry_run = opt_has(o, OPT_DRY_RUN);
+	j.json = opt_has(o, OPT_JSON);
+	struct bytes raw;
+	rc = read_image("import", "", j.file, &raw);
+	if (rc != 0)
+		return rc;
+	struct tv_img_error err;
+	memset(&err, 0, sizeof(err));
+	if (tv_img_parse(raw.p, raw.n, hint, &j.img, &err) != 0) {
+		err.msg[sizeof(err.msg) - 1] = '\0';
+		fprintf(stderr, "teevar: import: %s: %s\n", j.file, err.msg);
+		bytes_free(&raw);
+		return EXIT_BAD_IMAGE;
+	}
+	bytes_free(&raw);
+	rc = j.img.blank ? import_blank(&j) : import_run(o, &j, policy);
+	import_job_free(&j);
+	return rc;
+}
+
+/* ---- export ---- */
+
+struct export_job {
+	struct tv_img_var *v;
+	size_t n, cap;
+};
+
+static void export_job_free(struct export_job *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		free(e->v[i].name);
+		free(e->v[i].data);
+	}
+	free(e->v);
+}
+
+/* tv_xfer_var -> tv_img_var (copies: the buffers last only for the call). */
+static int export_collect(void *arg, const struct tv_xfer_var *x)
+{
+	struct export_job *e = arg;
+	if (x->name_size > UINT32_MAX || x->data_size > UINT32_MAX)
+		return -EOVERFLOW;
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 64;
+		struct tv_img_var *v = realloc(e->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		e->v = v;
+		e->cap = cap;
+	}
+	struct tv_img_var *v = &e->v[e->n];
+	memset(v, 0, sizeof(*v));
+	v->guid = x->guid;
+	v->name = malloc(x->name_size ? x->name_size : 1);
+	v->data = x->data_size ? malloc(x->data_size) : NULL;
+	if (!v->name || (x->data_size && !v->data)) {
+		free(v->name);
+		free(v->data);
+		return -ENOMEM;
+	}
+	/* UCS-2 little-endian bytes, whatever the host */
+	for (size_t i = 0; i < x->name_size / 2; i++) {
+		v->name[2 * i] = (uint8_t)(x->name[i] & 0xff);
+		v->name[2 * i + 1] = (uint8_t)(x->name[i] >> 8);
+	}
+	v->name_size = (uint32_t)x->name_size;
+	if (x->data_size)
+		memcpy(v->data, x->data, x->data_size);
+	v->data_size = (uint32_t)x->data_size;
+	v->attrs = x->attrs;
+	v->has_time = x->has_time;
+	memcpy(v->time, x->time, sizeof(v->time));
+	e->n++;
+	return 0;
+}
+
+/* Where a Secure Boot key goes in the order import writes (dbx, db, dbt, dbr,
+ * KEK, PK, after everything else), or 0 for any other variable. */
+static int key_rank(const struct tv_img_var *v)
+{
+	static const char *const db_keys[] = {"dbx", "db", "dbt", "dbr"};
+	static const char *const global_keys[] = {"KEK", "PK"};
+	efi_char16_t *name = name_copy(v->name, v->name_size);
+	int rank = 0;
+	if (!name)
+		return 0;
+	if (tv_guid_equal(&v->guid, &sb_image_security_guid)) {
+		for (int i = 0; i < 4; i++)
+			if (name_is(name, db_keys[i]))
+				rank = 1 + i;
+	} else if (tv_guid_equal(&v->guid, &sb_global_guid)) {
+		for (int i = 0; i < 2; i++)
+			if (name_is(name, global_keys[i]))
+				rank = 5 + i;
+	}
+	free(name);
+	return rank;
+}
+
+/* Stable: the other variables keep the store's order, then the keys in
+ * import's order, so that export -> import -> export gives the same bytes. */
+static void export_order(struct export_job *e)
+{
+	size_t out = 0;
+	struct tv_img_var keys[6];
+	bool have[6] = {false};
+	for (size_t i = 0; i < e->n; i++) {
+		int r = key_rank(&e->v[i]);
+		if (r > 0 && !have[r - 1]) {
+			keys[r - 1] = e->v[i];
+			have[r - 1] = true;
+		} else {
+			e->v[out++] = e->v[i];
+		}
+	}
+	for (int r = 0; r < 6; r++)
+		if (have[r])
+			e->v[out++] = keys[r];
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int cmd_export(const struct opts *o)
+{
+	if (o->npos < 2)
+		return usage_error("export: which file? (teevar export FILE; see teevar export "
+				   "--help)");
+	if (o->npos > 2)
+		return usage_error("export: unexpected argument '%s'", o->pos[2]);
+	const char *file = o->pos[1];
+	enum tv_img_format to = ends_with(file, ".var") ? TV_IMG_UBOOT : TV_IMG_EDK2;
+	if (opt_has(o, OPT_TO)) {
+		int rc = parse_format("export", "to", o->value[OPT_TO], &to);
+		if (rc != 0)
+			return rc;
+	}
+	const char *template = opt_has(o, OPT_TEMPLATE) ? o->value[OPT_TEMPLATE] : NULL;
+	if (template && to != TV_IMG_EDK2)
+		return usage_error("export: --template applies to EDK2 images (U-Boot's file has no "
+				   "layout)");
+	int rc = need_inproc(o, "export");
+	if (rc != 0)
+		return rc;
+	struct stat fst, tst;
+	bool exists = stat(file, &fst) == 0;
+	bool in_place = exists && template && stat(template, &tst) == 0 &&
+			fst.st_dev == tst.st_dev && fst.st_ino == tst.st_ino;
+	if (exists && S_ISDIR(fst.st_mode)) {
+		fprintf(stderr, "teevar: export: %s is a directory\n", file);
+		return EXIT_IO;
+	}
+	if (exists && !in_place && !opt_has(o, OPT_FORCE)) {
+		fprintf(stderr, "teevar: export: %s exists: not overwritten (--force replaces it)\n",
+			file);
+		return EXIT_IO;
+	}
+	struct bytes tpl = {NULL, 0};
+	struct tv_edk2_layout layout;
+	struct tv_img_error err;
+	memset(&layout, 0, sizeof(layout));
+	memset(&err, 0, sizeof(err));
+	if (template) {
+		rc = read_image("export", "--template ", template, &tpl);
+		if (rc != 0)
+			return rc;
+		if (tv_edk2_layout_from_template(tpl.p, tpl.n, &layout, &err) != 0) {
+			err.msg[sizeof(err.msg) - 1] = '\0';
+			fprintf(stderr, "teevar: export: --template %s: %s\n", template, err.msg);
+			bytes_free(&tpl);
+			return EXIT_BAD_IMAGE;
+		}
+	} else if (to == TV_IMG_EDK2) {
+		tv_edk2_layout_aavmf(&layout);
+	}
+	struct session s;
+	rc = session_open(o, &s);
+	if (rc != 0) {
+		bytes_free(&tpl);
+		return rc;
+	}
+	struct export_job e;
+	memset(&e, 0, sizeof(e));
+	int xerr = tv_transport_export(&s.transport, export_collect, &e);
+	if (xerr != 0)
+		rc = transfer_error(&s, "export", file, xerr);
+	session_close(&s);
+	uint8_t *out = NULL;
+	size_t out_n = 0;
+	if (rc == 0) {
+		export_order(&e);
+		int w = to == TV_IMG_EDK2
+				? tv_img_write_edk2(e.v, e.n, &layout, tpl.p, tpl.n, &out, &out_n, &err)
+				: tv_img_write_uboot(e.v, e.n, &out, &out_n, &err);
+		if (w != 0) {
+			err.msg[sizeof(err.msg) - 1] = '\0';
+			fprintf(stderr, "teevar: export: %s: %s; nothing written\n", file, err.msg);
+			rc = EXIT_EFI;
+		}
+	}
+	if (rc == 0) {
+		const char *step = "";
+		int werr = write_atomic(file, out, out_n, &step);
+		if (werr != 0) {
+			fprintf(stderr, "teevar: export: %s: %s: %s; the file is unchanged\n", file,
+				step, strerror(-werr));
+			rc = EXIT_IO;
+		} else {
+			printf("exported %zu variable%s to %s (%s, %zu bytes)\n", e.n, plural(e.n), file,
+			       format_name(to), out_n);
+		}
+	}
+	free(out);
+	export_job_free(&e);
+	bytes_free(&tpl);
+	return rc;
+}
