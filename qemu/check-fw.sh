@@ -18,7 +18,8 @@
 
 fw="$TVQ_WORK/fw"
 mkdir -p "$fw"
-FWT="$here/fw-tool.py"
+fw_here=$(dirname "${BASH_SOURCE[0]}")
+FWT="$fw_here/fw-tool.py"
 IMAGE_SECURITY=d719b2cb-3d3a-4596-a3bc-dad00e67656f
 SHIM=605dab50-e046-4300-abb6-3dd810dd8b23
 ESP_BOOT='\EFI\BOOT\BOOTAA64.EFI'
@@ -83,6 +84,7 @@ fw_plain() {
         "set TvRewrite-$G --string before"
         "set TvDelete-$G --string to-be-deleted"
     )
+    [ -n "$FW_AUTH" ] && seed+=("set TvAuth-$G --attrs nv,bs,rt,at --file $FW_AUTH")
     local cmd
     for cmd in "${seed[@]}"; do
         # shellcheck disable=SC2086
@@ -109,13 +111,13 @@ fw_plain() {
         g=$(fw_get "$fw/plain-guest.txt" "$name")
         [ $((a & 1)) -eq 1 ] || continue                 # teevar's status variables
         if [ $((a & 4)) -eq 0 ]; then
-            check "[fw-plain] $name (nv,bs) is not shown at runtime" test -z "$g"
+            check "[fw-plain] ${name%%-*} (nv,bs) is not shown at runtime" test -z "$g"
         elif [ "$name" = "BootOrder-$GLOBAL" ]; then
             # AAVMF may add its own boot options behind teevar's.
             check "[fw-plain] BootOrder starts with teevar's Boot0000 (the firmware's: ${g:8})" \
                 test "${g:0:12}" = "${hex:0:12}"
         else
-            fw_cmp "[fw-plain] the firmware shows $name as exported (attributes, $(((${#hex} - 8) / 2)) bytes)" "$hex" "$g"
+            fw_cmp "[fw-plain] the firmware shows ${name%%-*} as exported (attributes, $(((${#hex} - 8) / 2)) bytes)" "$hex" "$g"
         fi
     done <"$fw/plain-state.txt"
     # What AAVMF added or changed at boot (nv variables the guest saw).
@@ -123,10 +125,10 @@ fw_plain() {
     while read -r name hex; do
         a=$(fw_attrs "$hex")
         [ $((a & 1)) -eq 1 ] || continue
-        local t
-        t=$(fw_get "$fw/plain-state.txt" "$name")
-        if [ -z "$t" ]; then added="$added ${name%%-*}"
-        elif [ "$t" != "$hex" ]; then changed="$changed ${name%%-*}"; fi
+        local was
+        was=$(fw_get "$fw/plain-state.txt" "$name")
+        if [ -z "$was" ]; then added="$added ${name%%-*}"
+        elif [ "$was" != "$hex" ]; then changed="$changed ${name%%-*}"; fi
     done <"$fw/plain-guest.txt"
     echo "# [fw-plain] AAVMF added at boot:$added"
     echo "# [fw-plain] AAVMF changed at boot:${changed:- nothing}"
@@ -150,7 +152,10 @@ fw_plain() {
     while read -r name hex; do
         seen[$name]=1
     done < <(tac "$fw/plain-guest.txt")
+    local deleted
+    deleted=$(python3 "$FWT" fwvars "$log" TV-FWVAR-AFTER-DELETED)   # Name-GUID alone
     for name in "${!seen[@]}"; do
+        grep -qx "$name" <<<"$deleted" && continue
         hex=$(grep "^$name " "$fw/plain-guest.txt" | tail -n 1 | cut -d' ' -f2)
         a=$(fw_attrs "$hex")
         [ $((a & 1)) -eq 1 ] || continue
@@ -269,6 +274,7 @@ EOF
         "set TvExBsOnly-$G --attrs nv,bs --string boot-services-only"
         "set MokListTv-$SHIM --attrs nv,bs --string shim-guid"
     )
+    [ -n "$FW_AUTH" ] && seed+=("set TvAuth-$G --attrs nv,bs,rt,at --file $FW_AUTH")
     local cmd
     for cmd in "${seed[@]}"; do
         # shellcheck disable=SC2086
@@ -341,7 +347,9 @@ fw_refused() {
     t0=$(fw_now)
     tvq_boot fw-sb "$log"
     for i in $(seq 900); do
-        grep -a -q -e "BdsDxe: No bootable option" -e "EFI stub:" "$log" 2>/dev/null && break
+        # A whole line: the refusal with its status, up to the CR.
+        grep -a -q -e $'BdsDxe: failed to load Boot0000.*\r' -e "BdsDxe: No bootable option" \
+            -e "EFI stub:" "$log" 2>/dev/null && break
         kill -0 "$TVQ_QEMU" 2>/dev/null || break
         sleep 0.1
     done
@@ -441,8 +449,16 @@ fw_sb() {
 fw_keys=""
 if [ -f "${sbkeys:-}/PK.auth" ] && [ -f "$sbkeys/db.key" ]; then
     fw_keys=$sbkeys
-elif "$here/sb-keys.sh" "$TVQ_WORK/fw-keys" >"$TVQ_WORK/fw-keys.log" 2>&1; then
+elif "$fw_here/sb-keys.sh" "$TVQ_WORK/fw-keys" >"$TVQ_WORK/fw-keys.log" 2>&1; then
     fw_keys="$TVQ_WORK/fw-keys"
+fi
+# A private authenticated variable (nv,bs,rt,at; not a Secure Boot key),
+# signed by KEK at a fixed time, for the stores that carry timestamps.
+FW_AUTH=""
+if [ -n "$fw_keys" ]; then
+    printf 'private authenticated' >"$fw/auth.bin"
+    sign-efi-sig-list -t "2024-01-01 00:00:00" -g "$G" -k "$fw_keys/KEK.key" -c "$fw_keys/KEK.crt" \
+        TvAuth "$fw/auth.bin" "$fw/auth.auth" >/dev/null && FW_AUTH="$fw/auth.auth"
 fi
 fw_plain
 fw_uboot "$fw_keys"
