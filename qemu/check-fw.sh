@@ -26,11 +26,13 @@ ESP_BOOT='\EFI\BOOT\BOOTAA64.EFI'
 
 fw_now() { date +%s.%N; }
 fw_since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+# fw_show TEXT: up to 20 lines of TEXT as TAP comments.
+fw_show() { head -n 20 <<<"$1" | while IFS= read -r l; do echo "#   $l"; done; }
 # fw_quiet CMD...: CMD's output only when it fails.
 fw_quiet() {
     local o
     o=$("$@" 2>&1) && return 0
-    sed 's/^/#   /' <<<"$o" | head -n 20
+    fw_show "$o"
     return 1
 }
 
@@ -113,9 +115,10 @@ fw_plain() {
         if [ $((a & 4)) -eq 0 ]; then
             check "[fw-plain] ${name%%-*} (nv,bs) is not shown at runtime" test -z "$g"
         elif [ "$name" = "BootOrder-$GLOBAL" ]; then
-            # AAVMF may add its own boot options behind teevar's.
-            check "[fw-plain] BootOrder starts with teevar's Boot0000 (the firmware's: ${g:8})" \
-                test "${g:0:12}" = "${hex:0:12}"
+            # AAVMF registers its boot manager menu (UiApp) as a hidden boot
+            # option after the ones it finds, and appends it to BootOrder.
+            check "[fw-plain] BootOrder: teevar's Boot0000, then AAVMF's own Boot0001 (${g:8})" \
+                test "$g" = "${hex}0100"
         else
             fw_cmp "[fw-plain] the firmware shows ${name%%-*} as exported (attributes, $(((${#hex} - 8) / 2)) bytes)" "$hex" "$g"
         fi
@@ -132,6 +135,10 @@ fw_plain() {
     done <"$fw/plain-guest.txt"
     echo "# [fw-plain] AAVMF added at boot:$added"
     echo "# [fw-plain] AAVMF changed at boot:${changed:- nothing}"
+    local ui
+    ui=$(fw_get "$fw/plain-guest.txt" "Boot0001-$GLOBAL")
+    check "[fw-plain] AAVMF's Boot0001 is its UiApp, active and hidden (attributes 0x109)" \
+        test "${ui:0:16}" = 0700000009010000 -a -n "$(grep -o 5500690041007000700000 <<<"$ui")"
     check "[fw-plain] AAVMF counted the boot in its monotonic counter (MTC added)" \
         grep -q "^MTC-eb704011-1402-11d3-8e77-00a0c969723b 07000000" "$fw/plain-guest.txt"
 
@@ -141,7 +148,7 @@ fw_plain() {
         ok "[fw-plain] teevar import reads the pflash after power-off ($(tail -n 1 <<<"$out"))"
     else
         nok "[fw-plain] teevar import reads the pflash after power-off"
-        sed 's/^/#   /' <<<"$out" | head -n 20
+        fw_show "$out"
         return 1
     fi
     grep -E '^(ignore|invalid|conflict)' <<<"$out" | sed 's/^/# [fw-plain] import: /'
@@ -244,11 +251,16 @@ EOF
         ok "[fw-uboot] teevar import reads U-Boot's file ($(tail -n 1 <<<"$out"))"
     else
         nok "[fw-uboot] teevar import reads U-Boot's file"
-        sed 's/^/#   /' <<<"$out" | head -n 20
+        fw_show "$out"
         return 1
     fi
     fw_state "$st" >"$fw/uboot-import.txt"
-    local name hex
+    local name hex nv
+    nv=$(while read -r name hex; do
+        [ $(($(fw_attrs "$hex") & 1)) -eq 1 ] && echo "${name%%-*}"
+    done <"$fw/uboot-import.txt" | sort | tr '\n' ' ')
+    check "[fw-uboot] the file holds U-Boot's nv variables: its PlatformLang and the four set (${nv% })" \
+        test "$nv" = "PlatformLang TvUbBin TvUbBsOnly TvUbHex TvUbStr "
     while read -r name hex; do
         if [ "$hex" = - ]; then
             check "[fw-uboot] ${name%%-*}, deleted in U-Boot, is not imported" \
@@ -313,7 +325,7 @@ EOF
         local shown
         shown=$(fw_get "$fw/uboot-loaded.txt" "$name")
         case $name in
-            PK-$GLOBAL | KEK-$GLOBAL | db-$IMAGE_SECURITY | dbx-$IMAGE_SECURITY | *-$SHIM)
+            "PK-$GLOBAL" | "KEK-$GLOBAL" | "db-$IMAGE_SECURITY" | "dbx-$IMAGE_SECURITY" | *-"$SHIM")
                 skipped="$skipped ${name%%-*}"
                 check "[fw-uboot] U-Boot does not load ${name%%-*} from the file (Secure Boot or shim variable)" \
                     test "$shown" = - ;;
@@ -343,10 +355,10 @@ EOF
 # fw_refused NAME: boot (TVQ_* as set) until the boot manager gives up or
 # Linux's EFI stub speaks; then QEMU is killed. Console TVQ_WORK/NAME.log.
 fw_refused() {
-    local name=$1 log="$TVQ_WORK/$1.log" t0 i
+    local name=$1 log="$TVQ_WORK/$1.log" t0
     t0=$(fw_now)
     tvq_boot fw-sb "$log"
-    for i in $(seq 900); do
+    for _ in $(seq 900); do
         # A whole line: the refusal with its status, up to the CR.
         grep -a -q -e $'BdsDxe: failed to load Boot0000.*\r' -e "BdsDxe: No bootable option" \
             -e "EFI stub:" "$log" 2>/dev/null && break
@@ -364,6 +376,19 @@ fw_refused() {
         sh -c "! grep -a -q 'EFI stub' '$log'"
 }
 
+# fw_esp_boot DISK IMAGE: a FAT ESP on DISK with IMAGE at \EFI\BOOT\BOOTAA64.EFI.
+fw_esp_boot() {
+    tvq_esp_fat "$1" && mmd -i "$1@@1M" ::EFI ::EFI/BOOT &&
+        mcopy -i "$1@@1M" "$2" ::EFI/BOOT/BOOTAA64.EFI
+}
+
+# fw_revocation IMAGE KEYS OUT: OUT, a dbx append signed by KEYS' KEK with
+# IMAGE's Authenticode SHA-256 (the hash the firmware computes).
+fw_revocation() {
+    hash-to-efi-sig-list "$1" "$3.esl" >/dev/null &&
+        sign-efi-sig-list -a -g "$G" -k "$2/KEK.key" -c "$2/KEK.crt" dbx "$3.esl" "$3" >/dev/null
+}
+
 fw_sb() {
     local keys=$1 st="$fw/sb-state" out
     if [ -z "$keys" ]; then
@@ -377,9 +402,10 @@ fw_sb() {
         nok "[fw-sb] teevar secureboot enroll --pk --kek --db: $out"
         return 1
     fi
-    tvq_teevar --state "$st" set "Boot0000-$GLOBAL" --hex "$FW_BOOT0" >/dev/null &&
-        tvq_teevar --state "$st" set "BootOrder-$GLOBAL" --hex 0000 >/dev/null ||
+    if ! tvq_teevar --state "$st" set "Boot0000-$GLOBAL" --hex "$FW_BOOT0" >/dev/null ||
+        ! tvq_teevar --state "$st" set "BootOrder-$GLOBAL" --hex 0000 >/dev/null; then
         nok "[fw-sb] Boot0000 and BootOrder set"
+    fi
     if out=$(tvq_teevar --state "$st" export "$fw/sb.fd" 2>&1); then
         ok "[fw-sb] teevar export ($out)"
     else
@@ -395,9 +421,9 @@ fw_sb() {
     # boot manager tries it when the -kernel image is refused, and says so.
     local disk="$fw/sb-disk.img"
     cp "$TVQ_OUT/disk.img" "$disk"
-    tvq_esp_fat "$disk" && mmd -i "$disk@@1M" ::EFI ::EFI/BOOT &&
-        mcopy -i "$disk@@1M" "$signed" "::EFI/BOOT/BOOTAA64.EFI" ||
-        nok "[fw-sb] the signed copy on the ESP"
+    check "[fw-sb] the ESP (FAT) holds the signed copy at $ESP_BOOT (Boot0000's path)" \
+        fw_esp_boot "$disk" "$signed"
+
 
     cp "$fw/sb.fd" "$fw/sb-boot.fd"
     TVQ_VARS="$fw/sb-boot.fd" TVQ_KERNEL=$signed TVQ_DISK=$disk TVQ_NO_TEE=1 \
@@ -419,7 +445,7 @@ fw_sb() {
         check "[fw-sb] the pflash after that boot imports in user mode ($mode)" test "$mode" = user
     else
         nok "[fw-sb] the pflash after that boot imports"
-        sed 's/^/#   /' <<<"$out" | head -n 20
+        fw_show "$out"
     fi
 
     # The unsigned kernel, as -kernel and on the ESP: refused.
@@ -430,10 +456,9 @@ fw_sb() {
 
     # Revoked: the signed kernel's hash in dbx, a KEK-signed append.
     mcopy -o -i "$disk@@1M" "$signed" "::EFI/BOOT/BOOTAA64.EFI"
-    hash-to-efi-sig-list "$signed" "$fw/revoke.esl" >/dev/null &&
-        sign-efi-sig-list -a -g "$G" -k "$keys/KEK.key" -c "$keys/KEK.crt" dbx \
-            "$fw/revoke.esl" "$fw/revoke.auth" >/dev/null ||
-        nok "[fw-sb] the dbx update (hash-to-efi-sig-list, sign-efi-sig-list -a)"
+    check "[fw-sb] the signed kernel's hash as a KEK-signed dbx append (hash-to-efi-sig-list, sign-efi-sig-list -a)" \
+        fw_revocation "$signed" "$keys" "$fw/revoke.auth"
+
     check "[fw-sb] teevar appends the kernel's hash to dbx (a KEK-signed update)" \
         fw_quiet tvq_teevar --state "$st" set dbx --attrs nv,bs,rt,at --append --file "$fw/revoke.auth"
     if out=$(tvq_teevar --state "$st" export "$fw/sb-revoked.fd" 2>&1); then
