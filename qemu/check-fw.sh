@@ -20,6 +20,10 @@ fw="$TVQ_WORK/fw"
 mkdir -p "$fw"
 fw_here=$(dirname "${BASH_SOURCE[0]}")
 FWT="$fw_here/fw-tool.py"
+# Debian's python3 when there is one: a python3 earlier in PATH may be a
+# version manager's shim that costs seconds a start, and this runs it often.
+FW_PY=python3
+[ -x /usr/bin/python3 ] && FW_PY=/usr/bin/python3
 IMAGE_SECURITY=d719b2cb-3d3a-4596-a3bc-dad00e67656f
 SHIM=605dab50-e046-4300-abb6-3dd810dd8b23
 ESP_BOOT='\EFI\BOOT\BOOTAA64.EFI'
@@ -37,7 +41,7 @@ fw_quiet() {
 }
 
 # The "Name-GUID HEX" lines of a state directory (fw-tool.py state).
-fw_state() { python3 "$FWT" state "$TVQ_BIN/tools/teevar" "$1"; }
+fw_state() { "$FW_PY" "$FWT" state "$TVQ_BIN/tools/teevar" "$1"; }
 # The HEX of NAME in such a listing (FILE), or nothing.
 fw_get() { awk -v n="$2" '$1 == n { print $2 }' "$1"; }
 
@@ -68,7 +72,7 @@ fw_edk2_own() {
 fw_attrs() { echo $((16#${1:6:2}${1:4:2}${1:2:2}${1:0:2})); }
 
 # Boot0000 on every store here: the guest disk's ESP, \EFI\BOOT\BOOTAA64.EFI.
-FW_BOOT0=$(python3 "$FWT" loadopt "teevar kernel" "$ESP_BOOT")
+FW_BOOT0=$("$FW_PY" "$FWT" loadopt "teevar kernel" "$ESP_BOOT")
 
 # ---------------------------------------------------------------------------
 # fw-plain: a teevar state with test variables, exported to AAVMF's pflash.
@@ -80,8 +84,8 @@ fw_plain() {
         "set BootOrder-$GLOBAL --hex 0000"
         "set Timeout-$GLOBAL --hex 0300"
         "set TvPlain-$G --string exported-by-teevar"
-        "set TvBin-$G --hex $(python3 -c 'print(bytes(range(256)).hex())')"
-        "set TvLarge-$G --hex $(python3 -c 'print((bytes(range(251)) * 24).hex())')"
+        "set TvBin-$G --hex $("$FW_PY" -c 'print(bytes(range(256)).hex())')"
+        "set TvLarge-$G --hex $("$FW_PY" -c 'print((bytes(range(251)) * 24).hex())')"
         "set TvBsOnly-$G --attrs nv,bs --string boot-services-only"
         "set TvRewrite-$G --string before"
         "set TvDelete-$G --string to-be-deleted"
@@ -104,7 +108,7 @@ fw_plain() {
 
     TVQ_VARS=$vars TVQ_NO_TEE=1 guest_run fw-plain ""
     local log="$TVQ_WORK/fw-plain.log"
-    python3 "$FWT" fwvars "$log" TV-FWVAR >"$fw/plain-guest.txt"
+    "$FW_PY" "$FWT" fwvars "$log" TV-FWVAR >"$fw/plain-guest.txt"
 
     # Every exported variable as the firmware's runtime services show it.
     local name hex g a
@@ -153,14 +157,14 @@ fw_plain() {
     fi
     grep -E '^(ignore|invalid|conflict)' <<<"$out" | sed 's/^/# [fw-plain] import: /'
     fw_state "$new" >"$fw/plain-import.txt"
-    python3 "$FWT" fwvars "$log" TV-FWVAR-AFTER >>"$fw/plain-guest.txt"
+    "$FW_PY" "$FWT" fwvars "$log" TV-FWVAR-AFTER >>"$fw/plain-guest.txt"
     local n=0 bad=""
     declare -A seen=()
     while read -r name hex; do
         seen[$name]=1
     done < <(tac "$fw/plain-guest.txt")
     local deleted
-    deleted=$(python3 "$FWT" fwvars "$log" TV-FWVAR-AFTER-DELETED)   # Name-GUID alone
+    deleted=$("$FW_PY" "$FWT" fwvars "$log" TV-FWVAR-AFTER-DELETED)   # Name-GUID alone
     for name in "${!seen[@]}"; do
         grep -qx "$name" <<<"$deleted" && continue
         hex=$(grep "^$name " "$fw/plain-guest.txt" | tail -n 1 | cut -d' ' -f2)
@@ -185,7 +189,7 @@ fw_plain() {
     local own=""
     while read -r name _; do
         fw_edk2_own "$name" && own="$own ${name%%-*}"
-    done < <(python3 "$FWT" fwvars "$log" TV-FWVAR)
+    done < <("$FW_PY" "$FWT" fwvars "$log" TV-FWVAR)
     check "[fw-plain] EDK2's bookkeeping ($own) is not imported" \
         test -z "$(for v in $own; do grep "^$v-" "$fw/plain-import.txt"; done)"
 }
@@ -199,7 +203,7 @@ fw_uboot_run() {
     local name=$1 disk=$2 cmds=$3 t0
     t0=$(fw_now)
     tvq_uboot_args "$disk"
-    timeout 120 python3 "$FWT" uboot "$TVQ_WORK/$name.log" "$cmds" -- \
+    timeout 120 "$FW_PY" "$FWT" uboot "$TVQ_WORK/$name.log" "$cmds" -- \
         qemu-system-aarch64 "${TVQ_ARGS[@]}" &
     TVQ_QEMU=$!
     wait "$TVQ_QEMU"
@@ -232,7 +236,7 @@ EOF
     done >>"$cmds"
     echo "printenv -e -guid $GLOBAL PlatformLang" >>"$cmds"
     fw_uboot_run fw-uboot-set "$disk" "$cmds"
-    python3 "$FWT" printenv "$TVQ_WORK/fw-uboot-set.log" >"$fw/uboot-shown.txt"
+    "$FW_PY" "$FWT" printenv "$TVQ_WORK/fw-uboot-set.log" >"$fw/uboot-shown.txt"
     fw_cmp "[fw-uboot] printenv -e shows the string U-Boot set" \
         "07000000$(printf hello-from-u-boot | od -An -tx1 | tr -d ' \n')" \
         "$(fw_get "$fw/uboot-shown.txt" "TvUbStr-$G")"
@@ -282,7 +286,7 @@ EOF
         "set Boot0000-$GLOBAL --hex $FW_BOOT0"
         "set BootOrder-$GLOBAL --hex 0000"
         "set TvExStr-$G --string exported-by-teevar"
-        "set TvExBin-$G --hex $(python3 -c 'print(bytes(range(256)).hex())')"
+        "set TvExBin-$G --hex $("$FW_PY" -c 'print(bytes(range(256)).hex())')"
         "set TvExBsOnly-$G --attrs nv,bs --string boot-services-only"
         "set MokListTv-$SHIM --attrs nv,bs --string shim-guid"
     )
@@ -319,7 +323,7 @@ EOF
     echo "setenv -e -nv -bs -rt -guid $G TvUbAfter after" >>"$cmds"
     echo "printenv -e -guid $GLOBAL SetupMode" >>"$cmds"
     fw_uboot_run fw-uboot-load "$disk" "$cmds"
-    python3 "$FWT" printenv "$TVQ_WORK/fw-uboot-load.log" >"$fw/uboot-loaded.txt"
+    "$FW_PY" "$FWT" printenv "$TVQ_WORK/fw-uboot-load.log" >"$fw/uboot-loaded.txt"
     local skipped=""
     while read -r name hex; do
         local shown
@@ -432,7 +436,7 @@ fw_sb() {
     check "[fw-sb] the EFI stub says \"UEFI Secure Boot is enabled\"" \
         grep -a -q "EFI stub: UEFI Secure Boot is enabled" "$log"
     fw_state "$st" >"$fw/sb-state.txt"
-    python3 "$FWT" fwvars "$log" TV-FWVAR >"$fw/sb-guest.txt"
+    "$FW_PY" "$FWT" fwvars "$log" TV-FWVAR >"$fw/sb-guest.txt"
     local v
     for v in "PK-$GLOBAL" "KEK-$GLOBAL" "db-$IMAGE_SECURITY"; do
         fw_cmp "[fw-sb] the firmware shows ${v%%-*} as teevar enrolled it" \
@@ -441,7 +445,7 @@ fw_sb() {
     if out=$(tvq_teevar --state "$fw/sb-import" import "$fw/sb-boot.fd" 2>&1); then
         local mode
         mode=$(tvq_teevar --state "$fw/sb-import" secureboot status --json |
-            python3 -c 'import json, sys; print(json.load(sys.stdin)["mode"])')
+            "$FW_PY" -c 'import json, sys; print(json.load(sys.stdin)["mode"])')
         check "[fw-sb] the pflash after that boot imports in user mode ($mode)" test "$mode" = user
     else
         nok "[fw-sb] the pflash after that boot imports"
