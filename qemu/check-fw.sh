@@ -324,6 +324,11 @@ EOF
     echo "printenv -e -guid $GLOBAL SetupMode" >>"$cmds"
     fw_uboot_run fw-uboot-load "$disk" "$cmds"
     "$FW_PY" "$FWT" printenv "$TVQ_WORK/fw-uboot-load.log" >"$fw/uboot-loaded.txt"
+    # efi_var_from_file() complains of a file it cannot read or whose magic,
+    # length or CRC32 is wrong, and of each entry it cannot set.
+    check "[fw-uboot] U-Boot loads teevar's file without a complaint (no \"Invalid EFI variables file\", no \"Failed to ...\")" \
+        sh -c "! grep -a -q -e 'Invalid EFI variables file' -e 'Failed to load EFI variables' \
+            -e 'Failed to set EFI variable' '$TVQ_WORK/fw-uboot-load.log'"
     local skipped=""
     while read -r name hex; do
         local shown
