@@ -411,9 +411,12 @@ fw_sb() {
         nok "[fw-sb] teevar secureboot enroll --pk --kek --db: $out"
         return 1
     fi
+    # Timeout 0: once -kernel is refused, AAVMF's boot manager would count
+    # down its default 5 s before it tries the boot options.
     if ! tvq_teevar --state "$st" set "Boot0000-$GLOBAL" --hex "$FW_BOOT0" >/dev/null ||
-        ! tvq_teevar --state "$st" set "BootOrder-$GLOBAL" --hex 0000 >/dev/null; then
-        nok "[fw-sb] Boot0000 and BootOrder set"
+        ! tvq_teevar --state "$st" set "BootOrder-$GLOBAL" --hex 0000 >/dev/null ||
+        ! tvq_teevar --state "$st" set "Timeout-$GLOBAL" --hex 0000 >/dev/null; then
+        nok "[fw-sb] Boot0000, BootOrder and Timeout set"
     fi
     if out=$(tvq_teevar --state "$st" export "$fw/sb.fd" 2>&1); then
         ok "[fw-sb] teevar export ($out)"
