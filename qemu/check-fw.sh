@@ -455,6 +455,12 @@ fw_sb() {
         mode=$(tvq_teevar --state "$fw/sb-import" secureboot status --json |
             "$FW_PY" -c 'import json, sys; print(json.load(sys.stdin)["mode"])')
         check "[fw-sb] the pflash after that boot imports in user mode ($mode)" test "$mode" = user
+        grep '^ignore' <<<"$out" | sed 's/^/# [fw-sb] import: /'
+        fw_state "$fw/sb-import" >"$fw/sb-import.txt"
+        for v in "PK-$GLOBAL" "KEK-$GLOBAL" "db-$IMAGE_SECURITY"; do
+            fw_cmp "[fw-sb] ${v%%-*} comes back from the firmware's pflash as teevar enrolled it" \
+                "$(fw_get "$fw/sb-state.txt" "$v")" "$(fw_get "$fw/sb-import.txt" "$v")"
+        done
     else
         nok "[fw-sb] the pflash after that boot imports"
         fw_show "$out"
