@@ -106,10 +106,12 @@ int tv_img_write_edk2(const struct tv_img_var *v, size_t n, const struct tv_edk2
 		err->offset = 0;
 		err->msg[0] = 0;
 	}
+	if (out)
+		*out = NULL;
+	if (out_n)
+		*out_n = 0;
 	if (!l || !out || !out_n || (n && !v))
 		return tv_img_fail(err, 0, "invalid arguments");
-	*out = NULL;
-	*out_n = 0;
 	if (layout_check(l, err) != 0)
 		return -1;
 	if (template_p && template_n != l->file_size)

@@ -151,7 +151,7 @@ int tv_edk2_store_parse(const uint8_t *p, uint64_t off, const struct tv_edk2_sto
 			goto out;
 		}
 		if (state == EDK2_VAR_ADDED || state == EDK2_VAR_ADDED_IN_TRANSITION) {
-			if (tv_img_check_name(p + name_off, ns, name_off, err) != 0)
+			if (tv_img_check_name(p + name_off, ns, name_off, pos + o_ns, err) != 0)
 				goto out;
 			if (!nv_attrs_ok(attrs)) {
 				tv_img_fail(err, pos + OFF(edk2_var_header, attributes),
@@ -192,9 +192,9 @@ int tv_edk2_store_write(uint8_t *dst, uint32_t store_size, uint64_t store_off,
 	char label[128];
 
 	for (size_t i = 0; i < n; i++) {
-		tv_img_var_label(v[i].guid.b, v[i].name, v[i].name_size, label, sizeof(label));
-		if (!v[i].name || tv_img_check_name(v[i].name, v[i].name_size, 0, NULL) != 0)
+		if (!v[i].name || tv_img_check_name(v[i].name, v[i].name_size, 0, 0, NULL) != 0)
 			return tv_img_fail(err, 0, "variable %zu: not a valid UCS-2 name", i);
+		tv_img_var_label(v[i].guid.b, v[i].name, v[i].name_size, label, sizeof(label));
 		if (v[i].data_size && !v[i].data)
 			return tv_img_fail(err, 0, "%s: no data", label);
 		if (!nv_attrs_ok(v[i].attrs))

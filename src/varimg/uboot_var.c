@@ -111,14 +111,16 @@ int tv_img_write_uboot(const struct tv_img_var *v, size_t n, uint8_t **out, size
 		err->offset = 0;
 		err->msg[0] = 0;
 	}
+	if (out)
+		*out = NULL;
+	if (out_n)
+		*out_n = 0;
 	if (!out || !out_n || (n && !v))
 		return tv_img_fail(err, 0, "invalid arguments");
-	*out = NULL;
-	*out_n = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t secs;
 
-		if (!v[i].name || tv_img_check_name(v[i].name, v[i].name_size, 0, NULL) != 0)
+		if (!v[i].name || tv_img_check_name(v[i].name, v[i].name_size, 0, 0, NULL) != 0)
 			return tv_img_fail(err, 0, "variable %zu: not a valid UCS-2 name", i);
 		tv_img_var_label(v[i].guid.b, v[i].name, v[i].name_size, label, sizeof(label));
 		if (v[i].data_size && !v[i].data)

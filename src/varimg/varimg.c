@@ -48,12 +48,13 @@ bool tv_img_all(const uint8_t *p, size_t n, uint8_t v)
 	return true;
 }
 
-int tv_img_check_name(const uint8_t *p, uint64_t size, uint64_t off, struct tv_img_error *err)
+int tv_img_check_name(const uint8_t *p, uint64_t size, uint64_t off, uint64_t size_off,
+		      struct tv_img_error *err)
 {
 	if (size == 0)
-		return tv_img_fail(err, off, "NameSize is 0");
+		return tv_img_fail(err, size_off, "NameSize is 0");
 	if (size & 1)
-		return tv_img_fail(err, off, "NameSize %llu is odd (UCS-2 names)",
+		return tv_img_fail(err, size_off, "NameSize %llu is odd (UCS-2 names)",
 				   (unsigned long long)size);
 	if (tv_get_le16(p + size - 2) != 0)
 		return tv_img_fail(err, off + size - 2, "the name does not end with a NUL");

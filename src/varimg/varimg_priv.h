@@ -132,9 +132,11 @@ extern const uint8_t tv_edk2_ftw_guid[16];
 /* Sets err to "offset 0x<off>: <fmt...>"; returns -1. */
 int tv_img_fail(struct tv_img_error *err, uint64_t off, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Checks a UCS-2 name of size bytes at p (offset off for messages): size even,
- * >= 4, ends with a NUL, no NUL before. 0 or -1 with err. */
-int tv_img_check_name(const uint8_t *p, uint64_t size, uint64_t off, struct tv_img_error *err);
+/* Checks a UCS-2 name of size bytes at p (file offset off; its size field at
+ * size_off, for messages): size even, >= 4, ends with a NUL, no NUL before.
+ * 0 or -1 with err. */
+int tv_img_check_name(const uint8_t *p, uint64_t size, uint64_t off, uint64_t size_off,
+		      struct tv_img_error *err);
 /* Appends a variable (copies name and data) to img; -1 on ENOMEM with err. */
 int tv_img_add(struct tv_img *img, size_t *cap, const uint8_t guid[16], const uint8_t *name,
 	       uint32_t name_size, uint32_t attrs, const uint8_t *data, uint32_t data_size,

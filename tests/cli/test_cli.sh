@@ -43,8 +43,9 @@ bytes() { printf "$1" >"$TMP/expect"; }
 # ---- help and usage ----
 
 t_help() { run --help; rc_is 0; for c in list get set delete info phase lock property check \
-	recover secureboot; do out_has "  $c "; done; out_has "exit codes"; out_has "4  cannot reach"
-	out_has "6  the variable store is damaged"; out_has "7  malformed signature data"
+	recover secureboot import export; do out_has "  $c "; done; out_has "exit codes"
+	out_has "4  cannot reach"; out_has "6  the variable store is damaged"
+	out_has "7  malformed signature data"; out_has "8  damaged firmware store image"
 	out_has "teevar-sb"; }
 t_version() { run --version; rc_is 0; out_has "teevar "; }
 t_no_command() { run; rc_is 1; err_has "no command"; one_err_line; }
@@ -655,7 +656,7 @@ tests=(
 )
 
 help_test() { run "$HELP_CMD" --help; rc_is 0; out_has "usage: teevar $HELP_CMD"; }
-for c in list get set delete info phase lock property check recover secureboot; do
+for c in list get set delete info phase lock property check recover secureboot import export; do
 	HELP_CMD=$c t "$c --help exits 0" help_test
 done
 run_tests "${tests[@]}"

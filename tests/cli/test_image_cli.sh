@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
+# shellcheck disable=SC2034  # RC, ST: read by lib.sh's helpers
 # teevar import and export end to end as TAP: the six Debian firmware variable
 # store images (ovmf, qemu-efi-aarch64) checked against an independent Python
 # reader written here, damaged copies, conflicts, dry runs, export -> import ->
 # export round trips with keys made at test time (openssl, efitools), the
 # --template layout, and a ubootefi.var from an independent encoder
 # (uboot_encoder.py). Each test gets a fresh state directory.
-# Usage: test_image_cli.sh PATH/TO/teevar
+# Usage: test_image_cli.sh PATH/TO/teevar [PATH/TO/teevard]
 set -uo pipefail
 
-TEEVAR=${1:?usage: test_image_cli.sh PATH/TO/teevar}
+TEEVAR=${1:?usage: test_image_cli.sh PATH/TO/teevar [PATH/TO/teevard]}
 [[ $TEEVAR == /* ]] || TEEVAR=$PWD/$TEEVAR
+TEEVARD=${2:-}
+[[ -z $TEEVARD || $TEEVARD == /* ]] || TEEVARD=$PWD/$TEEVARD
 TMP=$(mktemp -d)
+DPID=
 trap 'rm -rf "$TMP"' EXIT
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -50,6 +54,7 @@ cat >"$PY" <<'PYEOF'
 import json, struct, sys, uuid
 AUTH = uuid.UUID("aaf32c78-947b-439a-a180-2e144ec37792").bytes_le
 PLAIN = uuid.UUID("ddcf3616-3275-4164-98b6-fe85707ffe7d").bytes_le
+RECORDS = 0
 BOOKKEEPING = {("certdb", "d9bee56e-75dc-49d9-b4d7-b534210f637a"),
                ("certdbv", "d9bee56e-75dc-49d9-b4d7-b534210f637a"),
                ("VendorKeysNv", "9073e4e0-60ec-4b6e-9903-4c223c260f3c"),
@@ -85,6 +90,8 @@ def live_vars(path):
         off = (off + hdr + ns + ds + 3) & ~3
     # 0x3F (added) is live; 0x3E (in deletion) is live unless a 0x3F twin exists
     added = {(r["name"], r["guid"]) for r in recs if r["state"] == 0x3F}
+    global RECORDS
+    RECORDS = len(recs)
     return [r for r in recs if r["state"] == 0x3F or
             (r["state"] == 0x3E and (r["name"], r["guid"]) not in added)]
 
@@ -100,7 +107,10 @@ if cmd == "vars":
     json.dump(live_vars(sys.argv[2]), sys.stdout)
 elif cmd == "check-import":
     want = live_vars(sys.argv[2])
-    got = json.load(open(sys.argv[3]))["variables"]
+    j = json.load(open(sys.argv[3]))
+    got = j["variables"]
+    if j["dead_records"] != RECORDS - len(want):
+        fail("dead_records %d, the image has %d" % (j["dead_records"], RECORDS - len(want)))
     if len(got) != len(want):
         fail("import lists %d variables, the image holds %d live" % (len(got), len(want)))
     wmap = {key(v): v for v in want}
@@ -162,6 +172,7 @@ make_keys() {
 }
 make_keys || { echo "1..0 # SKIP cannot make the test keys"; exit 0; }
 
+not_in_err() { ! grep -qF -- "$1" "$ERR" || { echo "# stderr has '$1'" >&2; return 1; }; }
 # list_nv FILE: the NV variables (name, guid, attributes, size) of list --json
 list_nv() {
 	run list --json; rc_is 0
@@ -272,7 +283,11 @@ t_options() {
 	run import --help; rc_is 0; out_has "--state DIR"; out_has "teevard"; out_has "--dry-run"
 	out_has "certdb"; out_has "PK last"
 	run export --help; rc_is 0; out_has "--template"; out_has "64 MiB"
-	"$TEEVAR" --help | grep -q "8  damaged firmware store image"; }
+	"$TEEVAR" --help | grep -q "8  damaged firmware store image"
+	# only before ready-to-boot; export in any phase
+	run --runtime import $OVMF.ms.fd; rc_is 3; one_err_line; err_has "boot-services phase"
+	list_nv "$TMP/nv"; [ ! -s "$TMP/nv" ]
+	run --runtime export "$TMP/rt.fd"; rc_is 0; out_has "exported 0 variables"; }
 
 # ---- unix: ----
 
@@ -281,6 +296,28 @@ t_over_unix() {
 	rc_is 3; one_err_line; err_has "stop teevard and run with --state DIR"
 	RC=0; "$TEEVAR" --tee "unix:$TMP/no.sock" export "$TMP/x.fd" >"$OUT" 2>"$ERR" || RC=$?
 	rc_is 3; err_has "stop teevard and run with --state DIR"; [ ! -e "$TMP/x.fd" ]; }
+
+# A teevard on the state directory: import over its socket is refused, and
+# --state next to it names the way out.
+t_teevard_running() {
+	[ -n "$TEEVARD" ] || { echo "# no teevard given: skipped" >&2; return 0; }
+	local sock=$TMP/d.sock i
+	"$TEEVARD" --state "$ST" --socket "$sock" --no-sync 2>"$TMP/d.log" </dev/null &
+	DPID=$!
+	# the test runs in a subshell: a failure there must not leave teevard behind
+	trap '[ -z "$DPID" ] || { kill -KILL "$DPID"; wait "$DPID"; } 2>/dev/null' EXIT
+	for ((i = 0; i < 300; i++)); do
+		"$TEEVAR" --tee "unix:$sock" info >/dev/null 2>&1 && break
+		sleep 0.05
+	done
+	RC=0; "$TEEVAR" --tee "unix:$sock" import $OVMF.ms.fd >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 3; one_err_line; err_has "not unix:"; err_has "stop teevard and run with --state DIR"
+	run import $OVMF.ms.fd; rc_is 4; err_has "state directory in use"
+	err_has "teevar: import: $ST is in use by another secure core (teevard?): stop it"
+	run export "$TMP/busy.fd"; rc_is 4; err_has "teevar: export: $ST is in use"
+	[ ! -e "$TMP/busy.fd" ]
+	kill -TERM "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+	run import $OVMF.ms.fd; rc_is 0; out_has "imported 27 variables"; }
 
 # ---- export ----
 
@@ -319,7 +356,13 @@ t_round_trip_edk2() { round_trip fd "edk2, 67108864 bytes"
 	assert v["Blob"]["size"] == 3000 and v["Blob"]["time"] == "00" * 16
 	PYEOF
 }
-t_round_trip_uboot() { round_trip var "uboot, "; }
+t_round_trip_uboot() { round_trip var "uboot, "
+	# U-Boot never takes the Secure Boot keys from the ESP: said on both ways
+	run export "$TMP/c.var"; rc_is 0
+	err_has "teevar: warning: export: $TMP/c.var: U-Boot will not load PK-$G from it: "
+	fresh; run import "$TMP/c.var" --dry-run; rc_is 0; not_in_err "comes from a ubootefi.var"
+	run import "$TMP/c.var"; rc_is 0
+	err_has "teevar: warning: import: $TMP/c.var: db-$DB comes from a ubootefi.var"; }
 t_export_to_option() { populate
 	run export "$TMP/store.img" --to uboot; rc_is 0; out_has "(uboot, "
 	fresh; run import "$TMP/store.img" --from uboot; rc_is 0; out_has "imported 8 variables"; }
@@ -335,7 +378,7 @@ t_template() { import_image $OVMF.ms.fd
 	# the template may be the output itself: rewritten in place without --force
 	cp $OVMF.fd "$TMP/self.fd"
 	run export "$TMP/self.fd" --template "$TMP/self.fd"; rc_is 0; cmp -s "$TMP/self.fd" "$TMP/t.fd"; }
-t_template_damaged() { head -c 4096 $OVMF.fd >"$TMP/tpl.fd"
+t_template_damaged() { head -c 4096 $OVMF.fd >"$TMP/tpl.fd"; rm -f "$TMP/t.fd"
 	run export "$TMP/t.fd" --template "$TMP/tpl.fd"; rc_is 8; err_has "--template $TMP/tpl.fd: offset 0x"
 	[ ! -e "$TMP/t.fd" ]; }
 t_no_overwrite() { run set A-$VENDOR --hex 01; rc_is 0
@@ -357,15 +400,27 @@ t_uboot_encoder() {
 	boot1=$(head -c 90 /dev/urandom | hex_of)
 	setting=$(printf 'some bytes' | hex_of)
 	python3 "$HERE/uboot_encoder.py" "$TMP/u.var" "BootOrder:$G:0x7:01000200" \
-		"Timeout:$G:0x7:0500" "Boot0001:$G:0x7:$boot1" "Setting:$VENDOR:0x3:$setting"
+		"Timeout:$G:0x7:0500" "Blob:$VENDOR:0x7:$boot1" "Setting:$VENDOR:0x3:$setting"
 	run import "$TMP/u.var" --json; rc_is 0; json_ok
 	py "[v['action'] for v in j['variables']]==['new']*4 and j['format']=='uboot'"
-	raw_is BootOrder-$G 01000200; raw_is Timeout-$G 0500; raw_is Boot0001-$G "$boot1"
+	raw_is BootOrder-$G 01000200; raw_is Timeout-$G 0500; raw_is Blob-$VENDOR "$boot1"
 	raw_is Setting-$VENDOR "$setting"
 	run list --json; rc_is 0
-	py "{v['name'] for v in j if v['attributes'] & 1}=={'BootOrder','Timeout','Boot0001','Setting'}"
+	py "{v['name'] for v in j if v['attributes'] & 1}=={'BootOrder','Timeout','Blob','Setting'}"
 	# and teevar's export of the same variables is the encoder's file
 	run export "$TMP/again.var"; rc_is 0; cmp "$TMP/u.var" "$TMP/again.var"; }
+
+# H1's encoder (tests/varimg): U-Boot's own quirks (an empty entry, the
+# read-only marker) and variables the service refuses, all classified
+t_uboot_h1_encoder() { python3 "$HERE/../varimg/uboot_encoder.py" "$TMP/h1.var"
+	run set Keep-$VENDOR --hex 01; rc_is 0; list_nv "$TMP/before"
+	run import "$TMP/h1.var" --dry-run --json; rc_is 3; json_ok
+	py "{v['name']: v['action'] for v in j['variables']}=={'BootOrder': 'new', 'Boot0001': 'invalid', 'db': 'invalid', 'MyVar': 'new', 'Empty': 'ignore', 'Late': 'new'}"
+	py "'read-only marker' in [v for v in j['variables'] if v['name']=='MyVar'][0]['why']"
+	py "j['summary']['ignored']==1 and j['summary']['invalid']==2 and not j['ok']"
+	run import "$TMP/h1.var"; rc_is 3
+	err_has "teevar: import: invalid: db-$DB: "; err_has "nothing imported: 0 conflicts, 2 invalid"
+	list_nv "$TMP/after"; cmp -s "$TMP/before" "$TMP/after"; }
 
 tests=(
 	"AAVMF_VARS.fd (all zeros): blank, 0 variables, nothing changed:t_aavmf_blank"
@@ -385,6 +440,7 @@ tests=(
 	"--dry-run prints the plan and the mode, stores nothing:t_dry_run"
 	"option errors, help texts, exit code 8 in teevar --help:t_options"
 	"over unix: import and export say to stop teevard:t_over_unix"
+	"teevard on the state directory: refused over its socket, --state says to stop it:t_teevard_running"
 	"edk2 export -> import -> export: byte-identical, timestamps kept:t_round_trip_edk2"
 	"uboot export -> import -> export: byte-identical:t_round_trip_uboot"
 	"export --to uboot, import --from uboot:t_export_to_option"
@@ -393,6 +449,11 @@ tests=(
 	"export refuses to overwrite without --force, leaves no temporary file:t_no_overwrite"
 	"an empty store exports and imports 0 variables:t_export_empty"
 	"a ubootefi.var from the independent encoder imports with the same bytes:t_uboot_encoder"
+	"H1's ubootefi.var: empty entry ignored, read-only marker dropped, invalid ones refuse all:t_uboot_h1_encoder"
 )
 
+# IMAGE_TESTS=REGEX runs only the tests whose function matches (development).
+if [ -n "${IMAGE_TESTS:-}" ]; then
+	mapfile -t tests < <(printf '%s\n' "${tests[@]}" | grep -E ":.*(${IMAGE_TESTS})")
+fi
 run_tests "${tests[@]}"

@@ -12,6 +12,8 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -39,11 +41,27 @@ static const char *plural(size_t n)
 
 /* ---- files ---- */
 
-/* The whole file; 0 or EXIT_IO (message printed). */
-static int read_image(const char *cmd, const char *what, const char *path, struct bytes *out)
+/* A whole input file: mapped when it is a regular file (an EDK2 parse reads
+ * only the FV, not AAVMF's 63 MiB of padding), else read. */
+struct image_buf {
+	const uint8_t *p;
+	size_t n;
+	void *map;          /* munmap(map, n) */
+	uint8_t *heap;      /* free(heap) */
+};
+
+static void image_buf_free(struct image_buf *b)
 {
-	out->p = NULL;
-	out->n = 0;
+	if (b->map)
+		munmap(b->map, b->n);
+	free(b->heap);
+	memset(b, 0, sizeof(*b));
+}
+
+/* 0 or EXIT_IO (message printed). */
+static int read_image(const char *cmd, const char *what, const char *path, struct image_buf *out)
+{
+	memset(out, 0, sizeof(*out));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0) {
@@ -58,24 +76,35 @@ static int read_image(const char *cmd, const char *what, const char *path, struc
 		close(fd);
 		return EXIT_IO;
 	}
-	size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+	if (S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size <= IMAGE_MAX) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m != MAP_FAILED) {
+			close(fd);
+			out->map = m;
+			out->p = m;
+			out->n = (size_t)st.st_size;
+			return 0;
+		}
+	}
+	size_t cap = 65536, n = 0;
+	uint8_t *buf = NULL;
 	const char *why = NULL;
 	for (;;) {
-		if (cap > IMAGE_MAX + 1) {
-			why = "larger than 1 GiB: not a firmware variable store";
-			break;
-		}
-		if (out->n == 0 || out->n == cap) {
-			if (out->n == cap)
+		if (n == cap || !buf) {
+			if (buf)
 				cap *= 2;
-			uint8_t *p = realloc(out->p, cap);
-			if (!p) {
+			if (cap > IMAGE_MAX + 1) {
+				why = "larger than 1 GiB: not a firmware variable store";
+				break;
+			}
+			uint8_t *q = realloc(buf, cap);
+			if (!q) {
 				why = strerror(ENOMEM);
 				break;
 			}
-			out->p = p;
+			buf = q;
 		}
-		ssize_t got = read(fd, out->p + out->n, cap - out->n);
+		ssize_t got = read(fd, buf + n, cap - n);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
@@ -84,15 +113,33 @@ static int read_image(const char *cmd, const char *what, const char *path, struc
 		}
 		if (got == 0)
 			break;
-		out->n += (size_t)got;
+		n += (size_t)got;
 	}
 	close(fd);
 	if (why) {
 		fprintf(stderr, "teevar: %s: cannot read %s%s: %s\n", cmd, what, path, why);
-		bytes_free(out);
+		free(buf);
 		return EXIT_IO;
 	}
+	out->heap = buf;
+	out->p = buf;
+	out->n = n;
 	return 0;
+}
+
+/* The length of p without its trailing zero bytes. */
+static size_t without_zero_tail(const uint8_t *p, size_t n)
+{
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, p + n - 8, 8);
+		if (w != 0)
+			break;
+		n -= 8;
+	}
+	while (n > 0 && p[n - 1] == 0)
+		n--;
+	return n;
 }
 
 /* Writes p to a temporary file beside path, syncs it, and renames it over
@@ -125,8 +172,15 @@ static int write_atomic(const char *path, const uint8_t *p, size_t n, const char
 		*step = "setting its mode";
 		goto fail;
 	}
-	for (size_t off = 0; off < n;) {
-		ssize_t w = write(fd, p + off, n - off);
+	/* a zero tail (AAVMF's 63 MiB after the FV) is left as a hole: the same bytes */
+	size_t data_n = without_zero_tail(p, n);
+	if (ftruncate(fd, (off_t)n) != 0) {
+		err = -errno;
+		*step = "sizing";
+		goto fail;
+	}
+	for (size_t off = 0; off < data_n;) {
+		ssize_t w = write(fd, p + off, data_n - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -263,6 +317,31 @@ static int need_inproc(const struct opts *o, const char *cmd)
 	return rc;
 }
 
+/* session_open, and when the state directory is held by another secure core
+ * (teevard, most likely), the way out. */
+static int open_store(const struct opts *o, const char *cmd, struct session *s)
+{
+	int rc = session_open(o, s);
+	if (rc != EXIT_TRANSPORT)
+		return rc;
+	bool inproc = false;
+	char *spec = NULL, *lock = NULL;
+	if (session_spec_is_inproc(o, &inproc, &spec) != 0)
+		return rc;
+	if (inproc && asprintf(&lock, "%s/lock", spec + 7) >= 0) {
+		int fd = open(lock, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+			fprintf(stderr, "teevar: %s: %s is in use by another secure core (teevard?): "
+				"stop it and run again; %s works on the store itself\n", cmd,
+				spec + 7, cmd);
+		if (fd >= 0)
+			close(fd);
+	}
+	free(lock);
+	free(spec);
+	return rc;
+}
+
 static const char *format_name(enum tv_img_format f)
 {
 	return f == TV_IMG_UBOOT ? "uboot" : f == TV_IMG_EDK2 ? "edk2" : "auto";
@@ -279,6 +358,8 @@ static int parse_format(const char *cmd, const char *opt, const char *v, enum tv
 	return 0;
 }
 
+static int key_rank(const struct tv_img_var *v);
+
 /* ---- import ---- */
 
 struct import_var {
@@ -290,10 +371,13 @@ struct import_job {
 	const char *file;
 	struct tv_img img;
 	struct import_var *iv;          /* img.count */
-	struct tv_xfer_var *xv;         /* img.count */
-	struct tv_import_result *res;   /* img.count */
+	struct tv_xfer_var *xv;         /* nx: the variables handed to the secure core */
+	size_t *xmap;                   /* nx: their index in img.vars */
+	size_t nx;
+	struct tv_import_result *xres;  /* nx: the secure core's results */
+	struct tv_import_result *res;   /* img.count: what happened to each */
 	struct tv_import_summary sum;
-	size_t conflicts, invalid;
+	size_t conflicts, invalid, dropped;
 	bool dry_run, json, refused;
 };
 
@@ -306,38 +390,73 @@ static void import_job_free(struct import_job *j)
 		}
 	free(j->iv);
 	free(j->xv);
+	free(j->xmap);
+	free(j->xres);
 	free(j->res);
 	tv_img_free(&j->img);
 }
 
-/* tv_img_var -> tv_xfer_var (the names copied to aligned memory); 0 or -1. */
+#define UBOOT_EMPTY_WHY "empty: U-Boot itself skips entries without data when it loads the file"
+#define UBOOT_RO_WHY "U-Boot's read-only marker (0x80000000) dropped: teevar keeps no such flag"
+
+/* tv_img_var -> tv_xfer_var (the names copied to aligned memory); 0 or -1.
+ * Of a ubootefi.var, what U-Boot itself would not load for lack of data is
+ * ignored here, and U-Boot's read-only marker (not a UEFI attribute) dropped. */
 static int import_convert(struct import_job *j)
 {
 	size_t n = j->img.count ? j->img.count : 1;
 	j->iv = calloc(n, sizeof(*j->iv));
 	j->xv = calloc(n, sizeof(*j->xv));
+	j->xmap = calloc(n, sizeof(*j->xmap));
+	j->xres = calloc(n, sizeof(*j->xres));
 	j->res = calloc(n, sizeof(*j->res));
-	if (!j->iv || !j->xv || !j->res)
+	if (!j->iv || !j->xv || !j->xmap || !j->xres || !j->res)
 		return -1;
+	bool uboot = j->img.format == TV_IMG_UBOOT;
 	for (size_t i = 0; i < j->img.count; i++) {
 		const struct tv_img_var *v = &j->img.vars[i];
-		struct tv_xfer_var *x = &j->xv[i];
 		j->iv[i].name = name_copy(v->name, v->name_size);
 		if (!j->iv[i].name)
 			return -1;
 		j->iv[i].label = var_label(j->iv[i].name, v->name_size / 2, &v->guid);
 		if (!j->iv[i].label)
 			return -1;
+		if (uboot && v->data_size == 0) {
+			j->res[i].action = TV_IMPORT_IGNORED;
+			snprintf(j->res[i].why, sizeof(j->res[i].why), "%s", UBOOT_EMPTY_WHY);
+			j->dropped++;
+			continue;
+		}
+		struct tv_xfer_var *x = &j->xv[j->nx];
+		j->xmap[j->nx++] = i;
 		x->guid = v->guid;
 		x->name = j->iv[i].name;
 		x->name_size = v->name_size;
-		x->attrs = v->attrs;
+		x->attrs = uboot ? v->attrs & ~TV_UBOOT_ATTR_READ_ONLY : v->attrs;
 		x->data = v->data;
 		x->data_size = v->data_size;
 		x->has_time = v->has_time;
 		memcpy(x->time, v->time, sizeof(x->time));
 	}
 	return 0;
+}
+
+/* The secure core's results back onto the image's variables. */
+static void import_merge(struct import_job *j)
+{
+	for (size_t k = 0; k < j->nx; k++) {
+		size_t i = j->xmap[k];
+		j->res[i] = j->xres[k];
+		j->res[i].why[sizeof(j->res[i].why) - 1] = '\0';
+		if (!j->res[i].why[0] && (j->img.vars[i].attrs & ~j->xv[k].attrs))
+			snprintf(j->res[i].why, sizeof(j->res[i].why), "%s", UBOOT_RO_WHY);
+	}
+	for (size_t i = 0; i < j->img.count; i++) {
+		j->conflicts += j->res[i].action == TV_IMPORT_CONFLICT;
+		j->invalid += j->res[i].action == TV_IMPORT_INVALID;
+	}
+	j->sum.ignored += (uint32_t)j->dropped;
+	j->sum.mode[sizeof(j->sum.mode) - 1] = '\0';
 }
 
 static const char *action_word(enum tv_import_action a)
@@ -398,10 +517,11 @@ static void print_plan_json(const struct import_job *j, bool ok)
 		fputc('}', stdout);
 	}
 	const struct tv_import_summary *s = &j->sum;
-	printf("], \"summary\": {\"imported\": %u, \"new\": %u, \"replaced\": %u, \"unchanged\": %u, "
-	       "\"skipped\": %u, \"ignored\": %u, \"conflicts\": %zu, \"invalid\": %zu}, "
-	       "\"secure_boot\": ", s->added + s->replaced, s->added, s->replaced, s->same,
-	       s->skipped, s->ignored, j->conflicts, j->invalid);
+	printf("], \"dead_records\": %u, \"summary\": {\"imported\": %u, \"new\": %u, "
+	       "\"replaced\": %u, \"unchanged\": %u, \"skipped\": %u, \"ignored\": %u, "
+	       "\"conflicts\": %zu, \"invalid\": %zu}, \"secure_boot\": ", j->img.edk2_dead,
+	       s->added + s->replaced, s->added, s->replaced, s->same, s->skipped, s->ignored,
+	       j->conflicts, j->invalid);
 	if (s->mode[0] && !j->refused)
 		json_string(stdout, s->mode);
 	else
@@ -427,6 +547,21 @@ static void warn_sb_enable(const struct import_job *j)
 		fprintf(stderr, "teevar: warning: import: %s: SecureBootEnable is 0 (Secure Boot "
 			"switched off in EDK2's setup menu) but the image holds a PK: teevar has no "
 			"such switch and enforces Secure Boot from the next start\n", j->file);
+}
+
+/* A ubootefi.var lies on the ESP, unprotected: U-Boot never restores the
+ * Secure Boot variables from it. Importing them trusts whoever could write the
+ * ESP; say so, naming them. */
+static void warn_uboot_keys(const struct import_job *j)
+{
+	if (j->img.format != TV_IMG_UBOOT)
+		return;
+	for (size_t i = 0; i < j->img.count; i++)
+		if (key_rank(&j->img.vars[i]) > 0)
+			fprintf(stderr, "teevar: warning: import: %s: %s comes from a ubootefi.var, "
+				"which U-Boot itself never trusts for Secure Boot variables (anyone who "
+				"can write the ESP can change it): check it (teevar get ... --esl) or "
+				"enroll the keys from their own files\n", j->file, j->iv[i].label);
 }
 
 /* -EINVAL: what was refused, on stderr. */
@@ -463,18 +598,18 @@ static int import_run(const struct opts *o, struct import_job *j, enum tv_import
 		return EXIT_IO;
 	}
 	warn_sb_enable(j);
+	if (j->img.edk2_ftw_queue_used)
+		fprintf(stderr, "teevar: warning: import: %s: the fault-tolerant-write queue is not "
+			"empty (the firmware stopped during a reclaim or an update): a write still "
+			"pending there is not carried; the variable store is read as it stands\n",
+			j->file);
 	struct session s;
-	int rc = session_open(o, &s);
+	int rc = open_store(o, "import", &s);
 	if (rc != 0)
 		return rc;
-	int err = tv_transport_import(&s.transport, j->xv, j->img.count, policy, j->dry_run,
-				      j->res, &j->sum);
-	for (size_t i = 0; i < j->img.count; i++) {
-		j->res[i].why[sizeof(j->res[i].why) - 1] = '\0';
-		j->conflicts += j->res[i].action == TV_IMPORT_CONFLICT;
-		j->invalid += j->res[i].action == TV_IMPORT_INVALID;
-	}
-	j->sum.mode[sizeof(j->sum.mode) - 1] = '\0';
+	int err = tv_transport_import(&s.transport, j->xv, j->nx, policy, j->dry_run, j->xres,
+				      &j->sum);
+	import_merge(j);
 	if (err == -EINVAL && j->conflicts + j->invalid > 0) {
 		j->refused = true;
 		if (j->json)
@@ -487,11 +622,18 @@ static int import_run(const struct opts *o, struct import_job *j, enum tv_import
 		rc = transfer_error(&s, "import", j->file, err);
 	} else if (j->json) {
 		print_plan_json(j, true);
+		if (!j->dry_run)
+			warn_uboot_keys(j);
 	} else {
 		print_plan_human(j);
 		printf("%s %u variable%s ", j->dry_run ? "dry run: would import" : "imported",
 		       j->sum.added + j->sum.replaced, plural(j->sum.added + j->sum.replaced));
 		print_counts(&j->sum);
+		if (!j->dry_run)
+			warn_uboot_keys(j);
+		if (j->img.edk2_dead)
+			printf("not carried: %u EDK2 record%s not live (deleted, replaced or half "
+			       "written)\n", j->img.edk2_dead, plural(j->img.edk2_dead));
 	}
 	session_close(&s);
 	return rc;
@@ -523,7 +665,7 @@ int cmd_import(const struct opts *o)
 	j.file = o->pos[1];
 	j.dry_run = opt_has(o, OPT_DRY_RUN);
 	j.json = opt_has(o, OPT_JSON);
-	struct bytes raw;
+	struct image_buf raw;
 	rc = read_image("import", "", j.file, &raw);
 	if (rc != 0)
 		return rc;
@@ -532,10 +674,10 @@ int cmd_import(const struct opts *o)
 	if (tv_img_parse(raw.p, raw.n, hint, &j.img, &err) != 0) {
 		err.msg[sizeof(err.msg) - 1] = '\0';
 		fprintf(stderr, "teevar: import: %s: %s\n", j.file, err.msg);
-		bytes_free(&raw);
+		image_buf_free(&raw);
 		return EXIT_BAD_IMAGE;
 	}
-	bytes_free(&raw);
+	image_buf_free(&raw);
 	rc = j.img.blank ? import_blank(&j) : import_run(o, &j, policy);
 	import_job_free(&j);
 	return rc;
@@ -641,6 +783,26 @@ static void export_order(struct export_job *e)
 			e->v[out++] = keys[r];
 }
 
+/* What U-Boot (2023.01) will not take from the exported ubootefi.var. */
+static void warn_uboot_export(const char *file, const struct export_job *e, size_t size)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		const char *why = tv_img_uboot_skip_reason(&e->v[i]);
+		if (!why)
+			continue;
+		efi_char16_t *name = name_copy(e->v[i].name, e->v[i].name_size);
+		char *label = name ? var_label(name, e->v[i].name_size / 2, &e->v[i].guid) : NULL;
+		fprintf(stderr, "teevar: warning: export: %s: U-Boot will not load %s from it: %s\n",
+			file, label ? label : "a variable", why);
+		free(label);
+		free(name);
+	}
+	if (size > TV_UBOOT_VAR_BUF_SIZE_DEFAULT)
+		fprintf(stderr, "teevar: warning: export: %s: %zu bytes: U-Boot reads at most "
+			"CONFIG_EFI_VAR_BUF_SIZE bytes of ubootefi.var (%u by default) and rejects "
+			"a longer file whole\n", file, size, TV_UBOOT_VAR_BUF_SIZE_DEFAULT);
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -681,7 +843,8 @@ int cmd_export(const struct opts *o)
 			file);
 		return EXIT_IO;
 	}
-	struct bytes tpl = {NULL, 0};
+	struct image_buf tpl;
+	memset(&tpl, 0, sizeof(tpl));
 	struct tv_edk2_layout layout;
 	struct tv_img_error err;
 	memset(&layout, 0, sizeof(layout));
@@ -693,16 +856,16 @@ int cmd_export(const struct opts *o)
 		if (tv_edk2_layout_from_template(tpl.p, tpl.n, &layout, &err) != 0) {
 			err.msg[sizeof(err.msg) - 1] = '\0';
 			fprintf(stderr, "teevar: export: --template %s: %s\n", template, err.msg);
-			bytes_free(&tpl);
+			image_buf_free(&tpl);
 			return EXIT_BAD_IMAGE;
 		}
 	} else if (to == TV_IMG_EDK2) {
 		tv_edk2_layout_aavmf(&layout);
 	}
 	struct session s;
-	rc = session_open(o, &s);
+	rc = open_store(o, "export", &s);
 	if (rc != 0) {
-		bytes_free(&tpl);
+		image_buf_free(&tpl);
 		return rc;
 	}
 	struct export_job e;
@@ -734,10 +897,12 @@ int cmd_export(const struct opts *o)
 		} else {
 			printf("exported %zu variable%s to %s (%s, %zu bytes)\n", e.n, plural(e.n), file,
 			       format_name(to), out_n);
+			if (to == TV_IMG_UBOOT)
+				warn_uboot_export(file, &e, out_n);
 		}
 	}
 	free(out);
 	export_job_free(&e);
-	bytes_free(&tpl);
+	image_buf_free(&tpl);
 	return rc;
 }

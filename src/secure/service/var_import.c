@@ -231,7 +231,8 @@ static bool secure_boot_ok(const struct tv_xfer_var *v, const uint8_t *name, siz
 	return true;
 }
 
-/* EDK2's VarCheckUefiLib, in force whatever the phase, with its reason. */
+/* EDK2's VarCheckUefiLib, in force whatever the phase, with its reason. (Its
+ * read-only variables are all Secure Boot status variables, refused before.) */
 static bool uefi_ok(const struct tv_xfer_var *v, const uint8_t *name, size_t size,
 		    struct tv_import_result *r)
 {
@@ -241,8 +242,6 @@ static bool uefi_ok(const struct tv_xfer_var *v, const uint8_t *name, size_t siz
 	var_check_property_t p;
 	if (!tv_uefi_var_property(name, size, &v->guid, &p))
 		set_why(r, "not a variable UEFI defines under its GUID (EDK2 VarCheckUefiLib)");
-	else if (p.property & VAR_CHECK_VARIABLE_PROPERTY_READ_ONLY)
-		set_why(r, "a read-only UEFI variable (EDK2 VarCheckUefiLib)");
 	else if (p.attributes && p.attributes != v->attrs)
 		set_why(r, "attributes 0x%x, UEFI defines 0x%x (EDK2 VarCheckUefiLib)", v->attrs,
 			p.attributes);
@@ -404,14 +403,7 @@ static int room_ok(struct tv_varsvc *svc, const struct item *items, size_t n)
 			return -ENOSPC;
 		}
 	}
-	struct tv_store_stats st;
-	tv_store_get_stats(svc->nv, &st);
-	if (grow[0] + grow[1] > st.remaining) {
-		tv_err_set_detail("the import needs %llu bytes, the store has %llu free",
-				  (unsigned long long)(grow[0] + grow[1]),
-				  (unsigned long long)st.remaining);
-		return -ENOSPC;
-	}
+	/* the two classes share the store's capacity: both fit, the store fits */
 	return 0;
 }
 
@@ -420,13 +412,14 @@ static int store_ok(struct tv_varsvc *svc)
 {
 	struct tv_store_stats st;
 	tv_store_get_stats(svc->nv, &st);
-	if (st.damaged) {
-		tv_err_set_detail("the store is damaged: recover it before an import");
-		return -EUCLEAN;
-	}
+	/* first: an expired device takes no write ever again, not even a recovery */
 	if (st.expired) {
 		tv_err_set_detail("the RPMB write counter has expired: the store is read-only");
 		return -EROFS;
+	}
+	if (st.damaged) {
+		tv_err_set_detail("the store is damaged: recover it before an import");
+		return -EUCLEAN;
 	}
 	if (st.read_only) {
 		tv_err_set_detail("the store cannot take writes now (a write's outcome is "
