@@ -158,14 +158,9 @@ fw_plain() {
     grep -E '^(ignore|invalid|conflict)' <<<"$out" | sed 's/^/# [fw-plain] import: /'
     fw_state "$new" >"$fw/plain-import.txt"
     "$FW_PY" "$FWT" fwvars "$log" TV-FWVAR-AFTER >>"$fw/plain-guest.txt"
-    local n=0 bad=""
-    declare -A seen=()
-    while read -r name hex; do
-        seen[$name]=1
-    done < <(tac "$fw/plain-guest.txt")
-    local deleted
+    local n=0 bad="" deleted
     deleted=$("$FW_PY" "$FWT" fwvars "$log" TV-FWVAR-AFTER-DELETED)   # Name-GUID alone
-    for name in "${!seen[@]}"; do
+    while read -r name; do
         grep -qx "$name" <<<"$deleted" && continue
         hex=$(grep "^$name " "$fw/plain-guest.txt" | tail -n 1 | cut -d' ' -f2)
         a=$(fw_attrs "$hex")
@@ -173,9 +168,18 @@ fw_plain() {
         fw_edk2_own "$name" && continue
         n=$((n + 1))
         [ "$(fw_get "$fw/plain-import.txt" "$name")" = "$hex" ] || bad="$bad $name"
-    done
+    done < <(cut -d' ' -f1 "$fw/plain-guest.txt" | sort -u)
     check "[fw-plain] every nv variable the guest read last ($n, AAVMF's included) is imported byte for byte${bad:+ (differ:$bad)}" \
         test -z "$bad"
+    local unseen=""
+    while read -r name hex; do
+        [ -n "$(fw_get "$fw/plain-guest.txt" "$name")" ] && continue
+        a=$(fw_attrs "$hex")
+        # nv without rt; teevar's own status variables (volatile) aside
+        [ $((a & 1)) -eq 0 ] || [ $((a & 4)) -eq 0 ] || unseen="$unseen ${name%%-*}"
+    done <"$fw/plain-import.txt"
+    check "[fw-plain] the imported variables the guest did not see are all boot-services-only${unseen:+ (not:$unseen)}" \
+        test -z "$unseen"
     fw_cmp "[fw-plain] the guest's new variable TvGuest is imported" \
         "07000000$(printf 'written by the guest' | od -An -tx1 | tr -d ' \n')" \
         "$(fw_get "$fw/plain-import.txt" "TvGuest-$G")"
@@ -302,12 +306,17 @@ EOF
         tvq_teevar --state "$ex" set dbx --attrs nv,bs,rt,at --append \
             --file "$keys/dbx-append.auth" >/dev/null || nok "[fw-uboot] teevar set dbx"
     fi
-    if out=$(tvq_teevar --state "$ex" export "$fw/teevar.var" 2>&1); then
+    if out=$(tvq_teevar --state "$ex" export "$fw/teevar.var" 2>"$fw/uboot-export.err"); then
         ok "[fw-uboot] teevar export writes a ubootefi.var ($out)"
     else
         nok "[fw-uboot] teevar export writes a ubootefi.var: $out"
+        fw_show "$(cat "$fw/uboot-export.err")"
         return 1
     fi
+    sed 's/^/# [fw-uboot] /' "$fw/uboot-export.err"
+    # teevar's warnings name variables U-Boot will not load from the file.
+    local warned
+    warned=$(sed -n 's/.*U-Boot will not load \([^-]*\)-.*/\1/p' "$fw/uboot-export.err" | sort | tr '\n' ' ')
     check "[fw-uboot] mcopy puts it on the ESP as ubootefi.var" \
         mcopy -o -i "$disk@@1M" "$fw/teevar.var" ::ubootefi.var
     fw_state "$ex" >"$fw/uboot-export.txt"
@@ -342,6 +351,10 @@ EOF
                 fw_cmp "[fw-uboot] U-Boot's printenv -e shows ${name%%-*} as teevar exported it" "$hex" "$shown" ;;
         esac
     done <"$fw/uboot-export-nv.txt"
+    local skipped_sorted
+    skipped_sorted=$(tr ' ' '\n' <<<"$skipped" | sed '/^$/d' | sort | tr '\n' ' ')
+    check "[fw-uboot] teevar export warned of exactly what U-Boot skipped: ${warned:-nothing}" \
+        test "$warned" = "$skipped_sorted"
     fw_cmp "[fw-uboot] U-Boot stays in setup mode (the PK in the file is skipped)" \
         06000080"01" "$(fw_get "$fw/uboot-loaded.txt" "SetupMode-$GLOBAL")"
     if mcopy -n -i "$disk@@1M" ::ubootefi.var "$fw/uboot-rewritten.var" 2>/dev/null &&
