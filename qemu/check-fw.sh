@@ -190,6 +190,15 @@ fw_plain() {
         test -z "$(fw_get "$fw/plain-import.txt" "TvDelete-$G")"
     fw_cmp "[fw-plain] TvBsOnly, which the guest could not see, comes back unchanged" \
         "$(fw_get "$fw/plain-state.txt" "TvBsOnly-$G")" "$(fw_get "$fw/plain-import.txt" "TvBsOnly-$G")"
+    if [ -n "$FW_AUTH" ]; then
+        # TvAuth's timestamp through AAVMF's store and back: export the
+        # imported state as a ubootefi.var, whose entries carry it as a u64.
+        local secs=x
+        tvq_teevar --state "$new" export "$fw/plain-import.var" >/dev/null 2>&1 &&
+            secs=$("$FW_PY" "$FWT" vartime "$fw/plain-import.var" TvAuth)
+        check "[fw-plain] TvAuth keeps its signing time, 2024-01-01 00:00:00, through the firmware ($secs)" \
+            test "$secs" = 1704067200
+    fi
     local own=""
     while read -r name _; do
         fw_edk2_own "$name" && own="$own ${name%%-*}"

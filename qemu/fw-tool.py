@@ -16,6 +16,10 @@
   fw-tool.py state TEEVAR STATE   the same for every variable of a teevar
         state directory (teevar --state STATE list/get --json).
   fw-tool.py fwvars LOG PREFIX    the guest's "PREFIX Name-GUID HEX" lines.
+  fw-tool.py vartime FILE NAME    the time (u64, seconds since 1970) of
+        variable NAME in the ubootefi.var FILE (its entries: data size u32,
+        attributes u32, time u64, GUID, UCS-2 name with its NUL, data,
+        8-aligned; after a 24-byte header), or -1.
 
 Nothing here is firmware code: the load option, the attribute names and the
 hexdump layout are the UEFI specification's and what U-Boot prints.
@@ -173,6 +177,20 @@ def fwvars(log, prefix):
     return out
 
 
+def vartime(path, name):
+    b = open(path, "rb").read()
+    pos = 24
+    while pos + 32 <= len(b):
+        size, _attr, secs = struct.unpack_from("<IIQ", b, pos)
+        end = pos + 32
+        while b[end:end + 2] != b"\0\0":
+            end += 2
+        if b[pos + 32:end].decode("utf-16-le") == name:
+            return secs
+        pos = (end + 2 + size + 7) // 8 * 8
+    return -1
+
+
 def main():
     a = sys.argv[1:]
     if a[:1] == ["loadopt"]:
@@ -183,6 +201,8 @@ def main():
         print("\n".join(printenv(a[1])))
     elif a[:1] == ["state"]:
         print("\n".join(state(a[1], a[2])))
+    elif a[:1] == ["vartime"]:
+        print(vartime(a[1], a[2]))
     elif a[:1] == ["fwvars"]:
         print("\n".join(fwvars(a[1], a[2])))
     else:
