@@ -70,14 +70,13 @@ static void drop(struct tv_img *img, uint8_t *states, size_t i)
 
 /* A live record (0x3F or 0x3E) at pos: applies the twin rules, then adds it. */
 static int add_live(struct tv_img *img, size_t *cap, uint8_t **states, size_t *scap,
-		    const uint8_t *p, uint64_t pos, uint8_t state, const uint8_t *guid,
+		    uint64_t pos, uint8_t state, const uint8_t *guid,
 		    const uint8_t *name, uint32_t ns, uint32_t attrs, const uint8_t *data,
 		    uint32_t ds, const uint8_t *time, struct tv_img_error *err)
 {
 	long twin = tv_img_find(img, img->count, guid, name, ns);
 	char label[128];
 
-	(void)p;
 	if (twin >= 0) {
 		uint8_t ts = (*states)[twin];
 
@@ -160,7 +159,7 @@ int tv_edk2_store_parse(const uint8_t *p, uint64_t off, const struct tv_edk2_sto
 					    attrs);
 				goto out;
 			}
-			if (add_live(img, &cap, &states, &scap, p, pos, state, h + o_guid,
+			if (add_live(img, &cap, &states, &scap, pos, state, h + o_guid,
 				     p + name_off, ns, attrs, p + name_off + ns, ds,
 				     si->authenticated ? h + OFF(edk2_auth_var_header, timestamp)
 						       : NULL,

@@ -36,7 +36,8 @@ static const char fv_hex[] = "00000000000000000000000000000000"
 			     "4800 07da 0000 00 02"
 			     "0100000000100000 0000000000000000";
 static const char store_hex[] = "782cf3aa7b949a43a1802e144ec37792 00080000 5a fe 0000 00000000";
-static const char plain_store_hex[] = "1636cfdd7532644198b6fe85707ffe7d 00080000 5a fe 0000 00000000";
+static const char plain_store_hex[] =
+	"1636cfdd7532644198b6fe85707ffe7d 00080000 5a fe 0000 00000000";
 static const char rec_hex[] = "aa55 3f 00 07000000 0000000000000000"
 			      "e907 03 0a 02 2e 25 00 00000000 0000 00 00"
 			      "00000000 0a000000 03000000"
@@ -46,7 +47,8 @@ static const char rec_hex[] = "aa55 3f 00 07000000 0000000000000000"
 static const char plain_rec_hex[] = "aa55 3f 00 07000000 0a000000 03000000"
 				    "61dfe48bca93d211aa0d00e098032b8c"
 				    "5400650073007400 0000 010203";
-static const char ftw_hex[] = "2b29589e687c7d49a0ce6500fd9f1b95 10f1c3b7 fe ffffff 0001000000000000";
+static const char ftw_hex[] =
+	"2b29589e687c7d49a0ce6500fd9f1b95 10f1c3b7 fe ffffff 0001000000000000";
 static const uint8_t t_time[16] = {0xe9, 0x07, 3, 10, 2, 46, 37};
 
 static void put_hex(uint8_t *img, size_t off, const char *hex)

@@ -62,7 +62,8 @@ static void image_buf_free(struct image_buf *b)
 static int read_image(const char *cmd, const char *what, const char *path, struct image_buf *out)
 {
 	memset(out, 0, sizeof(*out));
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = strcmp(path, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
+					: open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0) {
 		fprintf(stderr, "teevar: %s: cannot read %s%s: %s\n", cmd, what, path, strerror(errno));
