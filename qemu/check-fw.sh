@@ -13,7 +13,7 @@
 #   fw-sb      keys enrolled in teevar, exported: AAVMF boots the sbsign'ed
 #              kernel with SecureBoot 1, refuses the unsigned one, and the
 #              signed one once teevar's dbx revokes its hash
-# Uses check.sh's ok/nok/check/guest_run/kernel_clean, machine.sh's tvq_*,
+# Uses check.sh's ok/nok/check/relay/kernel_clean, machine.sh's tvq_*,
 # and check.sh's Secure Boot keys ($sbkeys) when they were made.
 
 fw="$TVQ_WORK/fw"
@@ -71,6 +71,38 @@ fw_edk2_own() {
 # The attribute word of a HEX (u32 LE in its first 8 digits), as a number.
 fw_attrs() { echo $((16#${1:6:2}${1:4:2}${1:2:2}${1:0:2})); }
 
+# fw_guest_run SCENARIO: check.sh's guest_run for these boots (no teevard):
+# boot (TVQ_* as set), wait for the power-off, judge the run, relay the
+# guest's TAP lines, scan the console. A QEMU still there 30 s after the
+# guest's last line (TV-GUEST-END, then `poweroff -f`) is killed and said so:
+# once, under load, a guest's power-off here took until TVQ_TIMEOUT. The
+# pflash is written through to its file as the guest goes, so nothing the
+# check reads is lost with it.
+fw_guest_run() {
+    local scenario=$1 log="$TVQ_WORK/$1.log" t0 grace=-1
+    t0=$(fw_now)
+    tvq_boot "$scenario" "$log"
+    while kill -0 "$TVQ_QEMU" 2>/dev/null; do
+        if [ "$grace" -lt 0 ]; then
+            grep -a -q "^TV-GUEST-END rc=" "$log" && grace=300
+        else
+            grace=$((grace - 1))
+            if [ "$grace" -eq 0 ]; then
+                echo "# [$scenario] QEMU still running 30 s after the guest's power-off: killed"
+                kill "$TVQ_QEMU" 2>/dev/null
+                break
+            fi
+        fi
+        sleep 0.1
+    done
+    wait "$TVQ_QEMU" 2>/dev/null
+    TVQ_QEMU=
+    check "[$scenario] the guest ran its scenario to the end ($(fw_since "$t0") s)" \
+        grep -a -q "^TV-GUEST-END rc=" "$log"
+    relay "$scenario" "$log"
+    check "[$scenario] no oops, BUG or warning on the console" kernel_clean "$log"
+}
+
 # Boot0000 on every store here: the guest disk's ESP, \EFI\BOOT\BOOTAA64.EFI.
 FW_BOOT0=$("$FW_PY" "$FWT" loadopt "teevar kernel" "$ESP_BOOT")
 
@@ -106,7 +138,7 @@ fw_plain() {
     check "[fw-plain] the export is AAVMF's 64 MiB pflash" test "$(stat -c %s "$vars")" -eq 67108864
     fw_state "$st" >"$fw/plain-state.txt"
 
-    TVQ_VARS=$vars TVQ_NO_TEE=1 guest_run fw-plain ""
+    TVQ_VARS=$vars TVQ_NO_TEE=1 fw_guest_run fw-plain
     local log="$TVQ_WORK/fw-plain.log"
     "$FW_PY" "$FWT" fwvars "$log" TV-FWVAR >"$fw/plain-guest.txt"
 
@@ -461,7 +493,7 @@ fw_sb() {
 
     cp "$fw/sb.fd" "$fw/sb-boot.fd"
     TVQ_VARS="$fw/sb-boot.fd" TVQ_KERNEL=$signed TVQ_DISK=$disk TVQ_NO_TEE=1 \
-        guest_run fw-sb ""
+        fw_guest_run fw-sb
     local log="$TVQ_WORK/fw-sb.log"
     check "[fw-sb] the EFI stub says \"UEFI Secure Boot is enabled\"" \
         grep -a -q "EFI stub: UEFI Secure Boot is enabled" "$log"
