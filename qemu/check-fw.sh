@@ -130,9 +130,11 @@ fw_plain() {
     done
     local out
     if out=$(tvq_teevar --state "$st" export "$vars" 2>&1); then
-        ok "[fw-plain] teevar export writes the vars pflash ($out)"
+        ok "[fw-plain] teevar export writes the vars pflash ($(grep "^exported" <<<"$out"))"
+        grep -v "^exported" <<<"$out" | sed "s/^/# /"
     else
-        nok "[fw-plain] teevar export writes the vars pflash: $out"
+        nok "[fw-plain] teevar export writes the vars pflash"
+        fw_show "$out"
         return 1
     fi
     check "[fw-plain] the export is AAVMF's 64 MiB pflash" test "$(stat -c %s "$vars")" -eq 67108864
@@ -350,7 +352,8 @@ EOF
     if out=$(tvq_teevar --state "$ex" export "$fw/teevar.var" 2>"$fw/uboot-export.err"); then
         ok "[fw-uboot] teevar export writes a ubootefi.var ($out)"
     else
-        nok "[fw-uboot] teevar export writes a ubootefi.var: $out"
+        nok "[fw-uboot] teevar export writes a ubootefi.var"
+        fw_show "$out"
         fw_show "$(cat "$fw/uboot-export.err")"
         return 1
     fi
@@ -462,7 +465,8 @@ fw_sb() {
         --db "$keys/db.auth" 2>&1); then
         ok "[fw-sb] teevar secureboot enroll --pk --kek --db (keys made at test time; $(tail -n 1 <<<"$out"))"
     else
-        nok "[fw-sb] teevar secureboot enroll --pk --kek --db: $out"
+        nok "[fw-sb] teevar secureboot enroll --pk --kek --db"
+        fw_show "$out"
         return 1
     fi
     # Timeout 0: once -kernel is refused, AAVMF's boot manager would count
@@ -473,9 +477,11 @@ fw_sb() {
         nok "[fw-sb] Boot0000, BootOrder and Timeout set"
     fi
     if out=$(tvq_teevar --state "$st" export "$fw/sb.fd" 2>&1); then
-        ok "[fw-sb] teevar export ($out)"
+        ok "[fw-sb] teevar export ($(grep "^exported" <<<"$out"))"
+        grep -v "^exported" <<<"$out" | sed "s/^/# /"
     else
-        nok "[fw-sb] teevar export: $out"
+        nok "[fw-sb] teevar export"
+        fw_show "$out"
         return 1
     fi
     local image="$TVQ_OUT/linux/arch/arm64/boot/Image" signed="$fw/Image.signed"
@@ -534,9 +540,11 @@ fw_sb() {
     check "[fw-sb] teevar appends the kernel's hash to dbx (a KEK-signed update)" \
         fw_quiet tvq_teevar --state "$st" set dbx --attrs nv,bs,rt,at --append --file "$fw/revoke.auth"
     if out=$(tvq_teevar --state "$st" export "$fw/sb-revoked.fd" 2>&1); then
-        ok "[fw-sb] teevar export with the revocation ($out)"
+        ok "[fw-sb] teevar export with the revocation ($(grep "^exported" <<<"$out"))"
+        grep -v "^exported" <<<"$out" | sed "s/^/# /"
     else
-        nok "[fw-sb] teevar export with the revocation: $out"
+        nok "[fw-sb] teevar export with the revocation"
+        fw_show "$out"
         return 1
     fi
     TVQ_VARS="$fw/sb-revoked.fd" TVQ_KERNEL=$signed TVQ_DISK=$disk TVQ_NO_TEE=1 \
