@@ -14,7 +14,10 @@
 # dumps (TV-VAR lines) is read back on the host from the state directory and
 # compared byte by byte. Last, qemu/check-supp.sh: the RPMB route through the
 # guest's own supplicant (Debian's tee-supplicant, teevar-supplicant on the
-# guest's disk, the route precedence, a lying supplicant).
+# guest's disk, the route precedence, a lying supplicant). Then
+# qemu/check-fw.sh: the real firmware judges teevar export and import (AAVMF
+# on an exported vars pflash, U-Boot's ubootefi.var both ways, Secure Boot
+# keys from teevar that boot a signed kernel and refuse the others).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -195,6 +198,11 @@ fi
 # The RPMB route through the guest's own supplicant (qemu/check-supp.sh).
 # shellcheck source=check-supp.sh
 . "$here/check-supp.sh"
+
+# The firmware stores: AAVMF and U-Boot judge teevar export/import
+# (qemu/check-fw.sh).
+# shellcheck source=check-fw.sh
+. "$here/check-fw.sh"
 
 echo "1..$t"
 echo "# check-qemu: $((t - failed)) passed, $failed failed (logs: $logs)"

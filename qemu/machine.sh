@@ -87,24 +87,38 @@ tvq_secure_stop() {
 # powers off. The console is stdio. With TVQ_EXTRA_DISK set to a file, that
 # file is a second, read-only virtio disk (the guest's /dev/vdb; the
 # secureboot scenario's keys, as a tar archive).
+# The firmware stores' boots (qemu/check-fw.sh) choose more:
+#   TVQ_VARS    the vars pflash (a 64 MiB file the firmware writes), instead
+#               of a fresh copy of AAVMF_VARS.fd
+#   TVQ_KERNEL  the kernel (an sbsign'ed copy), instead of the built Image
+#   TVQ_DISK    the virtio disk, instead of TVQ_WORK/disk.img
+#   TVQ_NO_TEE  set: no virtio-serial port to teevard, so that the guest has
+#               no way to the secure core and efivarfs is AAVMF's own
 tvq_args() {
     local scenario=$1; shift
-    cp "$TVQ_OUT/AAVMF_VARS.fd" "$TVQ_WORK/vars.fd"
+    local vars=${TVQ_VARS:-}
+    if [ -z "$vars" ]; then
+        vars="$TVQ_WORK/vars.fd"
+        cp "$TVQ_OUT/AAVMF_VARS.fd" "$vars"
+    fi
     # shellcheck disable=SC2054 # the commas are QEMU's
     TVQ_ARGS=(
         -M virt,acpi=off -cpu max -smp 1 -m 512
         -nographic -monitor none -no-reboot -nic none
         -drive if=pflash,format=raw,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.fd
-        -drive if=pflash,format=raw,file="$TVQ_WORK/vars.fd"
-        -kernel "$TVQ_OUT/linux/arch/arm64/boot/Image"
+        -drive if=pflash,format=raw,file="$vars"
+        -kernel "${TVQ_KERNEL:-$TVQ_OUT/linux/arch/arm64/boot/Image}"
         -initrd "$TVQ_OUT/initramfs.cpio"
         -append "console=ttyAMA0 loglevel=4 rdinit=/init teevar.test=$scenario $*"
-        -chardev socket,id=tvdp,path="$TVQ_WORK/tvdp.sock",reconnect=1
-        -device virtio-serial-pci
-        -device virtserialport,chardev=tvdp,name=org.teevar.tvdp
-        -drive if=none,id=disk,format=raw,file="$TVQ_WORK/disk.img"
+        -drive if=none,id=disk,format=raw,file="${TVQ_DISK:-$TVQ_WORK/disk.img}"
         -device virtio-blk-pci,drive=disk
     )
+    if [ -z "${TVQ_NO_TEE:-}" ]; then
+        # shellcheck disable=SC2054 # the commas are QEMU's
+        TVQ_ARGS+=(-chardev socket,id=tvdp,path="$TVQ_WORK/tvdp.sock",reconnect=1
+            -device virtio-serial-pci
+            -device virtserialport,chardev=tvdp,name=org.teevar.tvdp)
+    fi
     if [ -n "${TVQ_RPMB_DISK:-}" ]; then
         # shellcheck disable=SC2054 # the commas are QEMU's
         TVQ_ARGS+=(-drive if=none,id=rpmb,format=raw,file="$TVQ_RPMB_DISK"
@@ -115,6 +129,28 @@ tvq_args() {
         TVQ_ARGS+=(-drive if=none,id=extra,format=raw,readonly=on,file="$TVQ_EXTRA_DISK"
             -device virtio-blk-pci,drive=extra)
     fi
+}
+
+# tvq_uboot_args DISK: Debian's U-Boot (u-boot-qemu's qemu_arm64 build, as
+# the -bios) in the same virt machine, DISK its virtio disk (U-Boot keeps
+# its EFI variables in ubootefi.var on DISK's ESP), the console on stdio.
+# No pflash: qemu_arm64 runs from the -bios image and needs nothing else.
+tvq_uboot_args() {
+    # shellcheck disable=SC2054 # the commas are QEMU's
+    TVQ_ARGS=(
+        -M virt -cpu max -smp 1 -m 512
+        -nographic -monitor none -no-reboot -nic none
+        -bios /usr/lib/u-boot/qemu_arm64/u-boot.bin
+        -drive if=none,id=disk,format=raw,file="$1"
+        -device virtio-blk-pci,drive=disk
+    )
+}
+
+# tvq_esp_fat DISK: a FAT file system on the ESP of DISK (a copy of
+# TVQ_OUT/disk.img: partition 1 from sector 2048, 126976 sectors), with a
+# fixed serial number; mtools reach it as -i DISK@@1M.
+tvq_esp_fat() {
+    mkfs.vfat -i 7e7a1f3c -n ESP --offset 2048 "$1" 63488 >/dev/null 2>&1
 }
 
 # tvq_boot SCENARIO LOG [KERNEL ARGS...]: the machine in the background,

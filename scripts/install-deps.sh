@@ -5,7 +5,9 @@
 #   install-deps.sh        what `make run` and `make check` need
 #   install-deps.sh qemu   also the arm64 guest's: cross compiler, kernel source,
 #                          QEMU and AAVMF, and efitools for the Secure Boot
-#                          keys (`make check-qemu`; docs/qemu.md)
+#                          keys (`make check-qemu`; docs/qemu.md); U-Boot,
+#                          sbsigntool and the FAT tools for the firmware
+#                          stores (qemu/check-fw.sh)
 set -eu
 
 # efitools (cert-to-efi-sig-list, sign-efi-sig-list): the Secure Boot tests make
@@ -16,7 +18,8 @@ PKGS="build-essential meson ninja-build pkg-config libssl-dev libcmocka-dev open
 efitools zlib1g-dev ovmf qemu-efi-aarch64"
 if [ "${1:-}" = qemu ]; then
     PKGS="$PKGS linux-source-6.12 gcc-aarch64-linux-gnu libc6-dev-arm64-cross bc bison flex \
-libelf-dev kmod xz-utils cpio fdisk qemu-system-arm qemu-efi-aarch64 efitools"
+libelf-dev kmod xz-utils cpio fdisk qemu-system-arm qemu-efi-aarch64 efitools \
+u-boot-qemu sbsigntool mtools dosfstools"
 fi
 
 missing=""
