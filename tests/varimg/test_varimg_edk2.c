@@ -90,25 +90,6 @@ static void fix_ftw_crc(uint8_t *h)
 	vt_le32(h + 16, (uint32_t)crc32(0L, t, 32));
 }
 
-static void expect_fail(const uint8_t *p, size_t n, enum tv_img_format hint, uint64_t off)
-{
-	struct tv_img img;
-	struct tv_img_error e;
-	char want[32];
-
-	memset(&e, 0, sizeof(e));
-	assert_int_equal(tv_img_parse(p, n, hint, &img, &e), -1);
-	if (e.offset != off)
-		print_message("# got offset 0x%llx, want 0x%llx: %s\n", (unsigned long long)e.offset,
-			      (unsigned long long)off, e.msg);
-	assert_int_equal(e.offset, off);
-	snprintf(want, sizeof(want), "offset 0x%llx: ", (unsigned long long)off);
-	assert_memory_equal(e.msg, want, strlen(want));
-	assert_true(strlen(e.msg) > strlen(want) + 5);
-	assert_int_equal(img.count, 0);
-	assert_null(img.vars);
-}
-
 static void parse_ok(const uint8_t *p, size_t n, struct tv_img *img)
 {
 	struct tv_img_error e;
@@ -175,7 +156,7 @@ static void test_plain_vector(void **state)
 	tv_img_free(&m);
 	/* A plain record past the store end. */
 	vt_le32(img + 0x48 + 16, 0x64 + 32 + 10 + 2 - 0x48);
-	expect_fail(img, SMALL, TV_IMG_EDK2, 0x64 + 12);
+	vt_expect_fail(img, SMALL, TV_IMG_EDK2, 0x64 + 12);
 	free(img);
 }
 
@@ -254,19 +235,19 @@ static void test_states(void **state)
 	pos = rec(img, pos, 0x3C, "A", vt_global_guid, 7, (const uint8_t *)"y", 1);
 	size_t second = pos;
 	pos = rec(img, pos, 0x3F, "A", vt_global_guid, 7, (const uint8_t *)"z", 1);
-	expect_fail(img, SMALL, TV_IMG_EDK2, second);
+	vt_expect_fail(img, SMALL, TV_IMG_EDK2, second);
 	small_image(img, false);
 	pos = rec(img, 0x64, 0x3E, "A", vt_global_guid, 7, (const uint8_t *)"x", 1);
 	second = pos;
 	pos = rec(img, pos, 0x3E, "A", vt_global_guid, 7, (const uint8_t *)"z", 1);
-	expect_fail(img, SMALL, TV_IMG_EDK2, second);
+	vt_expect_fail(img, SMALL, TV_IMG_EDK2, second);
 	/* A state byte EDK2 never writes (bits 0x3C cleared). */
 	for (unsigned st = 0; st < 256; st++) {
 		if ((st & 0x3C) == 0x3C)
 			continue;
 		small_image(img, false);
 		rec(img, 0x64, (uint8_t)st, "A", vt_global_guid, 7, (const uint8_t *)"x", 1);
-		expect_fail(img, SMALL, TV_IMG_EDK2, 0x66);
+		vt_expect_fail(img, SMALL, TV_IMG_EDK2, 0x66);
 	}
 	/* A dead record's name is not checked (a half-written 0x7F may hold any). */
 	small_image(img, false);
@@ -349,56 +330,56 @@ static void test_header_damage(void **state)
 			fix_fv_checksum(img);
 		if (ps[i].fix_ftw)
 			fix_ftw_crc(img + 0x848);
-		expect_fail(img, SMALL, TV_IMG_EDK2, want);
+		vt_expect_fail(img, SMALL, TV_IMG_EDK2, want);
 	}
 	/* The record's name is "T\0st": the NUL before the end. */
 	small_image(img, true);
 	put_hex(img, 0xa0, "54000000");
-	expect_fail(img, SMALL, TV_IMG_EDK2, 0xa2);
+	vt_expect_fail(img, SMALL, TV_IMG_EDK2, 0xa2);
 	/* An empty name (NameSize 2). */
 	small_image(img, true);
 	put_hex(img, 0x88, "02000000");
 	put_hex(img, 0xa0, "0000");
-	expect_fail(img, SMALL, TV_IMG_EDK2, 0xa0);
+	vt_expect_fail(img, SMALL, TV_IMG_EDK2, 0xa0);
 	/* A record header that overruns a smaller store (ends at 0xba). */
 	small_image(img, true);
 	put_hex(img, 0x58, "72000000");
 	put_hex(img, 0xb0, "aa55");
-	expect_fail(img, SMALL, TV_IMG_EDK2, 0xb0);
+	vt_expect_fail(img, SMALL, TV_IMG_EDK2, 0xb0);
 	/* The store ends inside the data (0xab): DataSize overruns. */
 	small_image(img, true);
 	put_hex(img, 0x58, "63000000");
-	expect_fail(img, SMALL, TV_IMG_EDK2, 0x8c);
+	vt_expect_fail(img, SMALL, TV_IMG_EDK2, 0x8c);
 	/* ... and inside the name (0xa8): NameSize overruns. */
 	small_image(img, true);
 	put_hex(img, 0x58, "60000000");
-	expect_fail(img, SMALL, TV_IMG_EDK2, 0x88);
+	vt_expect_fail(img, SMALL, TV_IMG_EDK2, 0x88);
 	/* Junk between a smaller store and the FTW header. */
 	small_image(img, true);
 	put_hex(img, 0x58, "00070000");
 	put_hex(img, 0x800, "00");
-	expect_fail(img, SMALL, TV_IMG_EDK2, 0x800);
+	vt_expect_fail(img, SMALL, TV_IMG_EDK2, 0x800);
 	/* The FTW signature at an offset that is not 8-aligned. */
 	small_image(img, true);
 	put_hex(img, 0x58, "00070000");
 	memset(img + 0x848, 0xFF, 32);
 	put_hex(img, 0x84c, ftw_hex);
-	expect_fail(img, SMALL, TV_IMG_EDK2, 0x84c);
+	vt_expect_fail(img, SMALL, TV_IMG_EDK2, 0x84c);
 	/* The FV ends inside the variable store header. */
 	small_image(img, true);
 	put_hex(img, 0x20, "5000000000000000");
 	fix_fv_checksum(img);
-	expect_fail(img, SMALL, TV_IMG_EDK2, 0x50);
+	vt_expect_fail(img, SMALL, TV_IMG_EDK2, 0x50);
 	/* The FV ends inside the FTW signature. */
 	small_image(img, true);
 	put_hex(img, 0x20, "5008000000000000");
 	fix_fv_checksum(img);
-	expect_fail(img, SMALL, TV_IMG_EDK2, 0x848);
+	vt_expect_fail(img, SMALL, TV_IMG_EDK2, 0x848);
 	/* Not an image at all (auto detection). */
 	small_image(img, true);
 	put_hex(img, 0x28, "00");
-	expect_fail(img, SMALL, TV_IMG_AUTO, 0);
-	expect_fail(img, 0, TV_IMG_AUTO, 0);
+	vt_expect_fail(img, SMALL, TV_IMG_AUTO, 0);
+	vt_expect_fail(img, 0, TV_IMG_AUTO, 0);
 	free(img);
 }
 
@@ -441,7 +422,7 @@ static void test_ftw_variants(void **state)
 	small_image(img, true);
 	put_hex(img, 0x20, "6008000000000000");
 	fix_fv_checksum(img);
-	expect_fail(img, SMALL, TV_IMG_EDK2, 0x860);
+	vt_expect_fail(img, SMALL, TV_IMG_EDK2, 0x860);
 	free(img);
 }
 
@@ -455,7 +436,7 @@ static void test_truncation(void **state)
 	for (size_t n = 17; n < SMALL; n++) {
 		uint8_t *cut = malloc(n);
 		memcpy(cut, img, n);
-		expect_fail(cut, n, TV_IMG_EDK2, n < 0x48 ? n : 0x20);
+		vt_expect_fail(cut, n, TV_IMG_EDK2, n < 0x48 ? n : 0x20);
 		free(cut);
 	}
 	/* 16 bytes of zeros and fewer: a blank image. */
@@ -837,14 +818,14 @@ static void test_many(void **state)
 	bad = end;
 	end = rec(out, end, 0x3F, "V00100", vt_global_guid, 7, (const uint8_t *)"x", 1);
 	end = rec(out, end, 0x3F, "V00050", vt_global_guid, 7, (const uint8_t *)"y", 1);
-	expect_fail(out, n1, TV_IMG_EDK2, bad);
+	vt_expect_fail(out, n1, TV_IMG_EDK2, bad);
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(tv_img_parse(out, n1, TV_IMG_EDK2, &m, &e), -1);
 	assert_non_null(strstr(e.msg, "two live records (state 0x3f) of "
 				      "V00100-8be4df61-93ca-11d2-aa0d-00e098032b8c, the other at "
 				      "0x1e14"));
 	rec(out, end, 0x3F, "", vt_global_guid, 7, (const uint8_t *)"z", 1);
-	expect_fail(out, n1, TV_IMG_EDK2, bad);
+	vt_expect_fail(out, n1, TV_IMG_EDK2, bad);
 	free(out);
 	free_vars(v, MANY);
 }

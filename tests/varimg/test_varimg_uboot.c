@@ -53,19 +53,7 @@ static void finish(uint8_t *p, size_t n)
 
 static void expect_fail(const uint8_t *p, size_t n, uint64_t off)
 {
-	struct tv_img img;
-	struct tv_img_error e;
-	char want[32];
-
-	memset(&e, 0, sizeof(e));
-	assert_int_equal(tv_img_parse(p, n, TV_IMG_UBOOT, &img, &e), -1);
-	if (e.offset != off)
-		print_message("# got offset 0x%llx, want 0x%llx: %s\n", (unsigned long long)e.offset,
-			      (unsigned long long)off, e.msg);
-	assert_int_equal(e.offset, off);
-	snprintf(want, sizeof(want), "offset 0x%llx: ", (unsigned long long)off);
-	assert_memory_equal(e.msg, want, strlen(want));
-	assert_null(img.vars);
+	vt_expect_fail(p, n, TV_IMG_UBOOT, off);
 }
 
 static void parse_ok(const uint8_t *p, size_t n, enum tv_img_format hint, struct tv_img *m)

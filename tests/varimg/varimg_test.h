@@ -45,4 +45,28 @@ static const uint8_t vt_global_guid[16] = {0x61, 0xdf, 0xe4, 0x8b, 0xca, 0x93, 0
 static const uint8_t vt_db_guid[16] = {0xcb, 0xb2, 0x19, 0xd7, 0x3a, 0x3d, 0x96, 0x45,
 				       0xa3, 0xbc, 0xda, 0xd0, 0x0e, 0x67, 0x65, 0x6f};
 
+
+#ifdef cmocka_unit_test
+/* A parse of p that must fail at offset off, with "offset 0x...: " and a
+ * reason, and leave nothing in the image (needs cmocka.h and varimg.h). */
+static inline void vt_expect_fail(const uint8_t *p, size_t n, enum tv_img_format hint, uint64_t off)
+{
+	struct tv_img img;
+	struct tv_img_error e;
+	char want[32];
+
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(tv_img_parse(p, n, hint, &img, &e), -1);
+	if (e.offset != off)
+		print_message("# got offset 0x%llx, want 0x%llx: %s\n", (unsigned long long)e.offset,
+			      (unsigned long long)off, e.msg);
+	assert_int_equal(e.offset, off);
+	snprintf(want, sizeof(want), "offset 0x%llx: ", (unsigned long long)off);
+	assert_memory_equal(e.msg, want, strlen(want));
+	assert_true(strlen(e.msg) > strlen(want) + 5);
+	assert_int_equal(img.count, 0);
+	assert_null(img.vars);
+}
+#endif
+
 #endif
