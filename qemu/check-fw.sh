@@ -67,6 +67,18 @@ fw_edk2_own() {
     esac
     return 1
 }
+# fw_seed SCENARIO STATE CMD...: teevar --state STATE CMD for each CMD, then the
+# KEK-signed private variable TvAuth when sb-keys.sh made it; 1 (a not-ok line
+# said which) when one fails.
+fw_seed() {
+    local scenario=$1 st=$2 cmd; shift 2
+    [ -n "$FW_AUTH" ] && set -- "$@" "set TvAuth-$G --attrs nv,bs,rt,at --file $FW_AUTH"
+    for cmd in "$@"; do
+        # shellcheck disable=SC2086
+        tvq_teevar --state "$st" $cmd >/dev/null || { nok "[$scenario] teevar $cmd"; return 1; }
+    done
+}
+
 
 # The attribute word of a HEX (u32 LE in its first 8 digits), as a number.
 fw_attrs() { echo $((16#${1:6:2}${1:4:2}${1:2:2}${1:0:2})); }
@@ -122,12 +134,7 @@ fw_plain() {
         "set TvRewrite-$G --string before"
         "set TvDelete-$G --string to-be-deleted"
     )
-    [ -n "$FW_AUTH" ] && seed+=("set TvAuth-$G --attrs nv,bs,rt,at --file $FW_AUTH")
-    local cmd
-    for cmd in "${seed[@]}"; do
-        # shellcheck disable=SC2086
-        tvq_teevar --state "$st" $cmd >/dev/null || { nok "[fw-plain] teevar $cmd"; return 1; }
-    done
+    fw_seed fw-plain "$st" "${seed[@]}" || return 1
     local out
     if out=$(tvq_teevar --state "$st" export "$vars" 2>&1); then
         ok "[fw-plain] teevar export writes the vars pflash ($(grep "^exported" <<<"$out"))"
@@ -338,12 +345,7 @@ EOF
         "set TvExBsOnly-$G --attrs nv,bs --string boot-services-only"
         "set MokListTv-$SHIM --attrs nv,bs --string shim-guid"
     )
-    [ -n "$FW_AUTH" ] && seed+=("set TvAuth-$G --attrs nv,bs,rt,at --file $FW_AUTH")
-    local cmd
-    for cmd in "${seed[@]}"; do
-        # shellcheck disable=SC2086
-        tvq_teevar --state "$ex" $cmd >/dev/null || { nok "[fw-uboot] teevar $cmd"; return 1; }
-    done
+    fw_seed fw-uboot "$ex" "${seed[@]}" || return 1
     if [ -n "$keys" ]; then
         tvq_teevar --state "$ex" secureboot enroll --pk "$keys/PK.auth" --kek "$keys/KEK.auth" \
             --db "$keys/db.auth" >/dev/null || nok "[fw-uboot] teevar secureboot enroll"

@@ -5,11 +5,8 @@
 
 #include "tv_bytes.h"
 
-/* GUIDs in EFI byte order: the first three fields little-endian. */
-#define G(a, b, c, d0, d1, d2, d3, d4, d5, d6, d7)                                          \
-	{(uint8_t)(a), (uint8_t)((a) >> 8), (uint8_t)((a) >> 16), (uint8_t)((a) >> 24),     \
-	 (uint8_t)(b), (uint8_t)((b) >> 8), (uint8_t)(c), (uint8_t)((c) >> 8),              \
-	 d0, d1, d2, d3, d4, d5, d6, d7}
+/* GUIDs in EFI byte order (tv_bytes.h). */
+#define G TV_GUID_BYTES
 
 const uint8_t tv_cert_sha256_guid[16] =
 	G(0xc1c41626, 0x504c, 0x4092, 0xac, 0xa9, 0x41, 0xf9, 0x36, 0x93, 0x43, 0x28);

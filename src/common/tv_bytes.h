@@ -37,4 +37,12 @@ static inline void tv_put_le64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* A GUID as bytes in EFI byte order (the first three fields little-endian),
+ * from its text form's fields: TV_GUID_BYTES(0x8be4df61, 0x93ca, 0x11d2, 0xaa,
+ * 0x0d, ...) for 8be4df61-93ca-11d2-aa0d-...; an initializer of uint8_t[16]. */
+#define TV_GUID_BYTES(a, b, c, d0, d1, d2, d3, d4, d5, d6, d7)                              \
+	{(uint8_t)(a), (uint8_t)((a) >> 8), (uint8_t)((a) >> 16), (uint8_t)((a) >> 24),     \
+	 (uint8_t)(b), (uint8_t)((b) >> 8), (uint8_t)(c), (uint8_t)((c) >> 8),              \
+	 d0, d1, d2, d3, d4, d5, d6, d7}
+
 #endif

@@ -8,11 +8,8 @@
 
 #include "varimg_priv.h"
 
-/* GUIDs in EFI byte order: the first three fields little-endian. */
-#define G(a, b, c, d0, d1, d2, d3, d4, d5, d6, d7)                                          \
-	{(uint8_t)(a), (uint8_t)((a) >> 8), (uint8_t)((a) >> 16), (uint8_t)((a) >> 24),     \
-	 (uint8_t)(b), (uint8_t)((b) >> 8), (uint8_t)(c), (uint8_t)((c) >> 8),              \
-	 d0, d1, d2, d3, d4, d5, d6, d7}
+/* GUIDs in EFI byte order (tv_bytes.h). */
+#define G TV_GUID_BYTES
 
 const uint8_t tv_edk2_nvdata_fv_guid[16] =
 	G(0xfff12b8d, 0x7696, 0x4c8b, 0xa9, 0x85, 0x27, 0x47, 0x07, 0x5b, 0x4f, 0x50);

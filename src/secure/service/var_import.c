@@ -622,7 +622,6 @@ static int plan(struct tv_varsvc *svc, struct item *items, const struct tv_xfer_
 	for (size_t i = 0; i < n; i++) {
 		struct tv_import_result scratch, *r = results ? &results[i] : &scratch;
 		memset(r, 0, sizeof(*r));
-		items[i].v = &v[i];
 		int rc = classify(svc, items, i, group_named, policy, flags, r);
 		if (rc != 0) {
 			free(group_named);
