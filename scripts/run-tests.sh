@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # Runs every test of a build dir through `meson test` (TAP), then prints the total
-# as "N passed, N failed". Exits non-zero on any failure.
+# as "N passed, N failed" and, last, each failed test with the end of its output.
+# Exits non-zero on any failure.
 set -uo pipefail
 build=${1:?usage: run-tests.sh BUILD_DIR}
 export CMOCKA_MESSAGE_OUTPUT=TAP
@@ -16,6 +17,7 @@ log=$(ls -t "$build"/meson-logs/testlog*.json | head -n 1)
 python3 - "$log" "$rc" <<'PY'
 import json, re, sys
 passed = failed = 0
+failures = []
 for line in open(sys.argv[1]):
     t = json.loads(line)
     out = t.get("stdout") or ""
@@ -29,6 +31,17 @@ for line in open(sys.argv[1]):
         bad = 1                       # crashed or timed out after its last TAP line
     passed += ok
     failed += bad
+    if bad:
+        failures.append(t)
 print(f"{passed} passed, {failed} failed")
+# The failures once more, last: CI shows the end of this output.
+for t in failures:
+    out = (t.get("stdout") or "") + (t.get("stderr") or "")
+    print(f"FAILED {t['name']} ({t.get('result')}, {t.get('duration', 0):.1f} s):")
+    lines = out.splitlines()
+    for l in [l for l in lines if l.startswith("not ok")][:10]:
+        print(f"  {l}")
+    for l in lines[-15:]:
+        print(f"  | {l}")
 sys.exit(1 if failed or int(sys.argv[2]) != 0 else 0)
 PY
