@@ -125,6 +125,7 @@ bool rpcp_closed(struct rpc_peer *p)
 
 /* ---- answers ---- */
 
+/* 0, or -1 when the header could not be sent, -2 when the body could not. */
 static int send_raw(struct rpc_peer *p, uint32_t ret, const uint8_t *out, uint32_t announced,
 		    uint32_t len)
 {
@@ -135,7 +136,17 @@ static int send_raw(struct rpc_peer *p, uint32_t ret, const uint8_t *out, uint32
 	int64_t deadline = sock_deadline(10000);
 	if (sock_write_full(p->fd, hdr, sizeof(hdr), deadline) != TV_OK)
 		return -1;
-	return len ? sock_write_full(p->fd, out, len, deadline) : 0;
+	if (len && sock_write_full(p->fd, out, len, deadline) != TV_OK)
+		return -2;
+	return 0;
+}
+
+/* An answer whose header lies about its size: teevard may refuse it on the
+ * header alone and hang up before the body is sent. The attack is made once
+ * the header is out (1); -1 only when not even the header went. */
+static int send_lie(struct rpc_peer *p, uint32_t ret, const uint8_t *out, uint32_t len)
+{
+	return send_raw(p, ret, out, len, len) == -1 ? -1 : 1;
 }
 
 static int kind_of(const struct tvd_rpc_req *q, struct rpmb_rpc_req *r, bool *decoded)
@@ -242,12 +253,12 @@ static int attack(struct rpc_peer *p, const struct tvd_rpc_req *q, int kind, uin
 	case RPCP_SHORT:
 		if (n == 0)
 			return 0;
-		return send_raw(p, TEE_SUCCESS, p->out, n - 1, n - 1) ? -1 : 1;
+		return send_lie(p, TEE_SUCCESS, p->out, n - 1);
 	case RPCP_LONG:
 		p->out[n] = 0x5a;
-		return send_raw(p, TEE_SUCCESS, p->out, n + 1, n + 1) ? -1 : 1;
+		return send_lie(p, TEE_SUCCESS, p->out, n + 1);
 	case RPCP_ERRDATA:
-		return send_raw(p, TEE_ERROR_GENERIC, p->out, n ? n : 1, n ? n : 1) ? -1 : 1;
+		return send_lie(p, TEE_ERROR_GENERIC, p->out, n ? n : 1);
 	case RPCP_GARBAGE: {
 		uint8_t junk[40];
 		for (size_t i = 0; i < sizeof(junk); i++)
