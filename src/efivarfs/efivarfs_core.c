@@ -216,6 +216,12 @@ static int key_of(const char *fname, char key[TV_EFIVARFS_FNAME_MAX + 1])
 static int resolve(struct tv_efivarfs *fs, const char *fname, struct tv_efivarfs_node **out,
 		   off_t *fsize)
 {
+	struct tv_efivarfs_node *h = fname ? tv_efivarfs_table_find(&fs->table, fname) : NULL;
+	if (h && h->hidden) {
+		*out = h; /* an unlinked open file under FUSE's hidden name */
+		*fsize = 0;
+		return 0;
+	}
 	char key[TV_EFIVARFS_FNAME_MAX + 1];
 	int rc = key_of(fname, key);
 	if (rc != 0)
@@ -283,7 +289,7 @@ static void fill_stat(const struct tv_efivarfs_node *n, off_t size, struct stat 
 	memset(st, 0, sizeof(*st));
 	st->st_ino = n->ino;
 	st->st_mode = n->mode;
-	st->st_nlink = n->linked ? 1 : 0;
+	st->st_nlink = n->linked && !n->hidden ? 1 : 0;
 	st->st_uid = n->uid;
 	st->st_gid = n->gid;
 	st->st_size = size;
@@ -339,7 +345,7 @@ struct list_ctx {
 static void fill_empty(struct tv_efivarfs_node *n, void *arg)
 {
 	struct list_ctx *c = arg;
-	if (!c->stop && n->empty && n->opens > 0 && n->seen != c->fs->generation)
+	if (!c->stop && n->empty && !n->hidden && n->opens > 0 && n->seen != c->fs->generation)
 		c->stop = c->fill(c->arg, n->key) != 0;
 }
 
@@ -570,7 +576,8 @@ ssize_t tv_efivarfs_write(struct tv_efivarfs *fs, struct tv_efivarfs_file *f, co
 				/* The write deleted it: gone from the namespace at
 				 * once (the kernel's d_delete); the fd stays usable. */
 				n->empty = true;
-				tv_efivarfs_table_unlink(&fs->table, n);
+				if (!n->hidden)
+					tv_efivarfs_table_unlink(&fs->table, n);
 			} else {
 				n->empty = false;
 				if (!n->linked) {
@@ -598,7 +605,7 @@ int tv_efivarfs_flush(struct tv_efivarfs *fs, struct tv_efivarfs_file *f)
 	/* The last close of a file that holds no variable removes it (6.13's
 	 * behaviour; 6.12 keeps a 0-byte file until unmount). FLUSH, not
 	 * RELEASE: FUSE sends RELEASE after close() has returned. */
-	if (n->linked && n->empty && n->opens == 1) {
+	if (n->linked && !n->hidden && n->empty && n->opens == 1) {
 		size_t size;
 		int r = var_size(fs, n, &size);
 		if (r == -ENOENT)
@@ -624,10 +631,26 @@ void tv_efivarfs_release(struct tv_efivarfs *fs, struct tv_efivarfs_file *f)
 		f->next->prev = f->prev;
 	free(f);
 	/* An empty created file whose FLUSH did not come: remove it now. */
-	if (n->linked && n->empty && n->opens == 1)
+	if (n->linked && !n->hidden && n->empty && n->opens == 1)
 		tv_efivarfs_table_unlink(&fs->table, n);
 	tv_efivarfs_node_put(n);
 	pthread_mutex_unlock(&fs->lock);
+}
+
+/* The kernel's unlink of n: 0 (the variable is gone), or the errno. */
+static int unlink_node(struct tv_efivarfs *fs, struct tv_efivarfs_node *n)
+{
+	if (fs->read_only)
+		return -EROFS;
+	if (n->immutable)
+		return -EPERM; /* the VFS's may_delete */
+	efi_status_t st = tv_efivarfs_be_set(fs->be, n->name, &n->guid, 0, 0, NULL);
+	/* 6.12: any failure but NOT_FOUND is EINVAL. */
+	if (st != EFI_SUCCESS && st != EFI_NOT_FOUND)
+		return -EINVAL;
+	n->empty = true;
+	n->ctime = now();
+	return 0;
 }
 
 int tv_efivarfs_unlink(struct tv_efivarfs *fs, const char *fname)
@@ -638,22 +661,35 @@ int tv_efivarfs_unlink(struct tv_efivarfs *fs, const char *fname)
 	struct tv_efivarfs_node *n;
 	off_t size;
 	int rc = resolve(fs, fname, &n, &size);
-	if (rc == 0) {
-		if (fs->read_only) {
-			rc = -EROFS;
-		} else if (n->immutable) {
-			rc = -EPERM; /* the VFS's may_delete */
-		} else {
-			efi_status_t st = tv_efivarfs_be_set(fs->be, n->name, &n->guid, 0, 0, NULL);
-			/* 6.12: any failure but NOT_FOUND is EINVAL. */
-			if (st == EFI_SUCCESS || st == EFI_NOT_FOUND) {
-				n->empty = true;
-				n->ctime = now();
-				tv_efivarfs_table_unlink(&fs->table, n);
-			} else {
-				rc = -EINVAL;
-			}
-		}
+	if (rc == 0 && n->hidden)
+		tv_efivarfs_table_unlink(&fs->table, n); /* already deleted */
+	else if (rc == 0 && (rc = unlink_node(fs, n)) == 0)
+		tv_efivarfs_table_unlink(&fs->table, n);
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
+int tv_efivarfs_unlink_hide(struct tv_efivarfs *fs, const char *fname, const char *hidden)
+{
+	if (!fs || !hidden || strlen(hidden) > TV_EFIVARFS_FNAME_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&fs->lock);
+	struct tv_efivarfs_node *n;
+	off_t size;
+	int rc = resolve(fs, fname, &n, &size);
+	if (rc == 0 && n->hidden)
+		rc = -EINVAL;
+	else if (rc == 0 && tv_efivarfs_table_find(&fs->table, hidden))
+		rc = -EEXIST;
+	if (rc == 0 && (rc = unlink_node(fs, n)) == 0) {
+		/* Out of the table under its name, back in under the hidden one;
+		 * held over the move so that the unlink does not free it. */
+		n->opens++;
+		tv_efivarfs_table_unlink(&fs->table, n);
+		memcpy(n->key, hidden, strlen(hidden) + 1);
+		n->hidden = true;
+		tv_efivarfs_table_link(&fs->table, n);
+		n->opens--;
 	}
 	pthread_mutex_unlock(&fs->lock);
 	return rc;

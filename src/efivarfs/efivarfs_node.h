@@ -31,6 +31,7 @@ struct tv_efivarfs_node {
 	bool immutable;
 	bool empty;    /* no variable behind it (created, or deleted by a write) */
 	bool linked;   /* in the table, i.e. in the namespace */
+	bool hidden;   /* unlinked while open, kept under FUSE's hidden name */
 	unsigned opens; /* open files */
 	unsigned seen;  /* readdir's generation */
 	struct tv_efivarfs_node *next;
