@@ -50,6 +50,20 @@ static const efi_guid_t probe_guid = {{0xe0, 0x90, 0x6b, 0xa9, 0x50, 0xc4, 0x75,
 static const efi_char16_t probe_name[] = {'T', 'e', 'e', 'v', 'a', 'r', 'f', 's',
 					  'P', 'r', 'o', 'b', 'e', 0};
 
+/* How long a size found by a lookup is reused: the kernel asks LOOKUP, then
+ * GETATTR (and OPEN) for one stat() or open() when attributes never stay
+ * valid (timeouts 0). Within this window the requests belong to the same
+ * system call, so one GetVariable answers them all; anything later asks the
+ * service again. Writes through teevarfs drop it at once. */
+#define SIZE_REUSE_NS 2000000ull
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static struct timespec now(void)
 {
 	struct timespec ts;
@@ -241,6 +255,12 @@ static int resolve(struct tv_efivarfs *fs, const char *fname, struct tv_efivarfs
 	}
 	if (tv_guid_equal(&guid, &tv_efivarfs_random_seed_guid))
 		return -ENOENT; /* hidden, as the kernel's listing */
+	uint64_t t = mono_ns();
+	if (n && !n->empty && n->size_at && t - n->size_at < SIZE_REUSE_NS) {
+		*out = n;
+		*fsize = (off_t)(n->size + ATTR_BYTES);
+		return 0;
+	}
 	struct tv_efivarfs_node tmp;
 	memcpy(tmp.name, name, sizeof(name));
 	tmp.guid = guid;
@@ -265,6 +285,8 @@ static int resolve(struct tv_efivarfs *fs, const char *fname, struct tv_efivarfs
 		tv_efivarfs_table_link(&fs->table, n);
 	}
 	n->empty = false;
+	n->size = size;
+	n->size_at = t;
 	*out = n;
 	*fsize = (off_t)(size + ATTR_BYTES);
 	return 0;
@@ -559,6 +581,7 @@ ssize_t tv_efivarfs_write(struct tv_efivarfs *fs, struct tv_efivarfs_file *f, co
 		return -EINVAL;
 	pthread_mutex_lock(&fs->lock);
 	struct tv_efivarfs_node *n = f->node;
+	n->size_at = 0;
 	ssize_t rc;
 	if (!tv_efivarfs_validate(&n->guid, n->name, p + ATTR_BYTES, size - ATTR_BYTES)) {
 		rc = -EINVAL;
@@ -644,6 +667,7 @@ static int unlink_node(struct tv_efivarfs *fs, struct tv_efivarfs_node *n)
 		return -EROFS;
 	if (n->immutable)
 		return -EPERM; /* the VFS's may_delete */
+	n->size_at = 0;
 	efi_status_t st = tv_efivarfs_be_set(fs->be, n->name, &n->guid, 0, 0, NULL);
 	/* 6.12: any failure but NOT_FOUND is EINVAL. */
 	if (st != EFI_SUCCESS && st != EFI_NOT_FOUND)

@@ -50,6 +50,9 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->nullpath_ok = 1; /* open files outlive their names */
 	cfg->direct_io = 1;   /* each write() arrives whole, each read() asks */
 	cfg->kernel_cache = 0;
+	/* READDIRPLUS would look every entry up (one GetVariable each) for
+	 * attributes that expire at once: plain READDIR lists faster. */
+	conn->want &= ~FUSE_CAP_READDIRPLUS;
 	if (conn->max_write < TEEVARFS_MAX_WRITE)
 		conn->max_write = TEEVARFS_MAX_WRITE;
 	return fuse_get_context()->private_data;
