@@ -258,13 +258,15 @@ check "unmounted; the foreground daemon exited 0" "0 no" \
 
 # ---- read-only ----
 R=$TVFS_TMP/ro
-mount_fg "$R" -o ro || not_ok "-o ro mount"
+mount_fg "$R" -o ro,uid=1234,gid=5678 || not_ok "-o ro mount"
 case ",$(awk -v d="$R" '$2 == d {print $4}' /proc/mounts)," in *,ro,*) r=ro ;; *) r=rw ;; esac
 check "-o ro: mounted ro" ro "$r"
 check "-o ro: reads work, create/write/unlink/chattr: EROFS" "0600000000 EROFS open:EROFS EROFS" \
 	"$($FSOP read "$R/SecureBoot-$G") $($FSOP open "$R/New-$T" wc) \
 $($FSOP write "$R/Boot0001-$G" w 0700000000) $($FSOP unlink "$R/Boot0001-$G")"
 check "-o ro: chattr refused (EROFS)" EROFS "$($FSOP setflags "$R/Boot0001-$G" 0x10)"
+check "-o uid=1234,gid=5678: every file and the directory are theirs" "100644 1234 5678 40755 1234 5678" \
+	"$($FSOP mode "$R/SecureBoot-$G") $($FSOP mode "$R")"
 umount_fg "$R"
 
 # teevard lets everyone read but only its owner (root) write: teevarfs as
