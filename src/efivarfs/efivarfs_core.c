@@ -465,13 +465,16 @@ int tv_efivarfs_create(struct tv_efivarfs *fs, const char *fname, mode_t mode, i
 		rc = -EINVAL; /* the kernel's name check */
 	} else if (tv_guid_equal(&guid, &tv_efivarfs_random_seed_guid)) {
 		rc = -EPERM;
-	} else if (resolve(fs, fname, &n, &size) == 0) {
+	} else if ((rc = resolve(fs, fname, &n, &size)) == 0) {
 		/* There after all (another client made it): open it. */
 		if (flags & O_EXCL)
 			rc = -EEXIST;
 		else if (wants_write(flags) && n->immutable)
 			rc = -EPERM;
+	} else if (rc != -ENOENT) {
+		n = NULL; /* the service failed: whether it exists is unknown */
 	} else {
+		rc = 0;
 		n = node_new(fs, key, name, &guid);
 		if (!n) {
 			rc = -ENOMEM;

@@ -116,6 +116,12 @@ case $msg in *"unix:$TVFS_TMP/none.sock"*) named=yes ;; *) named=no ;; esac
 check "an unreachable backend: exit 4 before mounting, the message names the transport" \
 	"4 no yes" "$rc $mounted $named"
 
+"$TEEVARFS" --tee "$TVFS_TEE" -o bogusopt "$TVFS_TMP/m0" >/dev/null 2>&1
+r1=$?
+"$TEEVARFS" --tee "$TVFS_TEE" "$TVFS_TMP/no/such/dir" >/dev/null 2>&1
+r2=$?
+check "an unknown -o option: exit 1; a mount point that is not there: exit 5" "1 5" "$r1 $r2"
+
 # ---- the daemonized mount ----
 D=$TVFS_TMP/daemon
 mkdir -p "$D"
@@ -248,6 +254,9 @@ check "deleted by the CLI: gone at once" ENOENT "$($FSOP size "$M/CliVar-$T")"
 # ---- teevard restarts under the mount ----
 tvfs_stop_teevard
 check "teevard stopped: reads fail with EIO" EIO "$($FSOP read "$M/SecureBoot-$G")"
+check "teevard stopped: listing, stat and create fail with EIO" "EIO EIO EIO" \
+	"$(ls "$M" >/dev/null 2>&1 || echo EIO) $($FSOP size "$M/Boot0001-$G") \
+$($FSOP open "$M/Down-$T" wcx)"
 tvfs_start_teevard || echo "# teevard did not start again"
 check "teevard back: the mount reads again" 0600000000 "$($FSOP read "$M/SecureBoot-$G")"
 check "and writes again" OK "$($FSOP write "$M/Boot0001-$G" w $BOOT_OK)"
