@@ -25,11 +25,12 @@ T=a96b90e0-c450-4e75-914e-c14eedb25fad # a test vendor GUID
 BOOT_OK=07000000010000000400410000007fff0400
 BOOT_BAD=070000000100000004004100000001010400
 SEED=1ce1e5bc-7ceb-42f2-81e5-8aadf180f57b
-FSOP="python3 $HERE/fsop.py"
-NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
-# Another user's python3 (a per-user shim such as pyenv's may not be theirs).
+# The system's python3: a per-user shim (pyenv's) is slow to start and may
+# not be another user's to run.
 NPY=/usr/bin/python3
 [ -x "$NPY" ] || NPY=$(command -v python3)
+FSOP="$NPY $HERE/fsop.py"
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 
 # Sanitizer reports of every teevarfs process land in $SAN.* files.
 SAN=$TVFS_TMP/san/report
@@ -302,6 +303,17 @@ else
 		n=$((n + 1))
 		echo "ok $n - $w # SKIP /dev/fuse is not open to other users"
 	done
+fi
+
+# ---- SIGTERM unmounts cleanly ----
+S=$TVFS_TMP/sig
+if mount_fg "$S"; then
+	kill -TERM "${FG_PIDS[-1]}"
+	wait "${FG_PIDS[-1]}"
+	rc=$?
+	check "-f: SIGTERM unmounts, exit 0" "0 no" "$rc $(tvfs_mounted "$S" && echo yes || echo no)"
+else
+	not_ok "-f: SIGTERM unmounts, exit 0"
 fi
 
 # ---- the daemons' sanitizer reports ----
