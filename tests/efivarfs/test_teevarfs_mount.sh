@@ -8,9 +8,9 @@
 # reports (ASan/UBSan builds) go to files that the last test checks.
 # Usage: test_teevarfs_mount.sh TEEVARD TEEVAR TEEVARFS
 set -u
-TEEVARD=$1
-TEEVAR=$2
-TEEVARFS=$3
+TEEVARD=$(realpath "$1")
+TEEVAR=$(realpath "$2")
+TEEVARFS=$(realpath "$3")
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib/teevarfs_lib.sh
 . "$HERE/../lib/teevarfs_lib.sh"
@@ -116,6 +116,14 @@ tvfs_mounted "$TVFS_TMP/m0" && mounted=yes
 case $msg in *"unix:$TVFS_TMP/none.sock"*) named=yes ;; *) named=no ;; esac
 check "an unreachable backend: exit 4 before mounting, the message names the transport" \
 	"4 no yes" "$rc $mounted $named"
+"$TEEVARFS" --state "$TVFS_TMP/no-such-state" "$TVFS_TMP/m0" >/dev/null 2>&1
+rc=$?
+check "a --state directory that does not exist: exit 4, nothing created" "4 no" \
+	"$rc $([ -e "$TVFS_TMP/no-such-state" ] && echo yes || echo no)"
+(cd "$TVFS_TMP" && "$TEEVARFS" --tee unix:teevard.sock m0)
+rc=$?
+check "a relative unix: path works (made absolute)" "0 5" "$rc $($FSOP size "$TVFS_TMP/m0/SecureBoot-$G")"
+fusermount3 -u "$TVFS_TMP/m0"
 
 "$TEEVARFS" --tee "$TVFS_TEE" -o bogusopt "$TVFS_TMP/m0" >/dev/null 2>&1
 r1=$?
