@@ -37,6 +37,7 @@ static const char help_text[] =
 	"  --tee optee:DEVICE    the board's OP-TEE StMM, e.g. optee:/dev/tee0 (only\n"
 	"                        when no tee_stmm_efi driver holds StMM)\n"
 	"  --tee inproc:DIR      the secure core in this process on state directory DIR\n"
+	"                        (an existing one: teevarfs never makes a store)\n"
 	"  --state DIR           the same as --tee inproc:DIR\n"
 	"\n"
 	"Options:\n"
