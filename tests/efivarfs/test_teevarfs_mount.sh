@@ -7,6 +7,9 @@
 # mounted, and a teevard restart under the mount. The daemon's sanitizer
 # reports (ASan/UBSan builds) go to files that the last test checks.
 # Usage: test_teevarfs_mount.sh TEEVARD TEEVAR TEEVARFS
+# shellcheck disable=SC2034,SC2086,SC2015,SC2010
+# (TEEVARD/TEEVAR are the library's; $NOBODY/$FSOP are command prefixes that
+# split on purpose; "cond && ok || not_ok" is what it says; ls is what it tests)
 set -u
 TEEVARD=$(realpath "$1")
 TEEVAR=$(realpath "$2")
