@@ -14,8 +14,13 @@ set -eu
 # their .esl and .auth files with it, from keys made at test time.
 # zlib1g-dev: CRC-32 of the firmware store formats (src/varimg); ovmf and
 # qemu-efi-aarch64: Debian's OVMF/AAVMF variable images the varimg tests read.
+# libfuse3-dev, fuse3: teevarfs (efivarfs over FUSE) and its mount tests;
+# efivar, efibootmgr, mokutil: the real tools the teevarfs tests drive; e2fsprogs
+# (lsattr, chattr), util-linux (losetup, unshare, mount) and fdisk (sfdisk) for
+# the flags, the private mount namespace and efibootmgr's GPT loop device.
 PKGS="build-essential meson ninja-build pkg-config libssl-dev libcmocka-dev openssl python3 valgrind systemd \
-efitools zlib1g-dev ovmf qemu-efi-aarch64"
+efitools zlib1g-dev ovmf qemu-efi-aarch64 \
+libfuse3-dev fuse3 efivar efibootmgr mokutil e2fsprogs util-linux fdisk"
 if [ "${1:-}" = qemu ]; then
     PKGS="$PKGS linux-source-6.12 gcc-aarch64-linux-gnu libc6-dev-arm64-cross bc bison flex \
 libelf-dev kmod xz-utils cpio fdisk qemu-system-arm qemu-efi-aarch64 efitools \
