@@ -147,6 +147,7 @@ expected_sequence() {
 	step delete-by-attrs-only-write rc=0 errno=- size=none mode=none flags=none sha=none
 	step recreate rc=0 errno=- size=9 mode=644 flags=i sha=983fb116833c6adf hex=0700000068656c6c6f
 	step open-then-unlink-read rc=0 errno=- size=none mode=none flags=none sha=none out=empty
+	step open-then-unlink-fstat rc=0 errno=- size=none mode=none flags=none sha=none out=size=9,links=0
 	step unlink-missing rc=1 errno=ENOENT size=none mode=none flags=none sha=none
 	step create-fd-writes-twice rc=0 errno=- size=8 mode=644 flags=i sha=30cd5a704f48667a hex=0700000074776f21
 	step touch-immutable-created rc=1 errno=EPERM size=8 mode=644 flags=i sha=30cd5a704f48667a hex=0700000074776f21
