@@ -496,6 +496,85 @@ static void test_open_then_unlink(void **state)
 	assert_int_equal(size_of(c->fs, "Lang-" G), 7);
 }
 
+static void test_unlink_hide(void **state)
+{
+	struct ctx *c = *state;
+	mount_fs(c, false);
+	struct tv_efivarfs_file *f;
+	const char *h = ".fuse_hidden0000000100000001";
+	assert_int_equal(make_var(c->fs, "Lang-" G, NV_BS_RT, "en", 3), 0);
+	assert_int_equal(tv_efivarfs_open(c->fs, "Lang-" G, O_RDONLY, &f), 0);
+	/* The refusals change nothing. */
+	assert_int_equal(tv_efivarfs_unlink_hide(c->fs, "Nope-" T, h), -ENOENT);
+	assert_int_equal(tv_efivarfs_unlink_hide(c->fs, "SecureBoot-" G, h), -EPERM);
+	assert_int_equal(tv_efivarfs_unlink_hide(c->fs, "Lang-" G, NULL), -EINVAL);
+	char longname[300];
+	memset(longname, 'h', sizeof(longname));
+	longname[299] = '\0';
+	assert_int_equal(tv_efivarfs_unlink_hide(c->fs, "Lang-" G, longname), -EINVAL);
+	assert_int_equal(tv_efivarfs_unlink_hide(NULL, "Lang-" G, h), -EINVAL);
+	assert_int_equal(size_of(c->fs, "Lang-" G), 7);
+	/* The unlink: the variable is deleted, the name is free, the open file
+	 * stats under the hidden name with no link and reads EOF. */
+	assert_int_equal(tv_efivarfs_unlink_hide(c->fs, "Lang-" G, h), 0);
+	assert_int_equal(size_of(c->fs, "Lang-" G), -ENOENT);
+	assert_false(listed(c->fs, "Lang-" G));
+	assert_false(listed(c->fs, h));
+	struct stat st;
+	assert_int_equal(tv_efivarfs_getattr(c->fs, h, NULL, &st), 0);
+	assert_int_equal(st.st_nlink, 0);
+	assert_int_equal(st.st_size, 0);
+	char buf[8];
+	assert_int_equal(tv_efivarfs_read(c->fs, f, buf, sizeof(buf), 0), 0);
+	assert_int_equal(tv_efivarfs_unlink_hide(c->fs, h, ".fuse_hidden2"), -EINVAL);
+	/* Another file under the name, and a hidden name already taken. */
+	assert_int_equal(make_var(c->fs, "Lang-" G, NV_BS_RT, "de", 3), 0);
+	assert_int_equal(tv_efivarfs_unlink_hide(c->fs, "Lang-" G, h), -EEXIST);
+	assert_int_equal(size_of(c->fs, "Lang-" G), 7);
+	/* The flush of a hidden file leaves it to libfuse's unlink. */
+	assert_int_equal(tv_efivarfs_flush(c->fs, f), 0);
+	tv_efivarfs_release(c->fs, f);
+	assert_int_equal(tv_efivarfs_getattr(c->fs, h, NULL, &st), 0);
+	assert_int_equal(tv_efivarfs_unlink(c->fs, h), 0);
+	assert_int_equal(tv_efivarfs_getattr(c->fs, h, NULL, &st), -ENOENT);
+	/* A write through a hidden file sets the variable again. */
+	assert_int_equal(tv_efivarfs_open(c->fs, "Lang-" G, O_WRONLY, &f), 0);
+	assert_int_equal(tv_efivarfs_unlink_hide(c->fs, "Lang-" G, h), 0);
+	assert_int_equal(write_var(c->fs, f, NV_BS_RT, "fr", 3), 7);
+	assert_int_equal(size_of(c->fs, "Lang-" G), 7);
+	assert_int_equal(tv_efivarfs_getattr(c->fs, NULL, f, &st), 0);
+	assert_int_equal(st.st_nlink, 0);
+	/* A deleting write keeps the hidden name for the open file. */
+	assert_int_equal(write_var(c->fs, f, NV_BS_RT, NULL, 0), 4);
+	assert_int_equal(tv_efivarfs_getattr(c->fs, h, NULL, &st), 0);
+	tv_efivarfs_release(c->fs, f);
+	assert_int_equal(tv_efivarfs_unlink(c->fs, h), 0);
+	/* Read-only: refused. */
+	tv_efivarfs_set_read_only(c->fs, true);
+	assert_int_equal(make_var(c->fs, "Lang-" G, NV_BS_RT, "en", 3), -EROFS);
+	assert_int_equal(tv_efivarfs_unlink_hide(c->fs, "SecureBoot-" G, h), -EROFS);
+}
+
+static void test_size_reuse(void **state)
+{
+	struct ctx *c = *state;
+	mount_fs(c, false);
+	/* A write through teevarfs is seen at the next lookup at once. */
+	struct tv_efivarfs_file *f;
+	assert_int_equal(make_var(c->fs, "Timeout-" G, NV_BS_RT, "\x05\x00", 2), 0);
+	assert_int_equal(size_of(c->fs, "Timeout-" G), 6);
+	assert_int_equal(tv_efivarfs_open(c->fs, "Timeout-" G, O_WRONLY, &f), 0);
+	assert_int_equal(write_var(c->fs, f, NV_BS_RT, "\x05\x00\x01\x02", 4), 8);
+	assert_int_equal(size_of(c->fs, "Timeout-" G), 8);
+	assert_int_equal(write_var(c->fs, f, NV_BS_RT, NULL, 0), 4);
+	assert_int_equal(size_of(c->fs, "Timeout-" G), -ENOENT);
+	tv_efivarfs_release(c->fs, f);
+	assert_int_equal(make_var(c->fs, "Timeout-" G, NV_BS_RT, "\x05\x00", 2), 0);
+	assert_int_equal(size_of(c->fs, "Timeout-" G), 6);
+	assert_int_equal(tv_efivarfs_unlink(c->fs, "Timeout-" G), 0);
+	assert_int_equal(size_of(c->fs, "Timeout-" G), -ENOENT);
+}
+
 static void test_last_close(void **state)
 {
 	struct ctx *c = *state;
@@ -690,6 +769,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_immutable_creator, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_then_unlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unlink_hide, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_size_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_last_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_setattr, setup, teardown),
