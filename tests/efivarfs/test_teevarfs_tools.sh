@@ -283,7 +283,8 @@ t "efivar -w without -t cannot create (attributes 0), leaves no file" test_efiva
 # ---- efibootmgr, with an entry on a loop device ----
 
 LOOP_OK=1
-tvfs_gpt_loop || LOOP_OK=0
+# TEEVARFS_TEST_NO_LOOP=1 tries the path of a machine without loop devices.
+[ -z "${TEEVARFS_TEST_NO_LOOP:-}" ] && tvfs_gpt_loop || LOOP_OK=0
 # tl DESC FN: a test that needs the loop device (skipped without one).
 tl() {
 	if [ "$LOOP_OK" = 1 ]; then
