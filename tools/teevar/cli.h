@@ -149,8 +149,9 @@ void session_close(struct session *s);
 /* "teevar: note: <what> ends with this command: ..." when the secure core runs
  * in this process; nothing otherwise. */
 void session_note_ends(const struct session *s, const char *what);
-/* "teevar: note: <what>: teevard ... is at the new phase for every client ...". */
-void session_note_shared_phase(const struct session *s, const char *what);
+/* "teevar: note: <what>: teevard at '<spec>' is at <phase> for every client,
+ * until it restarts". */
+void session_note_shared_phase(const struct session *s, const char *what, const char *phase);
 /* Whether the options select the in-process secure core (--state DIR, --tee
  * inproc:DIR, or the environment's default), without opening anything.
  * 0 or EXIT_USAGE (message printed). */

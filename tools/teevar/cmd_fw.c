@@ -243,8 +243,8 @@ int cmd_phase(const struct opts *o)
 			rc = report_status(&s, OP_PHASE, "phase", to, st);
 		else if (s.inproc)
 			session_note_ends(&s, what);
-		else
-			session_note_shared_phase(&s, what + 4);
+		else if (snprintf(what, sizeof(what), "phase %s", to) > 0)
+			session_note_shared_phase(&s, what, rtb ? "ready-to-boot" : "runtime");
 	}
 	session_close(&s);
 	return rc;

@@ -287,18 +287,18 @@ static int enter_runtime(const struct opts *o, struct session *s)
 	if (st != EFI_SUCCESS)
 		return report_status(s, OP_PHASE, "--runtime: exit-boot-services", NULL, st);
 	if (!s->inproc)
-		session_note_shared_phase(s, "--runtime");
+		session_note_shared_phase(s, "--runtime", "runtime");
 	return 0;
 }
 
-void session_note_shared_phase(const struct session *s, const char *what)
+void session_note_shared_phase(const struct session *s, const char *what, const char *phase)
 {
 	if (strncmp(s->spec, "unix:", 5) == 0)
-		fprintf(stderr, "teevar: note: %s: teevard at '%s' is at the new phase for every "
-			"client until it restarts\n", what, s->spec);
+		fprintf(stderr, "teevar: note: %s: teevard at '%s' is at %s for every client, until "
+			"it restarts\n", what, s->spec, phase);
 	else
-		fprintf(stderr, "teevar: note: %s: the service at '%s' is at the new phase for "
-			"every client until the machine restarts\n", what, s->spec);
+		fprintf(stderr, "teevar: note: %s: the service at '%s' is at %s for every client, "
+			"until the machine restarts\n", what, s->spec, phase);
 }
 
 void session_note_ends(const struct session *s, const char *what)
