@@ -397,7 +397,7 @@ test_rpc_not_mounted() {
 		clean_log
 }
 
-echo "1..13"
+echo "1..16"
 # hold N: N idle connections to $SOCK in a background process (HOLDER), counted
 # by teevard once `teevar info` shows them.
 HOLDER=
