@@ -109,8 +109,10 @@ static const struct command commands[] = {
 	 "  exit-boot-services   runtime: bs-only variables hide, volatile ones turn\n"
 	 "                       read-only, only nv,bs,rt variables can be created\n\n"
 	 "With the in-process transport every command starts the secure core afresh in\n"
-	 "the boot-services phase, so a phase change lasts only for that command; use\n"
-	 "the global --runtime option to run a command as an OS would.\n"},
+	 "the boot-services phase, so a phase change lasts only for that command (a\n"
+	 "note on stderr says so); use the global --runtime option to run a command\n"
+	 "as an OS would. Through teevard the phase is teevard's: every client is in\n"
+	 "the new phase until teevard restarts (a note on stderr says so).\n"},
 	{"lock", cmd_lock, OPTS_VAR, "make a variable read-only from ready-to-boot on",
 	 "usage: teevar lock VARIABLE\n\n"
 	 "LOCK_VARIABLE (EDKII_VARIABLE_LOCK): the variable becomes read-only at\n"
