@@ -75,6 +75,7 @@ inproc:|1|: nothing after 'inproc:'
 optee:|1|: nothing after 'optee:'
 unix:$TMP/plain|4|$TMP/plain is a regular file, not a socket
 unix:$TMP|4|$TMP is a directory, not a socket
+unix:/dev/null|4|/dev/null is a special file, not a socket
 unix:$TMP/nope.sock|4|no such socket
 optee:$TMP/nope|4|cannot open the secure core
 optee:/dev/null|4|not a TEE device

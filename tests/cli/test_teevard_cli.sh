@@ -442,6 +442,8 @@ test_state_through_teevard() {
 	RC=0; "$TEEVAR" --state "$STATE" export "$TMP/st13.fd" >"$OUT" 2>"$ERR" || RC=$?
 	rc_is 4 && err_has "teevard serves it (--tee unix:$SOCK); this command needs the store itself" &&
 		[ ! -e "$TMP/st13.fd" ] || return 1
+	RC=0; "$TEEVAR" --tee "unix:$STATE" list >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 4 && err_has "$STATE is a directory, not a socket (teevard's socket there: --tee unix:$SOCK)" || return 1
 	RC=0; "$TEEVAR" --tee "inproc:$STATE" list >"$OUT" 2>"$ERR" || RC=$?
 	rc_is 4 && err_has "state directory in use by another process (one secure core per store); if teevard serves it, use --tee unix:$STATE/teevard.sock" || return 1
 	# a property lasts while teevard runs: the diagnosis reads it

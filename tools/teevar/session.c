@@ -174,7 +174,7 @@ static const char *not_socket(const char *path)
 	if (stat(path, &st) != 0 || S_ISSOCK(st.st_mode))
 		return NULL;
 	return S_ISDIR(st.st_mode) ? "a directory" : S_ISREG(st.st_mode) ? "a regular file"
-						       : "not a socket";
+						       : "a special file";
 }
 
 static int open_transport(const struct opts *o, const char *spec, struct tv_transport *t)
@@ -200,9 +200,9 @@ static int precheck(const struct opts *o, const char *spec)
 	if (!what)
 		return 0;
 	char *sock = NULL;
-	bool dir_has_sock = S_ISDIR(st.st_mode) && asprintf(&sock, "%s/%s", spec + 5,
-							    SOCKET_NAME) >= 0 && !not_socket(sock) &&
-			    stat(sock, &st) == 0;
+	bool dir_has_sock = stat(spec + 5, &st) == 0 && S_ISDIR(st.st_mode) &&
+			    asprintf(&sock, "%s/%s", spec + 5, SOCKET_NAME) >= 0 &&
+			    stat(sock, &st) == 0 && S_ISSOCK(st.st_mode);
 	int rc = transport_refusal(spec, "%s is %s, not a socket%s%s%s", spec + 5, what,
 				   dir_has_sock ? " (teevard's socket there: --tee unix:" : "",
 				   dir_has_sock ? sock : "", dir_has_sock ? ")" : "");
