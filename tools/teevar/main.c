@@ -374,8 +374,9 @@ static void print_global_help(void)
 	       "                clients are connected\n"
 	       "  --format      start over on purpose (in-process secure core only): give\n"
 	       "                up the store in the state directory and format it; a\n"
-	       "                missing rpmb.img or huk is then created anew. Without it a\n"
-	       "                missing piece of an existing store is refused (exit 4).\n"
+	       "                missing state directory, rpmb.img or huk is then created\n"
+	       "                anew. Without it a missing piece of an existing store is\n"
+	       "                refused (exit 4).\n"
 	       "  --help, -h    help;  --version  the version\n\n"
 	       "The in-process secure core locks its state directory: a second teevar on\n"
 	       "the same directory fails with \"state directory in use\" (unless teevard\n"
@@ -388,10 +389,11 @@ static void print_global_help(void)
 	print_guid_aliases(stdout);
 	printf("\nexit codes:\n"
 	       "  0  success\n"
-	       "  1  usage error\n"
+	       "  1  usage error (a malformed --tee spec included)\n"
 	       "  2  variable (or property) not found\n"
 	       "  3  other UEFI error (import: conflicts or invalid variables, nothing stored)\n"
-	       "  4  cannot reach the secure core (transport or open failure)\n"
+	       "  4  cannot reach the secure core (transport or open failure, a state\n"
+	       "     directory that does not exist, too many clients of teevard)\n"
 	       "  5  I/O error (reading input files, writing output; export to an existing\n"
 	       "     file without --force)\n"
 	       "  6  the variable store is damaged: check found damage or a device that\n"
@@ -400,8 +402,9 @@ static void print_global_help(void)
 	       "     well-formed signature list, or a secureboot enroll file that is neither\n"
 	       "     an .auth nor an .esl\n"
 	       "  8  damaged firmware store image: import of a file that is not a well-formed\n"
-	       "     EDK2 or U-Boot variable store (the message names the offset), or a\n"
-	       "     damaged export --template\n");
+	       "     EDK2 or U-Boot variable store (the message names the offset), a\n"
+	       "     damaged export --template, or an import --from efivarfs file of 4\n"
+	       "     bytes or fewer\n");
 }
 
 static const struct command *find_command(const char *name)
