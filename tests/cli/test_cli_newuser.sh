@@ -184,7 +184,26 @@ t_notes_inproc() { run set Vol-$V --attrs bs,rt --hex 01; rc_is 0; one_err_line
 	run set Keep-$V --hex 01; rc_is 0; [ ! -s "$ERR" ]
 	run set Keep-$V --empty; rc_is 0; [ ! -s "$ERR" ]; }
 
+# The state directory held by another secure core: a socket in it that does
+# not answer is named; with none, what to do.
+t_busy_state() { run set Foo-$V --hex 01; rc_is 0
+	RC=0; flock "$ST/lock" "$TEEVAR" --state "$ST" list >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 4; one_err_line
+	err_has "state directory in use by another process (one secure core per store): another teevar command, or a teevard with another --socket (then use --tee unix:SOCKET"
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$ST/teevard.sock"
+	RC=0; flock "$ST/lock" "$TEEVAR" --state "$ST" list >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 4; one_err_line; err_has "$ST/teevard.sock does not answer (nothing serves that socket"
+	RC=0; flock "$ST/lock" "$TEEVAR" --tee "inproc:$ST" list >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 4; err_has "if teevard serves it, use --tee unix:$ST/teevard.sock (or its --socket)"; }
+t_efivarfs_write_error() { run set Foo-$V --hex 01; rc_is 0
+	run export --to efivarfs Foo-$V "$TMP/no/such/dir/f"; rc_is 5; one_err_line
+	err_has "export: $TMP/no/such/dir/f: No such file or directory"
+	ln -s "$TMP/target" "$TMP/link"; run export --to efivarfs Foo-$V "$TMP/link" --force
+	rc_is 5; [ ! -e "$TMP/target" ]; }
+
 tests+=(
+	"issue 13: a held state directory: a silent socket named, else what to do:t_busy_state"
+	"issue 13: export --to efivarfs: write errors exit 5, no symlink followed:t_efivarfs_write_error"
 	"issue 13: a table of wrong --tee specs, in every form:t_bad_tee_table"
 	"issue 13: --help lists every transport:t_help_transports"
 	"issue 13: a state directory that does not exist is refused, not made:t_missing_state"
