@@ -385,9 +385,9 @@ t_full_disk() {
 	unshare -m bash -c 'set -e
 		mount -t tmpfs -o size=256k tmpfs "$1"
 		mkdir -m 700 "$1/s"
-		"$2" --state "$1/s" set Small-$3 --hex 01
+		"$2" --state "$1/s" set -q Small-$3 --hex 01
 		dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null || true
-		rc=0; "$2" --state "$1/s" set Big-$3 --file "$4" 2>"$5" || rc=$?
+		rc=0; "$2" --state "$1/s" set -q Big-$3 --file "$4" 2>"$5" || rc=$?
 		rm "$1/fill"
 		"$2" --state "$1/s" list >"$6"
 		exit $rc' full "$ST" "$TEEVAR" "$V" "$TMP/blob" "$ERR" "$OUT" || RC=$?
