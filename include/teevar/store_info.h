@@ -42,6 +42,9 @@ struct tv_store_info {
 	uint64_t mount_blocks_read;  /* RPMB blocks the last mount read */
 	uint64_t mount_read_ops;     /* authenticated read operations it took */
 	uint32_t route;              /* enum tv_store_route */
+	/* Connections teevard serves now, the asker's included; 0 when not told
+	 * (the in-process secure core, or a teevard older than STORE_INFO layout 4). */
+	uint32_t clients;
 };
 
 /* 0, or -ENOTSUP when the transport cannot tell (optee:, a wrapped inproc:

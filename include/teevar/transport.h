@@ -84,6 +84,13 @@ struct tv_access_denial {
  * -ENOENT if there was none. */
 int tv_transport_last_denial(struct tv_access_denial *out);
 
+/* Whether this thread's last request on a unix: transport met teevard's
+ * refusal of a connection over its --max-clients: teevard answers such a
+ * connection with an ERROR frame (TEE_ERROR_BUSY, origin TEE_ORIGIN_COMMS) and
+ * closes it, so tv_client_open fails with tv_client_last_tee_result(NULL)
+ * TEE_ERROR_BUSY, origin TEE_ORIGIN_COMMS, and this says true. */
+bool tv_transport_last_too_many_clients(void);
+
 /* A real OP-TEE through the Linux TEE driver (e.g. /dev/tee0): the board's
  * own StMM (foreign_stmm: the minus-2 work-around applies). Besides the errors
  * above: -ENOENT (no such device), -EACCES, -ENOTTY (not a TEE device), -ENODEV

@@ -33,6 +33,7 @@ struct unix_ctx {
 
 static _Thread_local struct tvd_denial last_denial;
 static _Thread_local bool have_denial;
+static _Thread_local bool last_full;   /* the last round trip met "too many clients" */
 
 static int64_t now_ms(void)
 {
@@ -127,20 +128,25 @@ static uint32_t round_trip(struct unix_ctx *x, struct tvd_frame *req, uint16_t o
 	int64_t deadline = now_ms() + x->timeout_ms;
 	struct tvd_hdr h;
 	*body = NULL;
+	last_full = false;
 	int rc = send_all(x->fd, req->buf, req->len, deadline);
 	tvd_frame_free(req);
-	if (rc == 0)
-		rc = read_frame(x->fd, &h, body, deadline);
-	if (rc == 0 && h.op == (TVD_RESPONSE | op)) {
+	/* A teevard that refused the connection (too many clients) may have sent its
+	 * ERROR frame and closed before the request went out: read what it said. */
+	int rrc = rc == 0 || rc == -EPIPE || rc == -ECONNRESET
+			  ? read_frame(x->fd, &h, body, deadline) : rc;
+	if (rc == 0 && rrc == 0 && h.op == (TVD_RESPONSE | op)) {
 		*len = h.length;
 		return TEE_SUCCESS;
 	}
 	x->broken = true;
 	uint32_t res = TEE_ERROR_COMMUNICATION;
 	struct tvd_status st;
-	if (rc == 0 && h.op == (TVD_RESPONSE | TVD_OP_ERROR) &&
-	    tvd_dec_status(*body, h.length, &st) == TV_OK && st.result != TEE_SUCCESS)
+	if (rrc == 0 && h.op == (TVD_RESPONSE | TVD_OP_ERROR) &&
+	    tvd_dec_status(*body, h.length, &st) == TV_OK && st.result != TEE_SUCCESS) {
 		res = st.result;
+		last_full = st.result == TEE_ERROR_BUSY;
+	}
 	free(*body);
 	*body = NULL;
 	return res;
@@ -371,7 +377,7 @@ int tv_transport_unix_store_info(const struct tv_transport *t, struct tv_store_i
 {
 	struct unix_ctx *x = t->ctx;
 	struct tvd_frame f;
-	struct tvd_info_req q = {.layout = TVD_INFO_ROUTE};
+	struct tvd_info_req q = {.layout = TVD_INFO_CLIENTS};
 	uint8_t *body = NULL;
 	size_t len;
 	int rc = store_round_trip(x, tvd_enc_info_req(&q, &f), &f, TVD_OP_STORE_INFO, &body, &len);
@@ -379,6 +385,19 @@ int tv_transport_unix_store_info(const struct tv_transport *t, struct tv_store_i
 		return rc;
 	struct tvd_info_resp a;
 	rc = tvd_dec_info_resp(body, len, &a);
+	/* A teevard older than layout 4 answers its request as malformed (the
+	 * connection stays): ask again for layout 3, which has all but the count. */
+	if (rc == TV_OK && a.st.result == TEE_ERROR_BAD_PARAMETERS &&
+	    a.st.origin == TEE_ORIGIN_COMMS && !a.st.denied) {
+		free(body);
+		body = NULL;
+		q.layout = TVD_INFO_ROUTE;
+		rc = store_round_trip(x, tvd_enc_info_req(&q, &f), &f, TVD_OP_STORE_INFO, &body,
+				      &len);
+		if (rc)
+			return rc;
+		rc = tvd_dec_info_resp(body, len, &a);
+	}
 	free(body);
 	/* an answer in another layout than asked for is as bad as no answer */
 	if (rc != TV_OK || (a.st.result == TEE_SUCCESS && a.layout != q.layout)) {
@@ -492,6 +511,11 @@ static const char *level_name(uint32_t level)
 	case TVD_LEVEL_GROUP: return "group";
 	default: return "all";
 	}
+}
+
+bool tv_transport_last_too_many_clients(void)
+{
+	return last_full;
 }
 
 int tv_transport_last_denial(struct tv_access_denial *out)

@@ -494,7 +494,8 @@ static void body_info_req(struct wr *w, const void *msg)
 
 static bool layout_known(uint32_t layout)
 {
-	return layout == TVD_INFO_BASIC || layout == TVD_INFO_HEALTH || layout == TVD_INFO_ROUTE;
+	return layout == TVD_INFO_BASIC || layout == TVD_INFO_HEALTH || layout == TVD_INFO_ROUTE ||
+	       layout == TVD_INFO_CLIENTS;
 }
 
 int tvd_enc_info_req(const struct tvd_info_req *r, struct tvd_frame *out)
@@ -511,7 +512,8 @@ int tvd_dec_info_req(const uint8_t *body, size_t len, struct tvd_info_req *out)
 	struct rd r = reader(body, len);
 	out->layout = len == 0 ? TVD_INFO_BASIC : r_u32(&r);
 	/* one encoding per request: BASIC is never spelled out */
-	if (len != 0 && out->layout != TVD_INFO_HEALTH && out->layout != TVD_INFO_ROUTE)
+	if (len != 0 && out->layout != TVD_INFO_HEALTH && out->layout != TVD_INFO_ROUTE &&
+	    out->layout != TVD_INFO_CLIENTS)
 		r.bad = true;
 	return r_end(&r);
 }
@@ -521,6 +523,7 @@ int tvd_dec_info_req(const uint8_t *body, size_t len, struct tvd_info_req *out)
 #define INFO_BASIC_SIZE 60u
 #define INFO_HEALTH_SIZE 88u
 #define INFO_ROUTE_SIZE 92u
+#define INFO_CLIENTS_SIZE 96u
 #define INFO_FLAG_READ_ONLY 0x2u
 
 /* On the wire a store is damaged exactly when it counts damage; a damaged
@@ -534,7 +537,7 @@ static void body_info_resp(struct wr *w, const void *msg)
 {
 	const struct tvd_info_resp *m = msg;
 	const struct tv_store_info *i = &m->info;
-	bool health = m->layout == TVD_INFO_HEALTH || m->layout == TVD_INFO_ROUTE;
+	bool health = m->layout != TVD_INFO_BASIC;
 	w_status(w, &m->st);
 	if (m->st.result != TEE_SUCCESS)
 		return;
@@ -560,8 +563,10 @@ static void body_info_resp(struct wr *w, const void *msg)
 	w_u32(w, i->damaged ? i->first_damage_block : 0);
 	w_u64(w, i->mount_blocks_read);
 	w_u64(w, i->mount_read_ops);
-	if (m->layout == TVD_INFO_ROUTE)
+	if (m->layout == TVD_INFO_ROUTE || m->layout == TVD_INFO_CLIENTS)
 		w_u32(w, i->route);
+	if (m->layout == TVD_INFO_CLIENTS)
+		w_u32(w, i->clients);
 }
 
 static bool route_known(uint32_t route)
@@ -574,7 +579,9 @@ int tvd_enc_info_resp(const struct tvd_info_resp *r, struct tvd_frame *out)
 	out->buf = NULL;
 	out->len = 0;
 	if (!status_ok(&r->st) || (r->st.result == TEE_SUCCESS && !layout_known(r->layout)) ||
-	    (r->st.result == TEE_SUCCESS && r->layout == TVD_INFO_ROUTE && !route_known(r->info.route)))
+	    (r->st.result == TEE_SUCCESS && r->layout >= TVD_INFO_ROUTE &&
+	     !route_known(r->info.route)) ||
+	    (r->st.result == TEE_SUCCESS && r->layout == TVD_INFO_CLIENTS && r->info.clients == 0))
 		return TV_EINVAL;
 	return build(TVD_RESPONSE | TVD_OP_STORE_INFO, body_info_resp, r, out);
 }
@@ -589,9 +596,11 @@ int tvd_dec_info_resp(const uint8_t *body, size_t len, struct tvd_info_resp *out
 	if (r.bad || out->st.result != TEE_SUCCESS)
 		return r_end(&r);
 	size_t left = r.len - r.off;
-	if (left != INFO_BASIC_SIZE && left != INFO_HEALTH_SIZE && left != INFO_ROUTE_SIZE)
+	if (left != INFO_BASIC_SIZE && left != INFO_HEALTH_SIZE && left != INFO_ROUTE_SIZE &&
+	    left != INFO_CLIENTS_SIZE)
 		return TV_EINVAL;
-	out->layout = left == INFO_ROUTE_SIZE ? TVD_INFO_ROUTE
+	out->layout = left == INFO_CLIENTS_SIZE ? TVD_INFO_CLIENTS
+		      : left == INFO_ROUTE_SIZE ? TVD_INFO_ROUTE
 		      : left == INFO_HEALTH_SIZE ? TVD_INFO_HEALTH : TVD_INFO_BASIC;
 	uint32_t known = INFO_FLAG_EXPIRED;
 	i->capacity = r_u64(&r);
@@ -619,9 +628,14 @@ int tvd_dec_info_resp(const uint8_t *body, size_t len, struct tvd_info_resp *out
 		if ((i->damaged && !i->read_only) || (!i->damaged && i->first_damage_block))
 			r.bad = true;
 	}
-	if (out->layout == TVD_INFO_ROUTE) {
+	if (out->layout == TVD_INFO_ROUTE || out->layout == TVD_INFO_CLIENTS) {
 		i->route = r_u32(&r);
 		if (!route_known(i->route))
+			r.bad = true;
+	}
+	if (out->layout == TVD_INFO_CLIENTS) {
+		i->clients = r_u32(&r);
+		if (i->clients == 0) /* the asker is one */
 			r.bad = true;
 	}
 	if ((flags & ~known) || i->phase > PHASE_MAX)

@@ -46,6 +46,7 @@ enum tvd_info_layout {
 	TVD_INFO_BASIC = 1,   /* empty request; 60 bytes of info */
 	TVD_INFO_HEALTH = 2,  /* request: layout u32; 88 bytes: + format, damage, mount */
 	TVD_INFO_ROUTE = 3,   /* request: layout u32; 92 bytes: HEALTH + the RPMB route */
+	TVD_INFO_CLIENTS = 4, /* request: layout u32; 96 bytes: ROUTE + connections open */
 };
 
 /* GlobalPlatform's code for a malformed message (not in tee.h). */

@@ -276,6 +276,7 @@ static void store_info(struct tvd_service *s, struct tvd_conn *c)
 		a.st = not_mounted(c, TEE_ORIGIN_TEE);
 	else if (ok) {
 		tv_secure_store_info(s->sec, &a.info);
+		a.info.clients = s->clients;
 		a.layout = r.layout; /* the layout asked for, which the client decodes */
 		a.st = tee_ok();
 	}

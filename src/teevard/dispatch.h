@@ -24,6 +24,7 @@ struct tvd_service {
 	 * sent RPC_ENABLE; until then sessions, STORE_INFO, STORE_CHECK and
 	 * STORE_RECOVER answer TVD_TEE_ERROR_STORAGE_NOT_AVAILABLE. */
 	struct tvd_rpc_route *rpc;
+	unsigned clients;   /* connections open now (the server keeps it; STORE_INFO layout 4) */
 };
 
 /* Answers the whole request frame in c (queued on c). */

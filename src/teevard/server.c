@@ -13,6 +13,7 @@
 #include "dispatch.h"
 #include "log.h"
 #include "notify.h"
+#include "tv_err.h"
 #include "tv_signals.h"
 
 #define STOP_FLUSH_MS 1000
@@ -38,6 +39,22 @@ static void drop(struct server *s, unsigned i)
 	tvd_drop_sessions(&s->svc, s->conns[i]);
 	tvd_conn_free(s->conns[i]);
 	s->conns[i] = s->conns[--s->n];
+	s->svc.clients = s->n;
+}
+
+/* A connection over --max-clients: an ERROR frame with TEE_ERROR_BUSY, so the
+ * client can say why (docs/teevard-protocol.md), then closed. The socket is
+ * new and its buffer empty: the 20 bytes go out at once or not at all. */
+static void refuse_full(int fd)
+{
+	struct tvd_status st = {.result = TEE_ERROR_BUSY, .origin = TEE_ORIGIN_COMMS};
+	struct tvd_frame f;
+	if (tvd_enc_status(TVD_OP_ERROR, &st, &f) == TV_OK) {
+		ssize_t n = send(fd, f.buf, f.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)n;
+		tvd_frame_free(&f);
+	}
+	close(fd);
 }
 
 static void drop_logged(struct server *s, unsigned i, const char *why)
@@ -57,7 +74,10 @@ static void add_client(struct server *s, int fd, int64_t now)
 		else
 			tvd_log("refused uid %u pid %d: too many clients (--max-clients %u)",
 				(unsigned)peer.uid, (int)peer.pid, s->cfg->max_clients);
-		close(fd);
+		if (rc == 0)
+			refuse_full(fd);
+		else
+			close(fd);
 		return;
 	}
 	struct tvd_conn *c = tvd_conn_new(fd, &peer);
@@ -68,6 +88,7 @@ static void add_client(struct server *s, int fd, int64_t now)
 	if (!tvd_allowed(s->svc.policy, &peer, TVD_ACCESS_READ))
 		c->idle_deadline = now + s->cfg->io_timeout_ms;
 	s->conns[s->n++] = c;
+	s->svc.clients = s->n;
 }
 
 static void accept_clients(struct server *s, int64_t now)

@@ -140,10 +140,11 @@ json_store() { python3 -c "import json; print(json.load(open('$OUT'))['store']['
 # then served by teevard.
 test_damage_through_socket() {
 	local st=$TMP/dstate blk fmt i
-	"$TEEVAR" --state "$st" set Lead-$G --string "lead-value" &&
-		"$TEEVAR" --state "$st" set Damaged-$G --string "$DAMAGE" || return 1
+	mkdir -m 700 "$st"
+	"$TEEVAR" --state "$st" set -q Lead-$G --string "lead-value" &&
+		"$TEEVAR" --state "$st" set -q Damaged-$G --string "$DAMAGE" || return 1
 	for i in 1 2 3 4; do
-		"$TEEVAR" --state "$st" set Keep$i-$G --string "keep-value-$i" || return 1
+		"$TEEVAR" --state "$st" set -q Keep$i-$G --string "keep-value-$i" || return 1
 	done
 	python3 "$HERE/../lib/flip_bit.py" "$st/rpmb.img" "$DAMAGE" >/dev/null || return 1
 	STATE=$st start --read-access all || return 1
@@ -396,7 +397,114 @@ test_rpc_not_mounted() {
 		clean_log
 }
 
-echo "1..13"
+echo "1..16"
+# hold N: N idle connections to $SOCK in a background process (HOLDER), counted
+# by teevard once `teevar info` shows them.
+HOLDER=
+hold() {
+	python3 -c 'import socket, sys, time
+conns = []
+for _ in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    conns.append(s)
+time.sleep(60)' "$SOCK" "$1" &
+	HOLDER=$!
+	PIDS+=("$HOLDER")
+}
+unhold() { kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null; HOLDER=; }
+# wait_clients N: until teevard counts N connections besides the asker.
+wait_clients() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		v info && grep -qF "clients:            $(($1 + 1)) connected" "$OUT" && return 0
+		sleep 0.05
+	done
+	echo "# teevard never counted $1 other clients" >&2
+	return 1
+}
+
+V13=13131313-1313-1313-1313-131313131313
+
+# Issue 13: `teevar --state DIR` while teevard serves DIR goes through
+# DIR/teevard.sock; what needs the store itself says what to do.
+test_state_through_teevard() {
+	local STATE=$TMP/st13 SOCK=$TMP/st13/teevard.sock
+	mkdir -m 700 "$STATE"
+	start || return 1
+	RC=0; "$TEEVAR" --state "$STATE" set Foo-$V13 --hex 01 >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 0 && out_has "Foo-$V13: created" && [ ! -s "$ERR" ] &&
+		v get Foo-$V13 --raw && rc_is 0 &&
+		{ RC=0; TEEVAR_STATE="$STATE" "$TEEVAR" list >"$OUT" 2>"$ERR" || RC=$?; } &&
+		rc_is 0 && out_has "Foo-$V13" || return 1
+	RC=0; "$TEEVAR" --state "$STATE" --format list >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 4 && err_has "state directory in use: teevard serves it (--tee unix:$SOCK); --format needs the store itself: stop teevard first" || return 1
+	RC=0; "$TEEVAR" --state "$STATE" export "$TMP/st13.fd" >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 4 && err_has "teevard serves it (--tee unix:$SOCK); this command needs the store itself" &&
+		[ ! -e "$TMP/st13.fd" ] || return 1
+	RC=0; "$TEEVAR" --tee "unix:$STATE" list >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 4 && err_has "$STATE is a directory, not a socket (teevard's socket there: --tee unix:$SOCK)" || return 1
+	RC=0; "$TEEVAR" --tee "inproc:$STATE" list >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 4 && err_has "state directory in use by another process (one secure core per store); if teevard serves it, use --tee unix:$STATE/teevard.sock" || return 1
+	# a property lasts while teevard runs: the diagnosis reads it
+	v property set P-$V13 --attrs nv,bs,rt && rc_is 0 && [ ! -s "$ERR" ] &&
+		v set P-$V13 --attrs nv,bs --hex 01 && rc_is 3 &&
+		err_has "the variable's property requires attributes nv,bs,rt (0x7)" &&
+		v lock Foo-$V13 && rc_is 0 && [ ! -s "$ERR" ] &&
+		v set Vol-$V13 --attrs bs,rt --hex 01 && rc_is 0 && [ ! -s "$ERR" ] || return 1
+	stop && rc_is 0 || return 1
+	# teevard on another socket: the state directory is in use, and no socket in it
+	local SOCK=$TMP/s.sock
+	start || return 1
+	RC=0; "$TEEVAR" --state "$STATE" list >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 4 && err_has "a teevard with another --socket (then use --tee unix:SOCKET" &&
+		stop && clean_log
+}
+
+# Issue 13: --runtime through teevard is teevard's phase for every client:
+# refused while others are connected unless --all-clients, and said.
+test_runtime_all_clients() {
+	start || return 1
+	v info && rc_is 0 && out_has "clients:            1 connected to teevard" &&
+		v info --json && python3 -c "import json,sys; \
+			sys.exit(json.load(open('$OUT'))['store']['clients'] != 1)" || return 1
+	hold 2; wait_clients 2 || return 1
+	v --runtime list && rc_is 1 &&
+		err_has "--runtime: teevard at 'unix:$SOCK' serves 2 other clients: the boot phase is teevard's, so every client would be at runtime until teevard restarts; give --all-clients to do it anyway" &&
+		v phase && out_has "boot-services" &&
+		v --all-clients list && rc_is 1 && err_has "--all-clients goes with --runtime" &&
+		v --runtime --all-clients list && rc_is 0 &&
+		err_has "note: --runtime: teevard at 'unix:$SOCK' is at runtime for every client, until it restarts" &&
+		v phase && out_has "runtime" &&
+		v --runtime list && rc_is 0 && [ ! -s "$ERR" ] || return 1
+	unhold; stop && rc_is 0 || return 1
+	start || return 1
+	v phase ready-to-boot && rc_is 0 &&
+		err_has "note: phase ready-to-boot: teevard at 'unix:$SOCK' is at ready-to-boot for every client, until it restarts" &&
+		v --runtime list && rc_is 0 && err_has "is at runtime for every client" &&
+		stop && clean_log
+}
+
+# Issue 13: the "too many clients" refusal, named by the CLI.
+test_too_many_clients() {
+	start --max-clients 2 || return 1
+	hold 2
+	local i
+	for ((i = 0; i < 200; i++)); do
+		v list; [ "$RC" -ne 0 ] && break
+		sleep 0.05
+	done
+	rc_is 4 &&
+		err_has "teevar: cannot open a session at 'unix:$SOCK': too many clients: teevard serves as many connections as it takes (teevard --max-clients, default 32)" &&
+		log_has "too many clients (--max-clients 2)" || return 1
+	unhold
+	for ((i = 0; i < 100; i++)); do
+		v list && [ "$RC" -eq 0 ] && break
+		sleep 0.05
+	done
+	rc_is 0 && stop && clean_log
+}
+
 t "teevard --help and --version" test_help
 t "usage errors exit 1 and touch nothing" test_usage_errors
 t "the teevar CLI through the socket; SIGTERM stops cleanly" test_cli_through_socket
@@ -410,4 +518,7 @@ t "loose permissions on the state directory and rpmb.img are logged" test_loose_
 t "a full disk under rpmb.img: the failed write's cause is logged" test_full_disk_logged
 t "the socket path is never followed (planted, swapped, no chmod)" test_socket_symlinks
 t "--rpmb rpc before any client carried RPCs: the CLI says why; --boot-phase runtime" test_rpc_not_mounted
+t "teevar --state DIR reaches the teevard serving DIR; the store itself is refused" test_state_through_teevard
+t "--runtime through teevard: refused with other clients unless --all-clients, said" test_runtime_all_clients
+t "too many clients: the CLI says so" test_too_many_clients
 exit "$FAILED"

@@ -534,6 +534,100 @@ static void test_garbage_answers(void **state)
 	}
 }
 
+/* An older teevard: layout 4 is a malformed request (BAD_PARAMETERS, COMMS,
+ * the connection stays); layout 3 is answered. */
+static bool r_old_teevard(int fd, const struct tvd_hdr *h, const uint8_t *body)
+{
+	if (h->op != TVD_OP_STORE_INFO)
+		return open_ok(fd, h);
+	if (h->length == 4 && body[0] == 4) {
+		send_hex(fd, "54564450 0100 0480 08000000 0600ffff 02000000");
+		return true;
+	}
+	assert_int_equal(h->length, 4);
+	assert_int_equal(body[0], 3);
+	send_hex(fd, "54564450 0100 0480 64000000 00000000 03000000"
+		     "0010000000000000 1000000000000000 f00f000000000000"
+		     "01000000 40000000 00000100 3f000000 05000000 00000000"
+		     "00400000 02000000 02000000"
+		     "01000000 00000000 00000000 0040000000000000 8000000000000000"
+		     "02000000");
+	return true;
+}
+
+static void test_store_info_older_teevard(void **state)
+{
+	struct fake *f = *state;
+	begin(f, r_old_teevard);
+	struct tv_store_info info;
+	memset(&info, 0x5a, sizeof(info));
+	assert_int_equal(tv_transport_store_info(&f->t, &info), 0);
+	assert_int_equal(info.capacity, 0x1000);
+	assert_int_equal(info.route, TV_STORE_ROUTE_SUPPLICANT);
+	assert_int_equal(info.clients, 0); /* not told */
+	assert_int_equal(f->requests, 3);  /* open, layout 4, layout 3 */
+	uint32_t origin = 0;
+	assert_int_equal(invoke(f, &origin), TEE_ERROR_COMMUNICATION); /* r_old_teevard: no INVOKE */
+}
+
+/* teevard over --max-clients: an ERROR frame with TEE_ERROR_BUSY at once, then
+ * closed, before the client's first request went out (so its send fails). */
+static void *serve_full(void *arg)
+{
+	struct fake *f = arg;
+	int fd = accept(f->lfd, NULL, NULL);
+	if (fd >= 0) {
+		send_hex(fd, "54564450 0100 0080 08000000 0d00ffff 02000000");
+		close(fd);
+	}
+	return NULL;
+}
+
+static bool r_busy_frame(int fd, const struct tvd_hdr *h, const uint8_t *body)
+{
+	(void)body;
+	(void)h;
+	send_hex(fd, "54564450 0100 0080 08000000 0d00ffff 02000000");
+	return false;
+}
+
+static bool r_format_frame(int fd, const struct tvd_hdr *h, const uint8_t *body)
+{
+	(void)body;
+	(void)h;
+	send_hex(fd, "54564450 0100 0080 08000000 0500ffff 02000000");
+	return false;
+}
+
+static void test_too_many_clients(void **state)
+{
+	struct fake *f = *state;
+	assert_int_equal(pthread_create(&f->th, NULL, serve_full, f), 0);
+	assert_int_equal(tv_transport_unix_open(f->path, &f->t), 0);
+	pthread_join(f->th, NULL); /* the refusal is sent and the socket closed */
+	static const uint8_t uuid[16] = TV_STMM_UUID;
+	uint32_t s = 0, origin = 0;
+	assert_int_equal(f->t.ops->open_session(f->t.ctx, uuid, &s, &origin), TEE_ERROR_BUSY);
+	assert_int_equal(origin, TEE_ORIGIN_COMMS);
+	assert_true(tv_transport_last_too_many_clients());
+	tv_transport_destroy(&f->t);
+	/* the same refusal read as the answer to the request */
+	f->answer = r_busy_frame;
+	assert_int_equal(pthread_create(&f->th, NULL, serve, f), 0);
+	assert_int_equal(tv_transport_unix_open(f->path, &f->t), 0);
+	origin = 0;
+	assert_int_equal(f->t.ops->open_session(f->t.ctx, uuid, &s, &origin), TEE_ERROR_BUSY);
+	assert_int_equal(origin, TEE_ORIGIN_COMMS);
+	assert_true(tv_transport_last_too_many_clients());
+	/* another ERROR frame is not that refusal */
+	tv_transport_destroy(&f->t);
+	assert_int_equal(tv_transport_unix_open(f->path, &f->t), 0);
+	f->answer = r_format_frame;
+	assert_int_equal(f->t.ops->open_session(f->t.ctx, uuid, &s, &origin),
+			 TVD_TEE_ERROR_BAD_FORMAT);
+	assert_false(tv_transport_last_too_many_clients());
+}
+
 static void test_connect_errors(void **state)
 {
 	struct fake *f = *state;
@@ -569,6 +663,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_results, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_answers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_info_older_teevard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_clients, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("transport unix", tests, NULL, NULL);
 }

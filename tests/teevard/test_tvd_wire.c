@@ -361,13 +361,13 @@ static void test_info_health(void **state)
 	uint8_t b[128];
 	size_t n = hex("01000000", b, sizeof(b)); /* BASIC is never spelled out */
 	assert_int_equal(tvd_dec_info_req(b, n, &q), TV_EINVAL);
-	n = hex("04000000", b, sizeof(b));
+	n = hex("05000000", b, sizeof(b));
 	assert_int_equal(tvd_dec_info_req(b, n, &q), TV_EINVAL);
 	n = hex("00000000", b, sizeof(b));
 	assert_int_equal(tvd_dec_info_req(b, n, &q), TV_EINVAL);
 	n = hex("02000000 00", b, sizeof(b));
 	assert_int_equal(tvd_dec_info_req(b, n, &q), TV_EINVAL);
-	q.layout = 4;
+	q.layout = 5;
 	assert_int_equal(tvd_enc_info_req(&q, &f), TV_EINVAL);
 
 	struct tvd_info_resp a = {.st = {.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE},
@@ -428,6 +428,69 @@ static void test_info_health(void **state)
 	"00400000 02000000 02000000" \
 	"01000000 02000000 2c010000 0040000000000000 8000000000000000" \
 	"03000000"
+
+/* Layout 4: ROUTE, then the connections teevard serves (3). */
+#define INFO_CLIENTS_HEX \
+	"54564450 0100 0480 68000000 00000000 03000000" \
+	"0010000000000000 1000000000000000 f00f000000000000" \
+	"01000000 40000000 00000100 3f000000 05000000 03000000" \
+	"00400000 02000000 02000000" \
+	"01000000 02000000 2c010000 0040000000000000 8000000000000000" \
+	"03000000 03000000"
+
+static void test_info_clients(void **state)
+{
+	(void)state;
+	struct tvd_frame f;
+	struct tvd_info_req q = {.layout = TVD_INFO_CLIENTS};
+	assert_int_equal(tvd_enc_info_req(&q, &f), TV_OK);
+	assert_frame(&f, "54564450 0100 0400 04000000 04000000");
+	q.layout = 0;
+	assert_int_equal(tvd_dec_info_req(f.buf + TVD_HDR_SIZE, 4, &q), TV_OK);
+	assert_int_equal(q.layout, TVD_INFO_CLIENTS);
+	tvd_frame_free(&f);
+
+	struct tvd_info_resp a = {.st = {.result = TEE_SUCCESS, .origin = TEE_ORIGIN_TEE},
+				  .layout = TVD_INFO_CLIENTS};
+	a.info = (struct tv_store_info){.capacity = 0x1000, .used = 0x10, .remaining = 0xff0,
+		.var_count = 1, .seg_count = 64, .seg_bytes = 65536, .free_segs = 63,
+		.write_counter = 5, .counter_expired = true, .rpmb_blocks = 16384,
+		.blocks_per_write = 2, .phase = 2, .format_version = 1, .read_only = true,
+		.damaged = true, .damage_count = 2, .first_damage_block = 300,
+		.mount_blocks_read = 0x4000, .mount_read_ops = 0x80,
+		.route = TV_STORE_ROUTE_RPC, .clients = 3};
+	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_OK);
+	assert_frame(&f, INFO_CLIENTS_HEX);
+	struct tvd_info_resp d;
+	assert_int_equal(tvd_dec_info_resp(f.buf + TVD_HDR_SIZE, 0x68, &d), TV_OK);
+	assert_int_equal(d.layout, TVD_INFO_CLIENTS);
+	assert_memory_equal(&d.info, &a.info, sizeof(a.info));
+	tvd_frame_free(&f);
+
+	/* the same info in layout ROUTE carries no count, and decodes without one */
+	a.layout = TVD_INFO_ROUTE;
+	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_OK);
+	assert_frame(&f, INFO_ROUTE_HEX);
+	assert_int_equal(tvd_dec_info_resp(f.buf + TVD_HDR_SIZE, 0x64, &d), TV_OK);
+	assert_int_equal(d.info.clients, 0);
+	tvd_frame_free(&f);
+
+	/* the asker is one of them: a count of 0 is an error both ways */
+	a.layout = TVD_INFO_CLIENTS;
+	a.info.clients = 0;
+	assert_int_equal(tvd_enc_info_resp(&a, &f), TV_EINVAL);
+	uint8_t b[128];
+	size_t n = hex(INFO_CLIENTS_HEX, b, sizeof(b)) - TVD_HDR_SIZE;
+	uint8_t *body = b + TVD_HDR_SIZE;
+	body[n - 4] = 0;
+	assert_int_equal(tvd_dec_info_resp(body, n, &d), TV_EINVAL);
+	body[n - 4] = 1;
+	assert_int_equal(tvd_dec_info_resp(body, n, &d), TV_OK);
+	assert_int_equal(d.info.clients, 1);
+	body[n - 8] = 9; /* the route's checks hold in this layout too */
+	assert_int_equal(tvd_dec_info_resp(body, n, &d), TV_EINVAL);
+	assert_int_equal(tvd_dec_info_resp(body, n + 1, &d), TV_EINVAL); /* long */
+}
 
 static void test_info_route(void **state)
 {
@@ -890,6 +953,7 @@ int main(void)
 		cmocka_unit_test(test_close_info_error),
 		cmocka_unit_test(test_info_health),
 		cmocka_unit_test(test_info_route),
+		cmocka_unit_test(test_info_clients),
 		cmocka_unit_test(test_rpc_enable),
 		cmocka_unit_test(test_rpc_req),
 		cmocka_unit_test(test_rpc_req_bounds),

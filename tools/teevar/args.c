@@ -48,6 +48,9 @@ static const struct opt_def opt_defs[] = {
 	{"template", OPT_TEMPLATE, true},
 	{"force", OPT_FORCE, false},
 	{"unbound-private", OPT_UNBOUND_PRIVATE, false},
+	{"all-clients", OPT_ALL_CLIENTS, false},
+	{"quiet", OPT_QUIET, false},
+	{"long", OPT_LONG, false},
 };
 #define N_OPTS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
@@ -139,6 +142,10 @@ int opts_parse(int argc, char **argv, struct opts *o)
 			rc = 0;
 		} else if (strcmp(a, "-h") == 0) {
 			rc = record_opt(o, find_opt("help", 4), NULL);
+		} else if (strcmp(a, "-q") == 0) {
+			rc = record_opt(o, find_opt("quiet", 5), NULL);
+		} else if (strcmp(a, "-l") == 0) {
+			rc = record_opt(o, find_opt("long", 4), NULL);
 		} else if (a[1] == '-') {
 			rc = parse_long(o, argc, argv, &i);
 		} else {

@@ -36,13 +36,14 @@ enum opt_id {
 	OPT_STRING, OPT_STRING16, OPT_EMPTY, OPT_READ_ONLY, OPT_MIN, OPT_MAX, OPT_FORMAT,
 	OPT_ESL, OPT_DB, OPT_DBX, OPT_DBT, OPT_KEK, OPT_PK, OPT_DEFAULTS,
 	OPT_FROM, OPT_TO, OPT_REPLACE, OPT_SKIP, OPT_DRY_RUN, OPT_TEMPLATE, OPT_FORCE,
-	OPT_UNBOUND_PRIVATE,
+	OPT_UNBOUND_PRIVATE, OPT_ALL_CLIENTS, OPT_QUIET, OPT_LONG,
 	OPT_COUNT
 };
 _Static_assert(OPT_COUNT <= 64, "options are bits of a uint64_t");
 #define OPT_BIT(id) (UINT64_C(1) << (id))
 #define OPTS_GLOBAL (OPT_BIT(OPT_HELP) | OPT_BIT(OPT_VERSION) | OPT_BIT(OPT_STATE) | \
-		     OPT_BIT(OPT_TEE) | OPT_BIT(OPT_RUNTIME) | OPT_BIT(OPT_FORMAT))
+		     OPT_BIT(OPT_TEE) | OPT_BIT(OPT_RUNTIME) | OPT_BIT(OPT_FORMAT) | \
+		     OPT_BIT(OPT_ALL_CLIENTS))
 #define OPTS_VAR (OPT_BIT(OPT_NAME) | OPT_BIT(OPT_GUID))
 #define OPTS_DATA (OPT_BIT(OPT_FILE) | OPT_BIT(OPT_STDIN) | OPT_BIT(OPT_HEX) | \
 		   OPT_BIT(OPT_STRING) | OPT_BIT(OPT_STRING16) | OPT_BIT(OPT_EMPTY))
@@ -136,10 +137,21 @@ struct session {
 	bool inproc;                    /* the secure core runs in this process */
 };
 
+/* session_open_flags: a command that needs the store itself (import, export)
+ * is not taken to teevard when it serves the state directory. */
+#define SESSION_INPROC_ONLY 1u
+
 /* Opens the transport and client (and applies --runtime). Returns 0 or an exit
  * code (message printed). */
 int session_open(const struct opts *o, struct session *s);
+int session_open_flags(const struct opts *o, struct session *s, unsigned flags);
 void session_close(struct session *s);
+/* "teevar: note: <what> ends with this command: ..." when the secure core runs
+ * in this process; nothing otherwise. */
+void session_note_ends(const struct session *s, const char *what);
+/* "teevar: note: <what>: teevard at '<spec>' is at <phase> for every client,
+ * until it restarts". */
+void session_note_shared_phase(const struct session *s, const char *what, const char *phase);
 /* Whether the options select the in-process secure core (--state DIR, --tee
  * inproc:DIR, or the environment's default), without opening anything.
  * 0 or EXIT_USAGE (message printed). */
@@ -156,6 +168,9 @@ enum op {
  * returns the exit code for st. */
 int report_status(const struct session *s, enum op op, const char *what, const char *label,
 		  efi_status_t st);
+/* The same with hint (when not NULL) instead of the generic one. */
+int report_status_hint(const struct session *s, enum op op, const char *what, const char *label,
+		       efi_status_t st, const char *hint);
 
 /* ---- signature lists (esl_show.c) ---- */
 
@@ -268,11 +283,36 @@ int cmd_recover(const struct opts *o);
 int cmd_secureboot(const struct opts *o);
 int cmd_import(const struct opts *o);
 int cmd_export(const struct opts *o);
+/* import --from efivarfs, export --to efivarfs (cmd_efivarfs.c) */
+int cmd_import_efivarfs(const struct opts *o);
+int cmd_export_efivarfs(const struct opts *o);
 
 /* After a SetVariable failed with EFI_DEVICE_ERROR: if the store is damaged,
  * says so ("teevar: <what> <label>: ...") and returns EXIT_DAMAGED; else 0 and
  * nothing printed (cmd_store.c). */
 int report_write_refused(const struct session *s, const char *what, const char *label);
+
+/* A variable as it was before a write (set, import --from efivarfs). */
+struct set_prior {
+	bool known;             /* GetVariable answered SUCCESS or NOT_FOUND */
+	bool exists;
+	uint32_t attrs;
+	struct bytes data;
+};
+void set_prior_read(struct session *s, const struct var_id *v, struct set_prior *p);
+void set_prior_free(struct set_prior *p);
+/* SetVariable, then "<label>: created|replaced|appended|unchanged|deleted (...)"
+ * on stdout unless --quiet, a note for a volatile variable in-process, or the
+ * failure (EFI_INVALID_PARAMETER diagnosed). Returns 0 or the exit code. */
+int set_and_report(const struct opts *o, struct session *s, const char *what,
+		   const struct var_id *v, uint32_t attrs, const struct bytes *d,
+		   const struct set_prior *p);
+/* Why SetVariable answered EFI_INVALID_PARAMETER, as far as the client can
+ * tell (the attribute rules, the stored variable's attributes, the size
+ * QueryVariableInfo allows, a property, runtime rules): a sentence in buf, or
+ * NULL when none of them explains it (diagnose.c). */
+const char *diagnose_set_invalid(struct session *s, const struct var_id *v, uint32_t attrs,
+				 size_t size, const struct set_prior *p, char *buf, size_t n);
 
 /* Reads a whole variable, growing the buffer on BUFFER_TOO_SMALL. */
 efi_status_t fetch_variable(struct tv_client *c, const efi_char16_t *name,

@@ -102,6 +102,9 @@ static void print_store_human(const struct tv_store_info *si)
 	printf("  %-19s %llu RPMB blocks in %llu read operations\n", "last mount read:",
 	       (unsigned long long)si->mount_blocks_read, (unsigned long long)si->mount_read_ops);
 	printf("  %-19s %s%s\n", "route:", route, what);
+	if (si->clients)
+		printf("  %-19s %u connected to teevard (this one included)\n", "clients:",
+		       si->clients);
 }
 
 static void print_classes_json(const struct class_info *ci)
@@ -132,7 +135,7 @@ static void print_store_json(const struct tv_store_info *si)
 	       "\"rpmb_blocks\": %u, \"blocks_per_write\": %u, \"write_counter\": %u, "
 	       "\"counter_expired\": %s, \"phase\": \"%s\",\n  \"format_version\": %u, "
 	       "\"read_only\": %s, \"damaged\": %s, \"damage_count\": %u, "
-	       "\"first_damage_block\": %u, \"mount_blocks_read\": %llu, \"mount_read_ops\": %llu}",
+	       "\"first_damage_block\": %u, \"mount_blocks_read\": %llu, \"mount_read_ops\": %llu",
 	       route, (unsigned long long)si->capacity, (unsigned long long)si->used,
 	       (unsigned long long)si->remaining, si->var_count, si->seg_count, si->seg_bytes,
 	       si->free_segs, si->rpmb_blocks, si->blocks_per_write, si->write_counter,
@@ -140,6 +143,9 @@ static void print_store_json(const struct tv_store_info *si)
 	       si->read_only ? "true" : "false", si->damaged ? "true" : "false",
 	       si->damage_count, si->first_damage_block,
 	       (unsigned long long)si->mount_blocks_read, (unsigned long long)si->mount_read_ops);
+	if (si->clients) /* teevard's count; absent in-process */
+		printf(", \"clients\": %u", si->clients);
+	fputs("}", stdout);
 }
 
 static int query_classes(struct session *s, struct class_info *ci)
@@ -231,8 +237,14 @@ int cmd_phase(const struct opts *o)
 	} else {
 		bool rtb = strcmp(to, "ready-to-boot") == 0;
 		efi_status_t st = rtb ? tv_ready_to_boot(s.client) : tv_exit_boot_services(s.client);
+		char what[64];
+		snprintf(what, sizeof(what), "the phase change to %s", to);
 		if (st != EFI_SUCCESS)
 			rc = report_status(&s, OP_PHASE, "phase", to, st);
+		else if (s.inproc)
+			session_note_ends(&s, what);
+		else if (snprintf(what, sizeof(what), "phase %s", to) > 0)
+			session_note_shared_phase(&s, what, rtb ? "ready-to-boot" : "runtime");
 	}
 	session_close(&s);
 	return rc;
@@ -247,6 +259,14 @@ static int var_arg_at(const struct opts *o, const char *cmd, int at, struct var_
 	return var_id_parse(o, cmd, o->npos == at + 1 ? o->pos[at] : NULL, v);
 }
 
+static void note_ends_of(const struct session *s, const char *what, const char *label)
+{
+	char *text = NULL;
+	if (asprintf(&text, "%s %s", what, label) >= 0)
+		session_note_ends(s, text);
+	free(text);
+}
+
 int cmd_lock(const struct opts *o)
 {
 	struct var_id v;
@@ -259,6 +279,8 @@ int cmd_lock(const struct opts *o)
 		efi_status_t st = tv_lock_variable(s.client, v.name, &v.guid);
 		if (st != EFI_SUCCESS)
 			rc = report_status(&s, OP_LOCK, "lock", v.label, st);
+		else
+			note_ends_of(&s, "the lock of", v.label);
 		session_close(&s);
 	}
 	var_id_free(&v);
@@ -325,6 +347,7 @@ static int property_set(struct session *s, const struct var_id *v,
 	efi_status_t st = tv_var_check_property_set(s->client, v->name, &v->guid, p);
 	if (st != EFI_SUCCESS)
 		return report_status(s, OP_PROP_SET, "property set", v->label, st);
+	note_ends_of(s, "the property of", v->label);
 	return property_get(s, v, json);
 }
 

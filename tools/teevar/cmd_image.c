@@ -375,7 +375,7 @@ static int need_inproc(const struct opts *o, const char *cmd)
  * (teevard, most likely), the way out. */
 static int open_store(const struct opts *o, const char *cmd, struct session *s)
 {
-	int rc = session_open(o, s);
+	int rc = session_open_flags(o, s, SESSION_INPROC_ONLY);
 	if (rc != EXIT_TRANSPORT)
 		return rc;
 	bool inproc = false;
@@ -408,7 +408,7 @@ static int parse_format(const char *cmd, const char *opt, const char *v, enum tv
 	else if (strcmp(v, "uboot") == 0)
 		*f = TV_IMG_UBOOT;
 	else
-		return usage_error("%s: --%s %s: expected edk2 or uboot", cmd, opt, v);
+		return usage_error("%s: --%s %s: expected edk2, uboot or efivarfs", cmd, opt, v);
 	return 0;
 }
 
@@ -696,6 +696,10 @@ static int import_run(const struct opts *o, struct import_job *j, enum tv_import
 
 int cmd_import(const struct opts *o)
 {
+	if (opt_has(o, OPT_FROM) && strcmp(o->value[OPT_FROM], "efivarfs") == 0)
+		return cmd_import_efivarfs(o);
+	if (o->seen & (OPTS_VAR | OPT_BIT(OPT_QUIET)))
+		return usage_error("import: --name, --guid and --quiet go with --from efivarfs");
 	if (o->npos < 2)
 		return usage_error("import: which file? (teevar import FILE; see teevar import "
 				   "--help)");
@@ -874,6 +878,10 @@ static int refuse_existing(const char *file)
 
 int cmd_export(const struct opts *o)
 {
+	if (opt_has(o, OPT_TO) && strcmp(o->value[OPT_TO], "efivarfs") == 0)
+		return cmd_export_efivarfs(o);
+	if (o->seen & (OPTS_VAR | OPT_BIT(OPT_QUIET)))
+		return usage_error("export: --name, --guid and --quiet go with --to efivarfs");
 	if (o->npos < 2)
 		return usage_error("export: which file? (teevar export FILE; see teevar export "
 				   "--help)");

@@ -172,7 +172,15 @@ static void print_entry_json(const struct list_entry *e, const char *guid, bool 
 	printf(", \"size\": %zu}", e->size);
 }
 
-static void print_list(const struct list *l, bool json)
+/* list -l: attributes, size, Name-GUID */
+static void print_entry_long(const struct list_entry *e, const char *guid)
+{
+	char names[ATTRS_TEXT];
+	attrs_format(e->attrs, names, sizeof(names));
+	printf("%-14s %8zu  %s-%s\n", names, e->size, e->name, guid);
+}
+
+static void print_list(const struct list *l, bool json, bool lng, const efi_guid_t *only)
 {
 	char g[37];
 	size_t shown = 0;
@@ -180,11 +188,13 @@ static void print_list(const struct list *l, bool json)
 		fputs("[", stdout);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct list_entry *e = &l->e[i];
-		if (e->gone)
+		if (e->gone || (only && memcmp(&e->guid, only, sizeof(*only)) != 0))
 			continue;
 		tv_guid_format(&e->guid, g);
 		if (json)
 			print_entry_json(e, g, shown == 0);
+		else if (lng)
+			print_entry_long(e, g);
 		else
 			printf("%s-%s\n", e->name, g);
 		shown++;
@@ -197,17 +207,25 @@ int cmd_list(const struct opts *o)
 {
 	if (o->npos > 1)
 		return usage_error("list: unexpected argument '%s'", o->pos[1]);
+	if (opt_has(o, OPT_JSON) && opt_has(o, OPT_LONG))
+		return usage_error("list: --long and --json exclude each other (--json has the "
+				   "attributes and sizes)");
+	efi_guid_t only;
+	if (opt_has(o, OPT_GUID) && parse_guid_or_alias(o->value[OPT_GUID], &only) != 0)
+		return usage_error("list: bad GUID '%s' (expected xxxxxxxx-xxxx-xxxx-xxxx-"
+				   "xxxxxxxxxxxx or an alias, see teevar --help)",
+				   o->value[OPT_GUID]);
 	struct session s;
 	int rc = session_open(o, &s);
 	if (rc != 0)
 		return rc;
 	struct list l = {0};
-	bool json = opt_has(o, OPT_JSON);
+	bool json = opt_has(o, OPT_JSON), lng = opt_has(o, OPT_LONG);
 	efi_status_t st = walk_names(s.client, &l);
-	if (st == EFI_SUCCESS && json)
+	if (st == EFI_SUCCESS && (json || lng))
 		st = fill_details(s.client, &l);
 	if (st == EFI_SUCCESS)
-		print_list(&l, json);
+		print_list(&l, json, lng, opt_has(o, OPT_GUID) ? &only : NULL);
 	else
 		rc = report_status(&s, OP_LIST, "list", NULL, st);
 	list_free(&l);
@@ -303,44 +321,93 @@ int cmd_get(const struct opts *o)
 
 /* ---- set, delete ---- */
 
-static int set_attrs(const struct opts *o, uint32_t *attrs)
+#define NV_BS_RT (EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | \
+		  EFI_VARIABLE_RUNTIME_ACCESS)
+
+/* --attrs, if given; 0 or EXIT_USAGE. */
+static int given_attrs(const struct opts *o, uint32_t *attrs)
 {
-	*attrs = EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS |
-		 EFI_VARIABLE_RUNTIME_ACCESS;
-	if (opt_has(o, OPT_ATTRS) && parse_attrs(o->value[OPT_ATTRS], attrs) != 0)
+	*attrs = 0;
+	if (!opt_has(o, OPT_ATTRS))
+		return 0;
+	if (parse_attrs(o->value[OPT_ATTRS], attrs) != 0)
 		return usage_error("set: bad --attrs '%s' (names nv,bs,rt,hr,at,append,... or a "
 				   "number such as 0x7)", o->value[OPT_ATTRS]);
 	if (*attrs == 0)
 		return usage_error("set: attributes 0 delete the variable; use teevar delete");
-	if (opt_has(o, OPT_APPEND))
-		*attrs |= EFI_VARIABLE_APPEND_WRITE;
 	return 0;
 }
 
 /* Checks the data against what the user asked for: an empty write deletes. */
-static int check_empty(const struct opts *o, const struct bytes *d, uint32_t attrs)
+static int check_empty(const struct opts *o, const struct bytes *d)
 {
-	if (d->n != 0 || o->data_opt == OPT_EMPTY || (attrs & EFI_VARIABLE_APPEND_WRITE))
+	if (d->n != 0 || o->data_opt == OPT_EMPTY || opt_has(o, OPT_APPEND))
 		return 0;
 	return usage_error("set: the data is empty; a zero-length write deletes the variable: "
 			   "say --empty if that is what you want");
 }
 
-static int set_variable(const struct opts *o, const struct var_id *v, uint32_t attrs,
-			const struct bytes *d, enum op op)
+void set_prior_read(struct session *s, const struct var_id *v, struct set_prior *p)
 {
-	struct session s;
-	int rc = session_open(o, &s);
-	if (rc != 0)
-		return rc;
-	efi_status_t st = tv_set_variable(s.client, v->name, &v->guid, attrs, d->n, d->p);
-	const char *what = op == OP_SET ? "set" : "delete";
+	memset(p, 0, sizeof(*p));
+	efi_status_t st = fetch_variable(s->client, v->name, &v->guid, &p->attrs, &p->data);
+	p->known = st == EFI_SUCCESS || st == EFI_NOT_FOUND;
+	p->exists = st == EFI_SUCCESS;
+}
+
+void set_prior_free(struct set_prior *p)
+{
+	bytes_free(&p->data);
+}
+
+/* "created", "replaced", ... for what a successful SetVariable did. */
+static const char *set_verb(const struct set_prior *p, uint32_t attrs, const struct bytes *d)
+{
+	if (!p->known)
+		return "written";
+	if (attrs & EFI_VARIABLE_APPEND_WRITE)
+		return p->exists || d->n ? "appended" : "unchanged: nothing to append";
+	if (d->n == 0)
+		return "deleted";
+	if (!p->exists)
+		return "created";
+	if (p->attrs == attrs && p->data.n == d->n && memcmp(p->data.p, d->p, d->n) == 0)
+		return "unchanged: the same data";
+	return "replaced";
+}
+
+int set_and_report(const struct opts *o, struct session *s, const char *what,
+		   const struct var_id *v, uint32_t attrs, const struct bytes *d,
+		   const struct set_prior *p)
+{
+	efi_status_t st = tv_set_variable(s->client, v->name, &v->guid, attrs, d->n, d->p);
+	int rc = 0;
 	if (st == EFI_DEVICE_ERROR)
-		rc = report_write_refused(&s, what, v->label);
-	if (st != EFI_SUCCESS && rc == 0)
-		rc = report_status(&s, op, what, v->label, st);
-	session_close(&s);
-	return rc;
+		rc = report_write_refused(s, what, v->label);
+	if (st == EFI_INVALID_PARAMETER) {
+		char why[512];
+		const char *hint = diagnose_set_invalid(s, v, attrs, d->n, p, why, sizeof(why));
+		return report_status_hint(s, OP_SET, what, v->label, st, hint);
+	}
+	if (st != EFI_SUCCESS)
+		return rc ? rc : report_status(s, OP_SET, what, v->label, st);
+	const char *verb = set_verb(p, attrs, d);
+	if (!opt_has(o, OPT_QUIET)) {
+		char names[ATTRS_TEXT];
+		attrs_format(attrs & ~EFI_VARIABLE_APPEND_WRITE, names, sizeof(names));
+		if (strcmp(verb, "deleted") == 0)
+			printf("%s: deleted\n", v->label);
+		else
+			printf("%s: %s (%zu byte%s written, %s)\n", v->label, verb, d->n,
+			       d->n == 1 ? "" : "s", names);
+	}
+	if (!(attrs & EFI_VARIABLE_NON_VOLATILE) && d->n) {
+		char *text = NULL;
+		if (asprintf(&text, "the volatile variable %s", v->label) >= 0)
+			session_note_ends(s, text);
+		free(text);
+	}
+	return 0;
 }
 
 int cmd_set(const struct opts *o)
@@ -348,7 +415,7 @@ int cmd_set(const struct opts *o)
 	struct var_id v;
 	uint32_t attrs;
 	struct bytes d = {0};
-	int rc = set_attrs(o, &attrs);
+	int rc = given_attrs(o, &attrs);
 	if (rc != 0)
 		return rc;
 	rc = one_var_arg(o, "set", &v);
@@ -356,9 +423,22 @@ int cmd_set(const struct opts *o)
 		return rc;
 	rc = input_read(o, &d);
 	if (rc == 0)
-		rc = check_empty(o, &d, attrs);
+		rc = check_empty(o, &d);
+	struct session s;
 	if (rc == 0)
-		rc = set_variable(o, &v, attrs, &d, OP_SET);
+		rc = session_open(o, &s);
+	if (rc == 0) {
+		struct set_prior p;
+		set_prior_read(&s, &v, &p);
+		/* without --attrs an existing variable keeps its attributes */
+		if (!attrs)
+			attrs = p.exists ? p.attrs : NV_BS_RT;
+		if (opt_has(o, OPT_APPEND))
+			attrs |= EFI_VARIABLE_APPEND_WRITE;
+		rc = set_and_report(o, &s, "set", &v, attrs, &d, &p);
+		set_prior_free(&p);
+		session_close(&s);
+	}
 	bytes_free(&d);
 	var_id_free(&v);
 	return rc;
@@ -370,8 +450,16 @@ int cmd_delete(const struct opts *o)
 	int rc = one_var_arg(o, "delete", &v);
 	if (rc != 0)
 		return rc;
-	struct bytes none = {0};
-	rc = set_variable(o, &v, 0, &none, OP_DELETE);
+	struct session s;
+	rc = session_open(o, &s);
+	if (rc == 0) {
+		efi_status_t st = tv_set_variable(s.client, v.name, &v.guid, 0, 0, NULL);
+		if (st == EFI_DEVICE_ERROR)
+			rc = report_write_refused(&s, "delete", v.label);
+		if (st != EFI_SUCCESS && rc == 0)
+			rc = report_status(&s, OP_DELETE, "delete", v.label, st);
+		session_close(&s);
+	}
 	var_id_free(&v);
 	return rc;
 }

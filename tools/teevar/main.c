@@ -18,13 +18,22 @@
 	"may also be an alias (see teevar --help). Names are case-sensitive. The Secure\n" \
 	"Boot key variables may be named alone: PK and KEK (global GUID), db, dbx, dbt\n" \
 	"and dbr (image-security GUID d719b2cb-3d3a-4596-a3bc-dad00e67656f), as\n" \
-	"`teevar get db` or `--name db` without --guid.\n"
+	"`teevar get db` or `--name db` without --guid. Also accepted: efivar's\n" \
+	"GUID-Name order (8be4df61-93ca-11d2-aa0d-00e098032b8c-BootOrder), a GUID in\n" \
+	"braces ({8be4df61-...}), and names as teevar list prints them: \\uXXXX for\n" \
+	"a control character or a lone surrogate, \\\\ for a backslash.\n"
 
 static const struct command commands[] = {
-	{"list", cmd_list, OPT_BIT(OPT_JSON), "list the variables (Name-GUID, one a line)",
-	 "usage: teevar list [--json]\n\n"
-	 "Prints every variable the service shows as Name-GUID, one a line.\n"
-	 "  --json   a JSON array of {name, guid, attributes, attribute_names, size}\n"},
+	{"list", cmd_list, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_GUID) | OPT_BIT(OPT_LONG),
+	 "list the variables (Name-GUID, one a line)",
+	 "usage: teevar list [--guid G] [--long | --json]\n\n"
+	 "Prints every variable the service shows as Name-GUID, one a line. A name\n"
+	 "with a control character or a lone surrogate shows it as \\uXXXX, a\n"
+	 "backslash as \\\\: get, set and delete take the name back as shown.\n"
+	 "  --guid G     only the variables under GUID G (or an alias, see teevar --help)\n"
+	 "  --long, -l   one line per variable: attributes, data size, Name-GUID\n"
+	 "               (\"nv,bs,rt             4  BootOrder-8be4df61-...\")\n"
+	 "  --json       a JSON array of {name, guid, attributes, attribute_names, size}\n"},
 	{"get", cmd_get, OPT_BIT(OPT_JSON) | OPT_BIT(OPT_RAW) | OPT_BIT(OPT_ESL) | OPTS_VAR,
 	 "show a variable's attributes and data",
 	 "usage: teevar get VARIABLE [--raw | --json | --esl [--json]]\n\n"
@@ -42,9 +51,10 @@ static const struct command commands[] = {
 	 "           header_size, signature_size, entries: [{index, owner, subject, issuer,\n"
 	 "           sha256, ... | hash | tbs_hash, revocation_time | data}]}], error: null\n"
 	 "           or {offset, reason}}\n\n" VAR_HELP},
-	{"set", cmd_set, OPTS_VAR | OPTS_DATA | OPT_BIT(OPT_ATTRS) | OPT_BIT(OPT_APPEND),
+	{"set", cmd_set,
+	 OPTS_VAR | OPTS_DATA | OPT_BIT(OPT_ATTRS) | OPT_BIT(OPT_APPEND) | OPT_BIT(OPT_QUIET),
 	 "create or replace a variable",
-	 "usage: teevar set VARIABLE [--attrs A] [--append] DATA\n\n"
+	 "usage: teevar set VARIABLE [--attrs A] [--append] [--quiet] DATA\n\n"
 	 "DATA is exactly one of:\n"
 	 "  --file F        the bytes of file F ('-' for stdin)\n"
 	 "  --stdin         the bytes of standard input\n"
@@ -52,15 +62,23 @@ static const struct command commands[] = {
 	 "  --string S      the UTF-8 bytes of S, no NUL\n"
 	 "  --string16 S    S as UCS-2 little-endian with its NUL (UEFI strings)\n"
 	 "  --empty         no data: a zero-length write deletes the variable\n"
-	 "  --attrs A       attributes, default nv,bs,rt: comma-separated names nv\n"
+	 "  --attrs A       attributes (default: an existing variable's own, else\n"
+	 "                  nv,bs,rt): comma-separated names nv\n"
 	 "                  (non-volatile), bs (bootservice-access), rt (runtime-access),\n"
 	 "                  hr (hardware-error-record), aw (authenticated-write-access),\n"
 	 "                  at (time-based-authenticated-write-access), append\n"
 	 "                  (append-write), or a number such as 0x7 or 7\n"
-	 "  --append        append the data to the existing value (adds 0x40)\n\n"
-	 "UEFI rules: rt needs bs; nv alone is invalid; an existing variable keeps its\n"
-	 "attributes (delete it to change them); at runtime only nv,bs,rt variables can\n"
-	 "be created.\n\n"
+	 "  --append        append the data to the existing value (adds 0x40)\n"
+	 "  --quiet, -q     do not print what was done\n\n"
+	 "Prints what it did on stdout: \"Name-GUID: created (N bytes written,\n"
+	 "nv,bs,rt)\", \"replaced\", \"appended\", \"unchanged: the same data\", or\n"
+	 "\"Name-GUID: deleted\" for --empty. A volatile variable (no nv) set through the\n"
+	 "in-process secure core gets a note on stderr: it ends with the command.\n\n"
+	 "UEFI rules: rt needs bs; nv alone is invalid; hr needs nv,bs,rt and a\n"
+	 "HwErrRec#### name; an existing variable keeps its attributes (delete it to\n"
+	 "change them); at runtime only nv,bs,rt variables can be created; the data\n"
+	 "and name must fit the largest variable (teevar info). When the service\n"
+	 "answers EFI_INVALID_PARAMETER the message names the rule that failed.\n\n"
 	 "Authenticated variables (at): the data goes to SetVariable as given, so an\n"
 	 ".auth file (EFI_VARIABLE_AUTHENTICATION_2 descriptor + signature lists, from\n"
 	 "sign-efi-sig-list) is written with\n"
@@ -91,8 +109,10 @@ static const struct command commands[] = {
 	 "  exit-boot-services   runtime: bs-only variables hide, volatile ones turn\n"
 	 "                       read-only, only nv,bs,rt variables can be created\n\n"
 	 "With the in-process transport every command starts the secure core afresh in\n"
-	 "the boot-services phase, so a phase change lasts only for that command; use\n"
-	 "the global --runtime option to run a command as an OS would.\n"},
+	 "the boot-services phase, so a phase change lasts only for that command (a\n"
+	 "note on stderr says so); use the global --runtime option to run a command\n"
+	 "as an OS would. Through teevard the phase is teevard's: every client is in\n"
+	 "the new phase until teevard restarts (a note on stderr says so).\n"},
 	{"lock", cmd_lock, OPTS_VAR, "make a variable read-only from ready-to-boot on",
 	 "usage: teevar lock VARIABLE\n\n"
 	 "LOCK_VARIABLE (EDKII_VARIABLE_LOCK): the variable becomes read-only at\n"
@@ -176,10 +196,19 @@ static const struct command commands[] = {
 	 "and mode writes after exit-boot-services.\n"},
 	{"import", cmd_import,
 	 OPT_BIT(OPT_FROM) | OPT_BIT(OPT_REPLACE) | OPT_BIT(OPT_SKIP) | OPT_BIT(OPT_DRY_RUN) |
-		 OPT_BIT(OPT_JSON) | OPT_BIT(OPT_UNBOUND_PRIVATE),
-	 "bring in the variables of a firmware store image (EDK2, U-Boot)",
+		 OPT_BIT(OPT_JSON) | OPT_BIT(OPT_UNBOUND_PRIVATE) | OPTS_VAR | OPT_BIT(OPT_QUIET),
+	 "bring in a firmware store image (EDK2, U-Boot), or one efivarfs file",
 	 "usage: teevar import FILE [--from edk2|uboot] [--replace | --skip] [--dry-run]\n"
-	 "                          [--unbound-private] [--json]\n\n"
+	 "                          [--unbound-private] [--json]\n"
+	 "       teevar import --from efivarfs FILE [VARIABLE] [--quiet]\n\n"
+	 "--from efivarfs: one variable from a file in efivarfs' format (a 4-byte\n"
+	 "little-endian attributes word, then the data; e.g. a copy of\n"
+	 "/sys/firmware/efi/efivars/Name-GUID). A FILE named Name-GUID names its\n"
+	 "variable; VARIABLE (or --name N --guid G) overrides. One SetVariable with the\n"
+	 "file's attributes (append-write included), through any transport (unix:\n"
+	 "too); prints what it did as set does. A file of 4 bytes or fewer is refused\n"
+	 "(exit 8: efivarfs deletes on an attributes-only write: use teevar delete).\n\n"
+	 "Firmware images:\n"
 	 "Stores the variables of a firmware's variable store in teevar's store, all or\n"
 	 "nothing. FILE ('-': standard input) is one of (detected; --from names it):\n"
 	 "  edk2    an EDK2 NV store image: the VARS pflash of OVMF/AAVMF (e.g.\n"
@@ -252,9 +281,18 @@ static const struct command commands[] = {
 	 "read, 8 when it is damaged; 4 when the secure core cannot start (the state\n"
 	 "directory in use) or a write to the store failed (the message says so, and\n"
 	 "whether what was written before was put back).\n"},
-	{"export", cmd_export, OPT_BIT(OPT_TO) | OPT_BIT(OPT_TEMPLATE) | OPT_BIT(OPT_FORCE),
-	 "write the variables as a firmware store image (EDK2, U-Boot)",
-	 "usage: teevar export FILE [--to edk2|uboot] [--template IMAGE] [--force]\n\n"
+	{"export", cmd_export,
+	 OPT_BIT(OPT_TO) | OPT_BIT(OPT_TEMPLATE) | OPT_BIT(OPT_FORCE) | OPTS_VAR |
+		 OPT_BIT(OPT_QUIET),
+	 "write a firmware store image (EDK2, U-Boot), or one efivarfs file",
+	 "usage: teevar export FILE [--to edk2|uboot] [--template IMAGE] [--force]\n"
+	 "       teevar export --to efivarfs VARIABLE FILE [--force] [--quiet]\n\n"
+	 "--to efivarfs: one variable in efivarfs' format (a 4-byte little-endian\n"
+	 "attributes word, then the data), as efivarfs' file Name-GUID reads. FILE a\n"
+	 "directory: DIR/Name-GUID; '-': standard output. An existing file is kept\n"
+	 "(exit 5) unless --force. Through any transport (a GetVariable). Prints\n"
+	 "\"exported Name-GUID to FILE (efivarfs, N bytes)\" unless --quiet.\n\n"
+	 "Firmware images:\n"
 	 "Writes every non-volatile variable of teevar's store (runtime-inaccessible\n"
 	 "ones too, authenticated ones with their timestamps) as a firmware variable\n"
 	 "store image that the firmware boots with:\n"
@@ -311,30 +349,51 @@ static void print_global_help(void)
 	printf("\nteevar COMMAND --help shows a command's options.\n\n"
 	       "global options (anywhere on the line):\n"
 	       "  --state DIR   run the secure core in this process on state directory DIR\n"
-	       "                (default: $TEEVAR_STATE, else ./teevar-state)\n"
-	       "  --tee SPEC    transport: inproc:DIR (default inproc:STATE); also from\n"
-	       "                $TEEVAR_TEE when neither --tee nor --state is given\n"
+	       "                (default: $TEEVAR_STATE, else ./teevar-state). DIR must exist\n"
+	       "                (mkdir it: an empty directory becomes a new store; or give\n"
+	       "                --format). When teevard serves DIR, the command goes to it\n"
+	       "                through DIR/teevard.sock (as --tee unix:DIR/teevard.sock)\n"
+	       "  --tee SPEC    the transport, one of:\n"
+	       "                  inproc:DIR     the secure core in this process on DIR\n"
+	       "                  unix:SOCKET    teevard's socket (e.g. DIR/teevard.sock)\n"
+	       "                  optee:DEVICE   a board's OP-TEE StMM (e.g. /dev/tee0)\n"
+	       "                also from $TEEVAR_TEE when neither --tee nor --state is\n"
+	       "                given (empty: unset). A malformed SPEC (empty, no or an\n"
+	       "                unknown scheme, nothing after it) is a usage error (exit 1);\n"
+	       "                one that cannot be reached (no such directory, socket or\n"
+	       "                device, not a socket, nobody serving it) exits 4\n"
 	       "  --runtime     after connecting, signal ready-to-boot and exit-boot-services,\n"
 	       "                so the command sees what an OS sees. The in-process secure\n"
 	       "                core starts afresh with every command, in the boot-services\n"
 	       "                phase (a reset): without --runtime, commands run as firmware.\n"
+	       "                Through teevard (unix:) the phase is teevard's: every client\n"
+	       "                is at runtime from then on, until teevard restarts (a note\n"
+	       "                on stderr says so); refused while other clients are\n"
+	       "                connected, unless --all-clients\n"
+	       "  --all-clients with --runtime: change teevard's phase although other\n"
+	       "                clients are connected\n"
 	       "  --format      start over on purpose (in-process secure core only): give\n"
 	       "                up the store in the state directory and format it; a\n"
-	       "                missing rpmb.img or huk is then created anew. Without it a\n"
-	       "                missing piece of an existing store is refused (exit 4).\n"
+	       "                missing state directory, rpmb.img or huk is then created\n"
+	       "                anew. Without it a missing piece of an existing store is\n"
+	       "                refused (exit 4).\n"
 	       "  --help, -h    help;  --version  the version\n\n"
 	       "The in-process secure core locks its state directory: a second teevar on\n"
-	       "the same directory fails with \"state directory in use\". A state directory\n"
+	       "the same directory fails with \"state directory in use\" (unless teevard\n"
+	       "serves it: see --state). What lasts only as long as the in-process secure\n"
+	       "core (volatile variables, locks, properties, a phase change) gets a note on\n"
+	       "stderr: it ends with the command. A state directory\n"
 	       "or rpmb.img that group or others may read or write gets a warning on stderr\n"
 	       "(rpmb.img holds the emulated device's key in clear).\n\n"
 	       "GUID aliases (for --guid):\n");
 	print_guid_aliases(stdout);
 	printf("\nexit codes:\n"
 	       "  0  success\n"
-	       "  1  usage error\n"
+	       "  1  usage error (a malformed --tee spec included)\n"
 	       "  2  variable (or property) not found\n"
 	       "  3  other UEFI error (import: conflicts or invalid variables, nothing stored)\n"
-	       "  4  cannot reach the secure core (transport or open failure)\n"
+	       "  4  cannot reach the secure core (transport or open failure, a state\n"
+	       "     directory that does not exist, too many clients of teevard)\n"
 	       "  5  I/O error (reading input files, writing output; export to an existing\n"
 	       "     file without --force)\n"
 	       "  6  the variable store is damaged: check found damage or a device that\n"
@@ -343,8 +402,9 @@ static void print_global_help(void)
 	       "     well-formed signature list, or a secureboot enroll file that is neither\n"
 	       "     an .auth nor an .esl\n"
 	       "  8  damaged firmware store image: import of a file that is not a well-formed\n"
-	       "     EDK2 or U-Boot variable store (the message names the offset), or a\n"
-	       "     damaged export --template\n");
+	       "     EDK2 or U-Boot variable store (the message names the offset), a\n"
+	       "     damaged export --template, or an import --from efivarfs file of 4\n"
+	       "     bytes or fewer\n");
 }
 
 static const struct command *find_command(const char *name)

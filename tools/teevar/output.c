@@ -77,7 +77,9 @@ static size_t put_utf8(char *out, efi_char16_t u)
 }
 
 /* A name written by another client may hold control characters or lone
- * surrogates; those are shown escaped so that one name stays one line. */
+ * surrogates; those are shown escaped (\uXXXX) so that one name stays one
+ * line, and a backslash doubled, so that get, set and delete read the shown
+ * name back as the same name (parse.c). */
 char *name_display(const efi_char16_t *name, size_t max_units)
 {
 	size_t units = tv_ucs2_strnlen(name, max_units);
@@ -88,7 +90,9 @@ char *name_display(const efi_char16_t *name, size_t max_units)
 	for (size_t i = 0; i < units; i++) {
 		efi_char16_t u = name[i];
 		bool odd = u < 0x20 || u == 0x7f || (u >= 0xd800 && u <= 0xdfff);
-		if (odd)
+		if (u == '\\')
+			n += (size_t)sprintf(out + n, "\\\\"); /* so that escapes read back */
+		else if (odd)
 			n += (size_t)sprintf(out + n, "\\u%04x", u);
 		else
 			n += put_utf8(out + n, u);

@@ -183,12 +183,27 @@ static const struct {
 };
 #define N_ALIASES (sizeof(guid_aliases) / sizeof(guid_aliases[0]))
 
+/* A GUID in text form, bare or in braces ("{8be4df61-...}"). */
+static int guid_text(const char *s, size_t len, efi_guid_t *out)
+{
+	char buf[GUID_TEXT_LEN + 1];
+	if (len == GUID_TEXT_LEN + 2 && s[0] == '{' && s[len - 1] == '}') {
+		s++;
+		len -= 2;
+	}
+	if (len != GUID_TEXT_LEN)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return tv_guid_parse(buf, out);
+}
+
 int parse_guid_or_alias(const char *s, efi_guid_t *out)
 {
 	for (size_t i = 0; i < N_ALIASES; i++)
 		if (strcasecmp(s, guid_aliases[i].alias) == 0)
 			return tv_guid_parse(guid_aliases[i].guid, out);
-	return tv_guid_parse(s, out);
+	return guid_text(s, strlen(s), out);
 }
 
 void print_guid_aliases(FILE *f)
@@ -198,7 +213,60 @@ void print_guid_aliases(FILE *f)
 			guid_aliases[i].what);
 }
 
-/* Name (UTF-8, at most 1024 characters) -> UCS-2; 0 or EXIT_USAGE. */
+/* "\uXXXX" (4 hex digits) at p: the unit, or -1. */
+static long escaped_unit(const char *p)
+{
+	if (p[0] != '\\' || p[1] != 'u')
+		return -1;
+	long u = 0;
+	for (int i = 2; i < 6; i++) {
+		int d = tv_hex_digit(p[i]);
+		if (d < 0)
+			return -1;
+		u = u << 4 | d;
+	}
+	return u;
+}
+
+/* UTF-8 with list's escapes ("\\" a backslash, "\uXXXX" any UCS-2 unit; a
+ * backslash before anything else is itself) -> UCS-2, NUL-terminated; the
+ * units before the NUL, or -1 (not UTF-8, or a character outside the BMP). */
+static long name_units(const char *text, efi_char16_t *out, size_t max)
+{
+	size_t n = 0;
+	const char *p = text;
+	while (*p) {
+		long u = escaped_unit(p);
+		if (u < 0 && p[0] == '\\' && p[1] == '\\') {
+			u = '\\';
+			p += 2;
+		} else if (u >= 0) {
+			p += 6;
+		}
+		if (u >= 0) {
+			if (u == 0)
+				return -1; /* a NUL would end the name */
+			out[n++] = (efi_char16_t)u;
+			continue;
+		}
+		/* the plain text up to the next backslash (or one backslash alone) */
+		size_t len = p[0] == '\\' ? 1 : strcspn(p, "\\");
+		char *chunk = strndup(p, len);
+		if (!chunk)
+			return -1;
+		long k = tv_utf8_to_ucs2(chunk, out + n, max - n);
+		free(chunk);
+		if (k < 1)
+			return -1;
+		n += (size_t)k - 1; /* k counts the NUL */
+		p += len;
+	}
+	out[n] = 0;
+	return (long)n + 1;
+}
+
+/* Name (UTF-8 with list's escapes, at most 1024 characters) -> UCS-2; 0 or
+ * EXIT_USAGE. */
 static int name_convert(const char *cmd, const char *text, efi_char16_t **out)
 {
 	if (text[0] == '\0')
@@ -207,10 +275,10 @@ static int name_convert(const char *cmd, const char *text, efi_char16_t **out)
 	*out = calloc(max, sizeof(efi_char16_t));
 	if (!*out)
 		return usage_error("%s: out of memory", cmd);
-	long units = tv_utf8_to_ucs2(text, *out, max);
+	long units = name_units(text, *out, max);
 	const char *why = NULL;
 	if (units < 0)
-		why = "not valid UTF-8, or a character outside the BMP";
+		why = "not valid UTF-8, a character outside the BMP, or \\u0000";
 	else if ((size_t)units > CLI_NAME_MAX_CHARS + 1)
 		why = "longer than 1024 characters";
 	if (!why)
@@ -239,22 +307,46 @@ static int default_guid(const char *name, efi_guid_t *guid)
 	return -1;
 }
 
-/* "Name-GUID": the GUID is the last 36 characters, '-' right before them. */
+/* "Name-GUID" (efivarfs, teevar list): the GUID is the last 36 characters (38
+ * in braces), '-' right before them. *name_len: the name's length. */
+static bool guid_last(const char *arg, size_t len, size_t *name_len, efi_guid_t *guid)
+{
+	for (size_t g = GUID_TEXT_LEN; g <= GUID_TEXT_LEN + 2; g += 2) {
+		if (len >= g + 2 && arg[len - g - 1] == '-' &&
+		    guid_text(arg + len - g, g, guid) == 0) {
+			*name_len = len - g - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* "GUID-Name" (efivar -l) or "{GUID}-Name": *name_at is where the name starts. */
+static bool guid_first(const char *arg, size_t len, size_t *name_at, efi_guid_t *guid)
+{
+	for (size_t g = GUID_TEXT_LEN; g <= GUID_TEXT_LEN + 2; g += 2) {
+		if (len >= g + 2 && arg[g] == '-' && guid_text(arg, g, guid) == 0) {
+			*name_at = g + 1;
+			return true;
+		}
+	}
+	return false;
+}
+
 static int split_name_guid(const char *cmd, const char *arg, char **name, efi_guid_t *guid)
 {
-	size_t len = strlen(arg);
-	if (len < GUID_TEXT_LEN + 2 || arg[len - GUID_TEXT_LEN - 1] != '-' ||
-	    tv_guid_parse(arg + len - GUID_TEXT_LEN, guid) != 0) {
-		if (default_guid(arg, guid) == 0) {
-			*name = strdup(arg);
-			return *name ? 0 : usage_error("%s: out of memory", cmd);
-		}
+	size_t len = strlen(arg), k;
+	if (guid_last(arg, len, &k, guid))
+		*name = strndup(arg, k);
+	else if (guid_first(arg, len, &k, guid))
+		*name = strdup(arg + k);
+	else if (default_guid(arg, guid) == 0)
+		*name = strdup(arg);
+	else
 		return usage_error("%s: bad variable '%s': expected Name-GUID "
 				   "(e.g. BootOrder-8be4df61-93ca-11d2-aa0d-00e098032b8c), "
-				   "--name N --guid G, or one of PK, KEK, db, dbx, dbt, dbr",
-				   cmd, arg);
-	}
-	*name = strndup(arg, len - GUID_TEXT_LEN - 1);
+				   "GUID-Name as efivar prints it, --name N --guid G, or one of "
+				   "PK, KEK, db, dbx, dbt, dbr", cmd, arg);
 	return *name ? 0 : usage_error("%s: out of memory", cmd);
 }
 
@@ -295,10 +387,12 @@ int var_id_parse(const struct opts *o, const char *cmd, const char *pos, struct 
 	if (rc == 0) {
 		char g[37];
 		tv_guid_format(&v->guid, g);
-		if (asprintf(&v->label, "%s-%s", name, g) < 0) {
+		char *shown = name_display(v->name, CLI_NAME_MAX_CHARS + 1); /* as list shows it */
+		if (!shown || asprintf(&v->label, "%s-%s", shown, g) < 0) {
 			v->label = NULL;
 			rc = usage_error("%s: out of memory", cmd);
 		}
+		free(shown);
 	}
 	free(name);
 	if (rc != 0)

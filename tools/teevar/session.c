@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Reaching the secure core, and turning failures into messages and exit codes. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <teevar/store_info.h>
 #include <teevar/transport.h>
@@ -11,6 +13,8 @@
 #include "cli.h"
 
 #define DEFAULT_STATE "teevar-state"
+#define SOCKET_NAME "teevard.sock"
+#define SPEC_EXPECTED "expected inproc:DIR, unix:SOCKET or optee:DEVICE"
 
 static const char *env_nonempty(const char *name)
 {
@@ -18,18 +22,49 @@ static const char *env_nonempty(const char *name)
 	return v && v[0] ? v : NULL;
 }
 
-/* --tee, else --state, else TEEVAR_TEE, else TEEVAR_STATE, else ./teevar-state. */
-static int make_spec(const struct opts *o, char **spec)
+static const char *const schemes[] = {"inproc:", "unix:", "optee:"};
+
+/* NULL when spec names a transport, else why not (in buf or static). */
+static const char *spec_problem(const char *spec, char *buf, size_t size)
 {
+	if (spec[0] == '\0')
+		return "empty";
+	const char *colon = strchr(spec, ':');
+	if (!colon)
+		return "no transport scheme";
+	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		size_t n = strlen(schemes[i]);
+		if (strncmp(spec, schemes[i], n) != 0)
+			continue;
+		if (spec[n] != '\0')
+			return NULL;
+		snprintf(buf, size, "nothing after '%s'", schemes[i]);
+		return buf;
+	}
+	snprintf(buf, size, "unknown scheme '%.*s:'", (int)(colon - spec), spec);
+	return buf;
+}
+
+/* --tee, else --state, else TEEVAR_TEE, else TEEVAR_STATE, else ./teevar-state.
+ * *from_state: the spec comes from a state directory (--state, $TEEVAR_STATE
+ * or the default), not from a transport named on purpose. */
+static int make_spec(const struct opts *o, char **spec, bool *from_state)
+{
+	*from_state = false;
 	if (opt_has(o, OPT_TEE) && opt_has(o, OPT_STATE))
 		return usage_error("--tee and --state exclude each other");
 	const char *tee = opt_has(o, OPT_TEE) ? o->value[OPT_TEE] : NULL;
-	if (!tee && !opt_has(o, OPT_STATE))
+	const char *origin = "";
+	if (!tee && !opt_has(o, OPT_STATE)) {
 		tee = env_nonempty("TEEVAR_TEE");
+		origin = " (from $TEEVAR_TEE)";
+	}
 	if (tee) {
-		if (!strchr(tee, ':'))
-			return usage_error("bad transport '%s' (expected inproc:DIR, unix:SOCKET "
-					   "or optee:DEVICE)", tee);
+		char why[64];
+		const char *bad = spec_problem(tee, why, sizeof(why));
+		if (bad)
+			return usage_error("bad transport '%s'%s: %s (%s)", tee, origin, bad,
+					   SPEC_EXPECTED);
 		*spec = strdup(tee);
 	} else {
 		const char *dir = opt_has(o, OPT_STATE) ? o->value[OPT_STATE] : NULL;
@@ -41,6 +76,7 @@ static int make_spec(const struct opts *o, char **spec)
 			return usage_error("--state: empty directory name");
 		if (asprintf(spec, "inproc:%s", dir) < 0)
 			*spec = NULL;
+		*from_state = true;
 	}
 	return *spec ? 0 : usage_error("out of memory");
 }
@@ -48,7 +84,8 @@ static int make_spec(const struct opts *o, char **spec)
 int session_spec_is_inproc(const struct opts *o, bool *inproc, char **spec)
 {
 	char *sp = NULL;
-	int rc = make_spec(o, &sp);
+	bool from_state;
+	int rc = make_spec(o, &sp, &from_state);
 	if (rc != 0)
 		return rc;
 	*inproc = strncmp(sp, "inproc:", 7) == 0;
@@ -109,10 +146,35 @@ static int transport_error(const char *spec, int err)
 	return EXIT_TRANSPORT;
 }
 
+/* The same line as transport_error, with our own reason. */
+static int transport_refusal(const char *spec, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int transport_refusal(const char *spec, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "teevar: cannot open the secure core at '%s': ", spec);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return EXIT_TRANSPORT;
+}
+
 static void print_warning(void *arg, const char *msg)
 {
 	(void)arg;
 	fprintf(stderr, "teevar: %s\n", msg);
+}
+
+/* What is at a unix: path that cannot be a socket, or NULL (a socket, or
+ * nothing there: the open says which). */
+static const char *not_socket(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0 || S_ISSOCK(st.st_mode))
+		return NULL;
+	return S_ISDIR(st.st_mode) ? "a directory" : S_ISREG(st.st_mode) ? "a regular file"
+						       : "a special file";
 }
 
 static int open_transport(const struct opts *o, const char *spec, struct tv_transport *t)
@@ -121,6 +183,31 @@ static int open_transport(const struct opts *o, const char *spec, struct tv_tran
 		return tv_transport_open(spec, t);
 	struct tv_inproc_options io = {.format = opt_has(o, OPT_FORMAT), .warn = print_warning};
 	return tv_transport_inproc_open_opts(spec + 7, &io, t);
+}
+
+/* Checks made before opening: a state directory is never created on a guess,
+ * and a unix: path must be a socket. 0 or the exit code (message printed). */
+static int precheck(const struct opts *o, const char *spec)
+{
+	struct stat st;
+	if (is_inproc(spec) && !opt_has(o, OPT_FORMAT) && stat(spec + 7, &st) != 0 &&
+	    errno == ENOENT)
+		return transport_refusal(spec, "the state directory %s does not exist (a missing "
+					 "one is not created, so that a typo does not make a new "
+					 "store): create it with mkdir, or give --format",
+					 spec + 7);
+	const char *what = strncmp(spec, "unix:", 5) == 0 ? not_socket(spec + 5) : NULL;
+	if (!what)
+		return 0;
+	char *sock = NULL;
+	bool dir_has_sock = stat(spec + 5, &st) == 0 && S_ISDIR(st.st_mode) &&
+			    asprintf(&sock, "%s/%s", spec + 5, SOCKET_NAME) >= 0 &&
+			    stat(sock, &st) == 0 && S_ISSOCK(st.st_mode);
+	int rc = transport_refusal(spec, "%s is %s, not a socket%s%s%s", spec + 5, what,
+				   dir_has_sock ? " (teevard's socket there: --tee unix:" : "",
+				   dir_has_sock ? sock : "", dir_has_sock ? ")" : "");
+	free(sock);
+	return rc;
 }
 
 /* teevard's own refusal (TEE_ERROR_ACCESS_DENIED from origin COMMS), with its
@@ -145,6 +232,13 @@ static int client_error(const char *spec, const char *transport, efi_status_t st
 	snprintf(what, sizeof(what), "cannot open a session at '%s'", spec);
 	if (teevard_refused(what, res, origin))
 		return EXIT_TRANSPORT;
+	if (res == TEE_ERROR_BUSY && origin == TEE_ORIGIN_COMMS &&
+	    tv_transport_last_too_many_clients()) {
+		fprintf(stderr, "teevar: %s: too many clients: teevard serves as many connections "
+			"as it takes (teevard --max-clients, default 32); try again when one has "
+			"ended\n", what);
+		return EXIT_TRANSPORT;
+	}
 	const char *hint = tv_tee_result_hint(transport, res);
 	if (!hint && st == EFI_ACCESS_DENIED && res == TEE_ERROR_BUSY)
 		hint = "the StMM session is taken (on a board: the kernel's tee_stmm_efi driver "
@@ -156,25 +250,120 @@ static int client_error(const char *spec, const char *transport, efi_status_t st
 	return EXIT_TRANSPORT;
 }
 
-/* What an OS sees: ready-to-boot (tolerated if already past it), then runtime. */
-static int enter_runtime(struct session *s)
+/* --runtime through teevard or a board: the phase is the service's, shared by
+ * every client. With others connected to teevard, only on purpose. */
+static int runtime_guard(const struct opts *o, struct session *s, bool *changes)
 {
+	*changes = true;
+	if (s->inproc)
+		return 0;
+	struct tv_store_info si;
+	memset(&si, 0, sizeof(si));
+	bool told = tv_transport_store_info(&s->transport, &si) == 0;
+	if (told && si.phase == 2) {
+		*changes = false; /* already there: nothing changes for anyone */
+		return 0;
+	}
+	if (!told || si.clients <= 1 || opt_has(o, OPT_ALL_CLIENTS))
+		return 0;
+	unsigned others = si.clients - 1;
+	return usage_error("--runtime: teevard at '%s' serves %u other client%s: the boot phase "
+			   "is teevard's, so every client would be at runtime until teevard "
+			   "restarts; give --all-clients to do it anyway", s->spec, others,
+			   others == 1 ? "" : "s");
+}
+
+/* What an OS sees: ready-to-boot (tolerated if already past it), then runtime. */
+static int enter_runtime(const struct opts *o, struct session *s)
+{
+	bool changes;
+	int rc = runtime_guard(o, s, &changes);
+	if (rc != 0 || !changes)
+		return rc;
 	efi_status_t st = tv_ready_to_boot(s->client);
 	if (st != EFI_SUCCESS && st != EFI_UNSUPPORTED)
 		return report_status(s, OP_PHASE, "--runtime: ready-to-boot", NULL, st);
 	st = tv_exit_boot_services(s->client);
 	if (st != EFI_SUCCESS)
 		return report_status(s, OP_PHASE, "--runtime: exit-boot-services", NULL, st);
+	if (!s->inproc)
+		session_note_shared_phase(s, "--runtime", "runtime");
 	return 0;
 }
 
-int session_open(const struct opts *o, struct session *s)
+void session_note_shared_phase(const struct session *s, const char *what, const char *phase)
+{
+	if (strncmp(s->spec, "unix:", 5) == 0)
+		fprintf(stderr, "teevar: note: %s: teevard at '%s' is at %s for every client, until "
+			"it restarts\n", what, s->spec, phase);
+	else
+		fprintf(stderr, "teevar: note: %s: the service at '%s' is at %s for every client, "
+			"until the machine restarts\n", what, s->spec, phase);
+}
+
+void session_note_ends(const struct session *s, const char *what)
+{
+	if (s->inproc)
+		fprintf(stderr, "teevar: note: %s ends with this command: the in-process secure "
+			"core is reset at the next command (teevard keeps it while it runs)\n",
+			what);
+}
+
+/* The state directory is held by another secure core: teevard's socket in it,
+ * when it answers, serves the same store. 0 (t opened), or the exit code. */
+static int through_teevard(const struct opts *o, struct session *s, unsigned flags,
+			   struct tv_transport *t)
+{
+	const char *dir = s->spec + 7;
+	char *sock = NULL;
+	if (asprintf(&sock, "%s/%s", dir, SOCKET_NAME) < 0)
+		return usage_error("out of memory");
+	struct stat st;
+	bool have_sock = stat(sock, &st) == 0 && S_ISSOCK(st.st_mode);
+	int err = have_sock ? tv_transport_unix_open(sock, t) : -ENOENT;
+	int rc = 0;
+	if (err == 0 && (opt_has(o, OPT_FORMAT) || (flags & SESSION_INPROC_ONLY))) {
+		tv_transport_destroy(t);
+		rc = transport_refusal(s->spec, "state directory in use: teevard serves it "
+				       "(--tee unix:%s); %s needs the store itself: stop teevard "
+				       "first%s", sock, opt_has(o, OPT_FORMAT) ? "--format" : "this "
+				       "command", opt_has(o, OPT_FORMAT) ? " (or restart it with "
+				       "teevard --format)" : "");
+	} else if (err == 0) {
+		free(s->spec);
+		s->spec = NULL;
+		if (asprintf(&s->spec, "unix:%s", sock) < 0) {
+			s->spec = NULL;
+			tv_transport_destroy(t);
+			rc = usage_error("out of memory");
+		}
+		s->inproc = false;
+	} else if (have_sock) {
+		rc = transport_refusal(s->spec, "state directory in use by another process, and "
+				       "%s does not answer (%s): another teevar command, or a "
+				       "teevard being started or stopped", sock, unix_hint(err));
+	} else {
+		rc = transport_refusal(s->spec, "state directory in use by another process (one "
+				       "secure core per store): another teevar command, or a "
+				       "teevard with another --socket (then use --tee unix:SOCKET "
+				       "with its socket)");
+	}
+	free(sock);
+	return rc;
+}
+
+int session_open_flags(const struct opts *o, struct session *s, unsigned flags)
 {
 	memset(s, 0, sizeof(*s));
-	int rc = make_spec(o, &s->spec);
+	bool from_state = false;
+	int rc = make_spec(o, &s->spec, &from_state);
 	if (rc == 0 && opt_has(o, OPT_FORMAT) && !is_inproc(s->spec))
 		rc = usage_error("--format applies to the in-process secure core (--state DIR or "
 				 "--tee inproc:DIR); teevard takes its own --format");
+	if (rc == 0 && opt_has(o, OPT_ALL_CLIENTS) && !opt_has(o, OPT_RUNTIME))
+		rc = usage_error("--all-clients goes with --runtime");
+	if (rc == 0)
+		rc = precheck(o, s->spec);
 	if (rc != 0) {
 		session_close(s);
 		return rc;
@@ -182,6 +371,20 @@ int session_open(const struct opts *o, struct session *s)
 	s->inproc = is_inproc(s->spec);
 	struct tv_transport t;
 	int err = open_transport(o, s->spec, &t);
+	if (err == -EBUSY && from_state) {
+		rc = through_teevard(o, s, flags, &t);
+		if (rc != 0) {
+			session_close(s);
+			return rc;
+		}
+		err = 0;
+	} else if (err == -EBUSY) {
+		rc = transport_refusal(s->spec, "state directory in use by another process (one "
+				       "secure core per store); if teevard serves it, use --tee "
+				       "unix:%s/%s (or its --socket)", s->spec + 7, SOCKET_NAME);
+		session_close(s);
+		return rc;
+	}
 	if (err != 0) {
 		rc = transport_error(s->spec, err);
 		session_close(s);
@@ -195,10 +398,15 @@ int session_open(const struct opts *o, struct session *s)
 		return rc;
 	}
 	s->runtime = opt_has(o, OPT_RUNTIME);
-	rc = s->runtime ? enter_runtime(s) : 0;
+	rc = s->runtime ? enter_runtime(o, s) : 0;
 	if (rc != 0)
 		session_close(s);
 	return rc;
+}
+
+int session_open(const struct opts *o, struct session *s)
+{
+	return session_open_flags(o, s, 0);
 }
 
 void session_close(struct session *s)
@@ -300,6 +508,12 @@ static const char *status_hint(enum op op, efi_status_t st, bool runtime)
 int report_status(const struct session *s, enum op op, const char *what, const char *label,
 		  efi_status_t st)
 {
+	return report_status_hint(s, op, what, label, st, NULL);
+}
+
+int report_status_hint(const struct session *s, enum op op, const char *what, const char *label,
+		       efi_status_t st, const char *given)
+{
 	const char *sep = label ? " " : "";
 	label = label ? label : "";
 	uint32_t origin = 0;
@@ -318,6 +532,7 @@ int report_status(const struct session *s, enum op op, const char *what, const c
 	/* The secure core in this process may know the cause (a full disk...). */
 	const char *detail = s->inproc && st != EFI_NOT_FOUND ? inproc_detail(s->spec) : NULL;
 	fprintf(stderr, "teevar: %s%s%s: %s: %s%s%s\n", what, sep, label, tv_status_name(st),
-		status_hint(op, st, s->runtime), detail ? ": " : "", detail ? detail : "");
+		given ? given : status_hint(op, st, s->runtime), detail ? ": " : "",
+		detail ? detail : "");
 	return st == EFI_NOT_FOUND ? EXIT_NOT_FOUND : EXIT_EFI;
 }
