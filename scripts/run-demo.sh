@@ -90,6 +90,7 @@ if mounted "$abs_mnt"; then
 		# connected"), left by a killed run: nothing serves it any more
 		say "unmounting a dead teevarfs left at $abs_mnt"
 		fusermount3 -u -- "$abs_mnt" 2>/dev/null || umount -- "$abs_mnt"
+		cleared_mnt=1  # that run's mount point: removed at the end, as it would have
 	else
 		echo "run-demo: $abs_mnt is already mounted (not by a make run on $state):"
 		echo "  unmount it (fusermount3 -u $abs_mnt), or TEEVAR_EFIVARS=other-dir make run"
@@ -99,7 +100,7 @@ fi
 
 pid=       # teevard
 fspid=     # teevarfs -f
-made_mnt=
+made_mnt=${cleared_mnt:-}
 stop_sig=
 
 # teevarfs first (libefivar's users never see a mount without its backend),
