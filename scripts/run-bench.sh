@@ -8,3 +8,6 @@ for b in "$build"/bench/bench_*; do
 		"$b"
 	fi
 done
+# teevarfs over FUSE against teevard (a script: root and /dev/fuse, else it
+# says why it skipped).
+"$(dirname "$0")/../bench/bench_teevarfs.sh" "$build"

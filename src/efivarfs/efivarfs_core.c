@@ -50,6 +50,20 @@ static const efi_guid_t probe_guid = {{0xe0, 0x90, 0x6b, 0xa9, 0x50, 0xc4, 0x75,
 static const efi_char16_t probe_name[] = {'T', 'e', 'e', 'v', 'a', 'r', 'f', 's',
 					  'P', 'r', 'o', 'b', 'e', 0};
 
+/* How long a size found by a lookup is reused: the kernel asks LOOKUP, then
+ * GETATTR (and OPEN) for one stat() or open() when attributes never stay
+ * valid (timeouts 0). Within this window the requests belong to the same
+ * system call, so one GetVariable answers them all; anything later asks the
+ * service again. Writes through teevarfs drop it at once. */
+#define SIZE_REUSE_NS 2000000ull
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static struct timespec now(void)
 {
 	struct timespec ts;
@@ -216,6 +230,12 @@ static int key_of(const char *fname, char key[TV_EFIVARFS_FNAME_MAX + 1])
 static int resolve(struct tv_efivarfs *fs, const char *fname, struct tv_efivarfs_node **out,
 		   off_t *fsize)
 {
+	struct tv_efivarfs_node *h = fname ? tv_efivarfs_table_find(&fs->table, fname) : NULL;
+	if (h && h->hidden) {
+		*out = h; /* an unlinked open file under FUSE's hidden name */
+		*fsize = 0;
+		return 0;
+	}
 	char key[TV_EFIVARFS_FNAME_MAX + 1];
 	int rc = key_of(fname, key);
 	if (rc != 0)
@@ -235,6 +255,12 @@ static int resolve(struct tv_efivarfs *fs, const char *fname, struct tv_efivarfs
 	}
 	if (tv_guid_equal(&guid, &tv_efivarfs_random_seed_guid))
 		return -ENOENT; /* hidden, as the kernel's listing */
+	uint64_t t = mono_ns();
+	if (n && !n->empty && n->size_at && t - n->size_at < SIZE_REUSE_NS) {
+		*out = n;
+		*fsize = (off_t)(n->size + ATTR_BYTES);
+		return 0;
+	}
 	struct tv_efivarfs_node tmp;
 	memcpy(tmp.name, name, sizeof(name));
 	tmp.guid = guid;
@@ -259,6 +285,8 @@ static int resolve(struct tv_efivarfs *fs, const char *fname, struct tv_efivarfs
 		tv_efivarfs_table_link(&fs->table, n);
 	}
 	n->empty = false;
+	n->size = size;
+	n->size_at = t;
 	*out = n;
 	*fsize = (off_t)(size + ATTR_BYTES);
 	return 0;
@@ -283,7 +311,7 @@ static void fill_stat(const struct tv_efivarfs_node *n, off_t size, struct stat 
 	memset(st, 0, sizeof(*st));
 	st->st_ino = n->ino;
 	st->st_mode = n->mode;
-	st->st_nlink = n->linked ? 1 : 0;
+	st->st_nlink = n->linked && !n->hidden ? 1 : 0;
 	st->st_uid = n->uid;
 	st->st_gid = n->gid;
 	st->st_size = size;
@@ -339,7 +367,7 @@ struct list_ctx {
 static void fill_empty(struct tv_efivarfs_node *n, void *arg)
 {
 	struct list_ctx *c = arg;
-	if (!c->stop && n->empty && n->opens > 0 && n->seen != c->fs->generation)
+	if (!c->stop && n->empty && !n->hidden && n->opens > 0 && n->seen != c->fs->generation)
 		c->stop = c->fill(c->arg, n->key) != 0;
 }
 
@@ -553,6 +581,7 @@ ssize_t tv_efivarfs_write(struct tv_efivarfs *fs, struct tv_efivarfs_file *f, co
 		return -EINVAL;
 	pthread_mutex_lock(&fs->lock);
 	struct tv_efivarfs_node *n = f->node;
+	n->size_at = 0;
 	ssize_t rc;
 	if (!tv_efivarfs_validate(&n->guid, n->name, p + ATTR_BYTES, size - ATTR_BYTES)) {
 		rc = -EINVAL;
@@ -570,7 +599,8 @@ ssize_t tv_efivarfs_write(struct tv_efivarfs *fs, struct tv_efivarfs_file *f, co
 				/* The write deleted it: gone from the namespace at
 				 * once (the kernel's d_delete); the fd stays usable. */
 				n->empty = true;
-				tv_efivarfs_table_unlink(&fs->table, n);
+				if (!n->hidden)
+					tv_efivarfs_table_unlink(&fs->table, n);
 			} else {
 				n->empty = false;
 				if (!n->linked) {
@@ -598,7 +628,7 @@ int tv_efivarfs_flush(struct tv_efivarfs *fs, struct tv_efivarfs_file *f)
 	/* The last close of a file that holds no variable removes it (6.13's
 	 * behaviour; 6.12 keeps a 0-byte file until unmount). FLUSH, not
 	 * RELEASE: FUSE sends RELEASE after close() has returned. */
-	if (n->linked && n->empty && n->opens == 1) {
+	if (n->linked && !n->hidden && n->empty && n->opens == 1) {
 		size_t size;
 		int r = var_size(fs, n, &size);
 		if (r == -ENOENT)
@@ -624,10 +654,27 @@ void tv_efivarfs_release(struct tv_efivarfs *fs, struct tv_efivarfs_file *f)
 		f->next->prev = f->prev;
 	free(f);
 	/* An empty created file whose FLUSH did not come: remove it now. */
-	if (n->linked && n->empty && n->opens == 1)
+	if (n->linked && !n->hidden && n->empty && n->opens == 1)
 		tv_efivarfs_table_unlink(&fs->table, n);
 	tv_efivarfs_node_put(n);
 	pthread_mutex_unlock(&fs->lock);
+}
+
+/* The kernel's unlink of n: 0 (the variable is gone), or the errno. */
+static int unlink_node(struct tv_efivarfs *fs, struct tv_efivarfs_node *n)
+{
+	if (fs->read_only)
+		return -EROFS;
+	if (n->immutable)
+		return -EPERM; /* the VFS's may_delete */
+	n->size_at = 0;
+	efi_status_t st = tv_efivarfs_be_set(fs->be, n->name, &n->guid, 0, 0, NULL);
+	/* 6.12: any failure but NOT_FOUND is EINVAL. */
+	if (st != EFI_SUCCESS && st != EFI_NOT_FOUND)
+		return -EINVAL;
+	n->empty = true;
+	n->ctime = now();
+	return 0;
 }
 
 int tv_efivarfs_unlink(struct tv_efivarfs *fs, const char *fname)
@@ -638,22 +685,35 @@ int tv_efivarfs_unlink(struct tv_efivarfs *fs, const char *fname)
 	struct tv_efivarfs_node *n;
 	off_t size;
 	int rc = resolve(fs, fname, &n, &size);
-	if (rc == 0) {
-		if (fs->read_only) {
-			rc = -EROFS;
-		} else if (n->immutable) {
-			rc = -EPERM; /* the VFS's may_delete */
-		} else {
-			efi_status_t st = tv_efivarfs_be_set(fs->be, n->name, &n->guid, 0, 0, NULL);
-			/* 6.12: any failure but NOT_FOUND is EINVAL. */
-			if (st == EFI_SUCCESS || st == EFI_NOT_FOUND) {
-				n->empty = true;
-				n->ctime = now();
-				tv_efivarfs_table_unlink(&fs->table, n);
-			} else {
-				rc = -EINVAL;
-			}
-		}
+	if (rc == 0 && n->hidden)
+		tv_efivarfs_table_unlink(&fs->table, n); /* already deleted */
+	else if (rc == 0 && (rc = unlink_node(fs, n)) == 0)
+		tv_efivarfs_table_unlink(&fs->table, n);
+	pthread_mutex_unlock(&fs->lock);
+	return rc;
+}
+
+int tv_efivarfs_unlink_hide(struct tv_efivarfs *fs, const char *fname, const char *hidden)
+{
+	if (!fs || !hidden || strlen(hidden) > TV_EFIVARFS_FNAME_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&fs->lock);
+	struct tv_efivarfs_node *n;
+	off_t size;
+	int rc = resolve(fs, fname, &n, &size);
+	if (rc == 0 && n->hidden)
+		rc = -EINVAL;
+	else if (rc == 0 && tv_efivarfs_table_find(&fs->table, hidden))
+		rc = -EEXIST;
+	if (rc == 0 && (rc = unlink_node(fs, n)) == 0) {
+		/* Out of the table under its name, back in under the hidden one;
+		 * held over the move so that the unlink does not free it. */
+		n->opens++;
+		tv_efivarfs_table_unlink(&fs->table, n);
+		memcpy(n->key, hidden, strlen(hidden) + 1);
+		n->hidden = true;
+		tv_efivarfs_table_link(&fs->table, n);
+		n->opens--;
 	}
 	pthread_mutex_unlock(&fs->lock);
 	return rc;

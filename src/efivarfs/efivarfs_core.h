@@ -69,6 +69,12 @@ int tv_efivarfs_flush(struct tv_efivarfs *fs, struct tv_efivarfs_file *f);
 /* The open file is gone; f is freed. */
 void tv_efivarfs_release(struct tv_efivarfs *fs, struct tv_efivarfs_file *f);
 int tv_efivarfs_unlink(struct tv_efivarfs *fs, const char *fname);
+/* libfuse's unlink of an open file: it renames the file to a hidden name and
+ * forgets it only at the last release (so that fstat() keeps working). The
+ * unlink happens here (the same checks and SetVariable); the node stays
+ * reachable as hidden for the open files, unlisted, with no link.
+ * tv_efivarfs_unlink(hidden) at the end drops it. */
+int tv_efivarfs_unlink_hide(struct tv_efivarfs *fs, const char *fname, const char *hidden);
 
 /* setattr: a NULL argument is not changed. EPERM on an immutable file;
  * size changes are accepted and do nothing (the variable is untouched). */

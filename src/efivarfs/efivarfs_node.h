@@ -31,8 +31,13 @@ struct tv_efivarfs_node {
 	bool immutable;
 	bool empty;    /* no variable behind it (created, or deleted by a write) */
 	bool linked;   /* in the table, i.e. in the namespace */
+	bool hidden;   /* unlinked while open, kept under FUSE's hidden name */
 	unsigned opens; /* open files */
 	unsigned seen;  /* readdir's generation */
+	/* The data size the last lookup found, and when (CLOCK_MONOTONIC, ns):
+	 * reused by the requests of the same system call (see resolve()). */
+	size_t size;
+	uint64_t size_at;
 	struct tv_efivarfs_node *next;
 };
 

@@ -138,6 +138,13 @@ for v in BootOrder BootNext Timeout; do
 		cat "$D/$v-$G" >"$T/saved.$v"
 	fi
 done
+# BootNext and Timeout start absent (efibootmgr's listing shows them).
+for v in BootNext Timeout; do
+	if [ -e "$D/$v-$G" ]; then
+		unimm "$D/$v-$G"
+		rm -f "$D/$v-$G"
+	fi
+done
 cleanup() {
 	for f in "$D"/*-"$TG" "$D/Boot7A01-$G" "$D/Boot7A02-$G" "$D/SeqUpper-$(echo "$TG" | tr a-f A-F)"; do
 		[ -e "$f" ] || [ -L "$f" ] || continue
@@ -234,6 +241,10 @@ wr hello "$A"; step recreate "$A"
 unimm "$A"
 run sh -c 'exec 3<"$1" && rm "$1" && cat <&3' sh "$A"
 step open-then-unlink-read "$A" "out=$(outhex)"
+wr hello "$A"
+unimm "$A"
+run sh -c 'exec 3<"$1" && rm "$1" && stat -L -c "size=%s links=%h" /proc/self/fd/3' sh "$A"
+step open-then-unlink-fstat "$A" "out=$(tr ' ' , <"$T/out")"
 run rm "$A"; step unlink-missing "$A"
 run sh -c 'exec 4>"$1" && dd if="$2" bs=1048576 >&4 && dd if="$3" bs=1048576 >&4' sh "$B" "$T/one" "$T/two"
 step create-fd-writes-twice "$B"

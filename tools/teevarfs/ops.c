@@ -42,11 +42,17 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->entry_timeout = 0;
 	cfg->attr_timeout = 0;
 	cfg->negative_timeout = 0;
-	cfg->hard_remove = 1; /* unlink without hiding-by-rename */
+	/* Not hard_remove: libfuse then keeps an unlinked open file under a
+	 * hidden name (op_rename) instead of forgetting it, so fstat() on it
+	 * works as on efivarfs (with hard_remove it fails with ESTALE). */
+	cfg->hard_remove = 0;
 	cfg->use_ino = 1;
 	cfg->nullpath_ok = 1; /* open files outlive their names */
 	cfg->direct_io = 1;   /* each write() arrives whole, each read() asks */
 	cfg->kernel_cache = 0;
+	/* READDIRPLUS would look every entry up (one GetVariable each) for
+	 * attributes that expire at once: plain READDIR lists faster. */
+	conn->want &= ~FUSE_CAP_READDIRPLUS;
 	if (conn->max_write < TEEVARFS_MAX_WRITE)
 		conn->max_write = TEEVARFS_MAX_WRITE;
 	return fuse_get_context()->private_data;
@@ -218,11 +224,15 @@ static int op_mkdir(const char *path, mode_t mode)
 	return -EPERM;
 }
 
+/* libfuse hides an open file it is asked to unlink by renaming it to
+ * "/.fuse_hidden..." (see tv_efivarfs_unlink_hide); any other rename is
+ * refused as efivarfs does. */
 static int op_rename(const char *from, const char *to, unsigned int flags)
 {
-	(void)from;
-	(void)to;
-	(void)flags;
+	const char *src, *dst;
+	if (flags == 0 && fname_of(from, &src) == 0 && fname_of(to, &dst) == 0 && src && dst &&
+	    strncmp(dst, ".fuse_hidden", 12) == 0)
+		return tv_efivarfs_unlink_hide(fs_of(), src, dst);
 	return -EPERM;
 }
 
