@@ -71,7 +71,7 @@ ev_userland() {
 # transcript in OUT. 1 (and a not-ok line) when the mount does not come up.
 ev_host() {
     local out=$1 sock=$TVQ_WORK/ev.sock i
-    "$TVQ_BIN/tools/teevard" --state "$ev_state" --socket "$sock" --boot-phase runtime \
+    "$TVQ_BIN/tools/teevard" --state "$ev_state" --socket "$sock" --boot-phase runtime --no-sync \
         >>"$TVQ_WORK/efivarfs-teevard.log" 2>&1 </dev/null &
     EV_TEEVARD=$!
     for ((i = 0; i < 600; i++)); do

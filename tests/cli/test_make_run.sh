@@ -198,7 +198,12 @@ test_two_at_once() {
 	# teevard stopped by itself (SIGTERM to it alone): the script unmounts
 	# and ends cleanly
 	local tvd
-	tvd=$(pgrep -P "$winner" -x teevard) || fail "no teevard under $winner" || return 1
+	local st p c state pp
+	for st in /proc/[0-9]*/stat; do
+		{ read -r p c state pp _ <"$st"; } 2>/dev/null || continue
+		[ "$pp" = "$winner" ] && [ "$c" = "(teevard)" ] && tvd=$p
+	done
+	[ -n "${tvd:-}" ] || fail "no teevard under $winner" || return 1
 	kill -TERM "$tvd"
 	ended "$winner"
 	check_stopped "$wout"
