@@ -120,7 +120,16 @@ int tv_efivarfs_probe_writable(struct tv_efivarfs *fs)
 	if (!fs)
 		return -EINVAL;
 	pthread_mutex_lock(&fs->lock);
-	efi_status_t st = tv_efivarfs_be_set(fs->be, probe_name, &probe_guid, 0, 0, NULL);
+	/* Never delete a variable that is there: if someone made one under
+	 * the probe's name, nothing can be learnt without harm; assume
+	 * writable (a refused write still fails, with its own errno). */
+	size_t size = 0;
+	efi_status_t st = tv_efivarfs_be_get(fs->be, probe_name, &probe_guid, NULL, &size, NULL);
+	if (st == EFI_BUFFER_TOO_SMALL || st == EFI_SUCCESS) {
+		pthread_mutex_unlock(&fs->lock);
+		return 1;
+	}
+	st = tv_efivarfs_be_set(fs->be, probe_name, &probe_guid, 0, 0, NULL);
 	bool denied = tv_efivarfs_be_denied(fs->be);
 	pthread_mutex_unlock(&fs->lock);
 	if (st == EFI_SUCCESS || st == EFI_NOT_FOUND)
@@ -456,13 +465,16 @@ int tv_efivarfs_create(struct tv_efivarfs *fs, const char *fname, mode_t mode, i
 		rc = -EINVAL; /* the kernel's name check */
 	} else if (tv_guid_equal(&guid, &tv_efivarfs_random_seed_guid)) {
 		rc = -EPERM;
-	} else if (resolve(fs, fname, &n, &size) == 0) {
+	} else if ((rc = resolve(fs, fname, &n, &size)) == 0) {
 		/* There after all (another client made it): open it. */
 		if (flags & O_EXCL)
 			rc = -EEXIST;
 		else if (wants_write(flags) && n->immutable)
 			rc = -EPERM;
+	} else if (rc != -ENOENT) {
+		n = NULL; /* the service failed: whether it exists is unknown */
 	} else {
+		rc = 0;
 		n = node_new(fs, key, name, &guid);
 		if (!n) {
 			rc = -ENOMEM;

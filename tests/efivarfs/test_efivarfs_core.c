@@ -225,6 +225,10 @@ static void test_root_and_statfs(void **state)
 	assert_int_equal(tv_efivarfs_statfs(c->fs, NULL), -EINVAL);
 	assert_int_equal(tv_efivarfs_probe_writable(c->fs), 1);
 	assert_false(tv_efivarfs_read_only(c->fs));
+	/* A variable under the probe's name is never deleted by the probe. */
+	assert_int_equal(make_var(c->fs, "TeevarfsProbe-" T, NV_BS_RT, "p", 1), 0);
+	assert_int_equal(tv_efivarfs_probe_writable(c->fs), 1);
+	assert_int_equal(size_of(c->fs, "TeevarfsProbe-" T), 5);
 	assert_int_equal(tv_efivarfs_reopens(c->fs), 0);
 }
 

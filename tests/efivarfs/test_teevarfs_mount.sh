@@ -7,10 +7,13 @@
 # mounted, and a teevard restart under the mount. The daemon's sanitizer
 # reports (ASan/UBSan builds) go to files that the last test checks.
 # Usage: test_teevarfs_mount.sh TEEVARD TEEVAR TEEVARFS
+# shellcheck disable=SC2034,SC2086,SC2015,SC2010
+# (TEEVARD/TEEVAR are the library's; $NOBODY/$FSOP are command prefixes that
+# split on purpose; "cond && ok || not_ok" is what it says; ls is what it tests)
 set -u
-TEEVARD=$1
-TEEVAR=$2
-TEEVARFS=$3
+TEEVARD=$(realpath "$1")
+TEEVAR=$(realpath "$2")
+TEEVARFS=$(realpath "$3")
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib/teevarfs_lib.sh
 . "$HERE/../lib/teevarfs_lib.sh"
@@ -25,11 +28,12 @@ T=a96b90e0-c450-4e75-914e-c14eedb25fad # a test vendor GUID
 BOOT_OK=07000000010000000400410000007fff0400
 BOOT_BAD=070000000100000004004100000001010400
 SEED=1ce1e5bc-7ceb-42f2-81e5-8aadf180f57b
-FSOP="python3 $HERE/fsop.py"
-NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
-# Another user's python3 (a per-user shim such as pyenv's may not be theirs).
+# The system's python3: a per-user shim (pyenv's) is slow to start and may
+# not be another user's to run.
 NPY=/usr/bin/python3
 [ -x "$NPY" ] || NPY=$(command -v python3)
+FSOP="$NPY $HERE/fsop.py"
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 
 # Sanitizer reports of every teevarfs process land in $SAN.* files.
 SAN=$TVFS_TMP/san/report
@@ -115,6 +119,20 @@ tvfs_mounted "$TVFS_TMP/m0" && mounted=yes
 case $msg in *"unix:$TVFS_TMP/none.sock"*) named=yes ;; *) named=no ;; esac
 check "an unreachable backend: exit 4 before mounting, the message names the transport" \
 	"4 no yes" "$rc $mounted $named"
+"$TEEVARFS" --state "$TVFS_TMP/no-such-state" "$TVFS_TMP/m0" >/dev/null 2>&1
+rc=$?
+check "a --state directory that does not exist: exit 4, nothing created" "4 no" \
+	"$rc $([ -e "$TVFS_TMP/no-such-state" ] && echo yes || echo no)"
+(cd "$TVFS_TMP" && "$TEEVARFS" --tee unix:teevard.sock m0)
+rc=$?
+check "a relative unix: path works (made absolute)" "0 5" "$rc $($FSOP size "$TVFS_TMP/m0/SecureBoot-$G")"
+fusermount3 -u "$TVFS_TMP/m0"
+
+"$TEEVARFS" --tee "$TVFS_TEE" -o bogusopt "$TVFS_TMP/m0" >/dev/null 2>&1
+r1=$?
+"$TEEVARFS" --tee "$TVFS_TEE" "$TVFS_TMP/no/such/dir" >/dev/null 2>&1
+r2=$?
+check "an unknown -o option: exit 1; a mount point that is not there: exit 5" "1 5" "$r1 $r2"
 
 # ---- the daemonized mount ----
 D=$TVFS_TMP/daemon
@@ -248,6 +266,9 @@ check "deleted by the CLI: gone at once" ENOENT "$($FSOP size "$M/CliVar-$T")"
 # ---- teevard restarts under the mount ----
 tvfs_stop_teevard
 check "teevard stopped: reads fail with EIO" EIO "$($FSOP read "$M/SecureBoot-$G")"
+check "teevard stopped: listing, stat and create fail with EIO" "EIO EIO EIO" \
+	"$(ls "$M" >/dev/null 2>&1 || echo EIO) $($FSOP size "$M/Boot0001-$G") \
+$($FSOP open "$M/Down-$T" wcx)"
 tvfs_start_teevard || echo "# teevard did not start again"
 check "teevard back: the mount reads again" 0600000000 "$($FSOP read "$M/SecureBoot-$G")"
 check "and writes again" OK "$($FSOP write "$M/Boot0001-$G" w $BOOT_OK)"
@@ -258,13 +279,15 @@ check "unmounted; the foreground daemon exited 0" "0 no" \
 
 # ---- read-only ----
 R=$TVFS_TMP/ro
-mount_fg "$R" -o ro || not_ok "-o ro mount"
+mount_fg "$R" -o ro,uid=1234,gid=5678 || not_ok "-o ro mount"
 case ",$(awk -v d="$R" '$2 == d {print $4}' /proc/mounts)," in *,ro,*) r=ro ;; *) r=rw ;; esac
 check "-o ro: mounted ro" ro "$r"
 check "-o ro: reads work, create/write/unlink/chattr: EROFS" "0600000000 EROFS open:EROFS EROFS" \
 	"$($FSOP read "$R/SecureBoot-$G") $($FSOP open "$R/New-$T" wc) \
 $($FSOP write "$R/Boot0001-$G" w 0700000000) $($FSOP unlink "$R/Boot0001-$G")"
 check "-o ro: chattr refused (EROFS)" EROFS "$($FSOP setflags "$R/Boot0001-$G" 0x10)"
+check "-o uid=1234,gid=5678: every file and the directory are theirs" "100644 1234 5678 40755 1234 5678" \
+	"$($FSOP mode "$R/SecureBoot-$G") $($FSOP mode "$R")"
 umount_fg "$R"
 
 # teevard lets everyone read but only its owner (root) write: teevarfs as
@@ -291,6 +314,17 @@ else
 		n=$((n + 1))
 		echo "ok $n - $w # SKIP /dev/fuse is not open to other users"
 	done
+fi
+
+# ---- SIGTERM unmounts cleanly ----
+S=$TVFS_TMP/sig
+if mount_fg "$S"; then
+	kill -TERM "${FG_PIDS[-1]}"
+	wait "${FG_PIDS[-1]}"
+	rc=$?
+	check "-f: SIGTERM unmounts, exit 0" "0 no" "$rc $(tvfs_mounted "$S" && echo yes || echo no)"
+else
+	not_ok "-f: SIGTERM unmounts, exit 0"
 fi
 
 # ---- the daemons' sanitizer reports ----

@@ -4,13 +4,16 @@
 # whose ExecStart points at the built binaries, the start-up and shutdown order
 # (route < teevard < variable writers), the options against the daemons' --help,
 # and the daemons' Type=notify readiness and clean stop on SIGTERM.
-# Usage: test_systemd_units.sh UNIT_DIR TEEVARD TEEVAR_SUPPLICANT TEEVAR
+# Also teevarfs' two units (teevarfs.service after teevard,
+# teevarfs-optee.service after the OS's TEE supplicant).
+# Usage: test_systemd_units.sh UNIT_DIR TEEVARD TEEVAR_SUPPLICANT TEEVAR [TEEVARFS]
 set -uo pipefail
 
 UNITS=${1:?usage: test_systemd_units.sh UNIT_DIR TEEVARD TEEVAR_SUPPLICANT TEEVAR}
 TEEVARD=${2:?}
 SUPPLICANT=${3:?}
 TEEVAR=${4:?}
+TEEVARFS=${5:-$(dirname "$TEEVAR")/teevarfs}
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
 	echo "1..0 # SKIP systemd-analyze not installed (Debian package systemd)"
@@ -36,6 +39,7 @@ stage() {
 	mkdir -p "$dir"
 	cp "$UNITS"/*.service "$UNITS"/examples/*.service "$dir"/
 	sed -i -e "s|/usr/local/bin/teevard |$TEEVARD |" \
+		-e "s|/usr/local/bin/teevarfs |$TEEVARFS |" \
 		-e "s|/usr/local/bin/teevar-supplicant |$SUPPLICANT |" \
 		-e "s|/usr/local/bin/teevar |$TEEVAR |" "$dir"/*.service
 	if [ "${2:-}" = split ]; then
@@ -231,6 +235,34 @@ t_daemons_notify() {
 			--socket "$TMP/run/teevard.sock" --emu-size-mult 2 --no-sync
 }
 
+# teevarfs: a variable writer of teevard's (Requires= + After=, so it
+# unmounts before teevard stops); the board unit after the OS's supplicant;
+# both only where the kernel's efivarfs is not mounted; no option that gives
+# the service a mount namespace of its own (its FUSE mount would be invisible).
+t_teevarfs_units() {
+	local f=$UNITS/teevarfs.service o=$UNITS/teevarfs-optee.service u
+	has teevard.service Requires "$f" && has teevard.service After "$f" &&
+		grep -qF -- '--tee unix:/run/teevar/teevard.sock' "$f" &&
+		grep -qF -- '--tee optee:/dev/tee0' "$o" &&
+		has tee-supplicant.service After "$o" && has teevar-tee-supplicant.service After "$o" &&
+		has teevarfs.service Conflicts "$o" && has teevarfs-optee.service Conflicts "$f" || return 1
+	for u in "$f" "$o"; do
+		has '!/sys/firmware/efi/efivars' ConditionPathIsMountPoint "$u" &&
+			has forking Type "$u" &&
+			grep -q '^ExecStart=.* /sys/firmware/efi/efivars$' "$u" || return 1
+		! grep -qE '^(ProtectSystem|ProtectHome|PrivateTmp|PrivateDevices|PrivateMounts|ProtectKernel[A-Za-z]*|ProtectControlGroups|ReadOnlyPaths|ReadWritePaths|InaccessiblePaths|TemporaryFileSystem|BindPaths|MountFlags)=' "$u" ||
+			{ echo "# $u: a mount namespace would hide the mount" >&2; return 1; }
+	done
+	help_has "$TEEVARFS" --tee unix: optee: -o
+}
+
+t_teevarfs_stops_first() {
+	local order
+	order=$(stop_order) || return 1
+	[[ $order == *"teevarfs.service"*"teevard.service"* ]] &&
+		[[ $order == *"teevarfs-optee.service"*"tee-supplicant.service"* ]]
+}
+
 t "systemd-analyze verify: teevard (embedded default), supplicant, writer example" t_verify_default
 t "systemd-analyze verify: the split topology (teevard.service.d/split.conf)" t_verify_split
 t "verify catches a route ordered after teevard (ordering cycle)" t_verify_catches_cycle
@@ -242,4 +274,6 @@ t "Type=notify, shared /run/teevar kept, state directories, stop timeouts" t_lif
 t "the supplicant's hardening leaves RPMB devices reachable" t_supplicant_devices
 t "the options in ExecStart exist (--help of the built daemons)" t_options_exist
 t "both daemons send READY=1 and stop with exit 0 on SIGTERM" t_daemons_notify
+t "teevarfs units: after teevard / the TEE supplicant, only without efivarfs, no mount namespace" t_teevarfs_units
+t "teevarfs stops before teevard and before the TEE supplicant" t_teevarfs_stops_first
 tap_end

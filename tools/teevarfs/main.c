@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "teevarfs.h"
@@ -36,6 +37,7 @@ static const char help_text[] =
 	"  --tee optee:DEVICE    the board's OP-TEE StMM, e.g. optee:/dev/tee0 (only\n"
 	"                        when no tee_stmm_efi driver holds StMM)\n"
 	"  --tee inproc:DIR      the secure core in this process on state directory DIR\n"
+	"                        (an existing one: teevarfs never makes a store)\n"
 	"  --state DIR           the same as --tee inproc:DIR\n"
 	"\n"
 	"Options:\n"
@@ -222,6 +224,22 @@ static char *make_spec(const struct cmdline *c)
 	return spec;
 }
 
+/* The spec with an absolute path: without -f teevarfs runs on in "/", and a
+ * unix: socket is opened again after teevard restarts. NULL: out of memory. */
+static char *absolute_spec(char *spec)
+{
+	char *colon = strchr(spec, ':');
+	if (!colon || colon[1] == '/' || colon[1] == '\0')
+		return spec;
+	char *cwd = getcwd(NULL, 0);
+	char *abs = NULL;
+	if (cwd && asprintf(&abs, "%.*s%s/%s", (int)(colon - spec + 1), spec, cwd, colon + 1) < 0)
+		abs = NULL;
+	free(cwd);
+	free(spec);
+	return abs;
+}
+
 /* The libfuse arguments: argv[0], -o with ours and the user's. */
 static int fuse_argv(const struct cmdline *c, bool ro, struct fuse_args *args)
 {
@@ -290,9 +308,21 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	char *spec = make_spec(&c);
+	if (spec)
+		spec = absolute_spec(spec);
 	if (!spec) {
 		free(c.fuse_opts);
 		return TEEVARFS_EXIT_USAGE;
+	}
+	/* A mount never makes a store: a mistyped --state would otherwise
+	 * show an empty new one. */
+	struct stat sd;
+	if (strncmp(spec, "inproc:", 7) == 0 && stat(spec + 7, &sd) != 0) {
+		fprintf(stderr, "teevarfs: cannot open the transport '%s': no such state directory "
+			"(teevarfs does not create one)\n", spec);
+		free(spec);
+		free(c.fuse_opts);
+		return TEEVARFS_EXIT_BACKEND;
 	}
 	struct tv_efivarfs_config cfg = {.spec = spec, .uid = c.uid, .gid = c.gid,
 					 .read_only = c.ro};
