@@ -81,6 +81,25 @@ for ((i = 0; i < RUNS; i++)); do
 	echo $(((t1 - t0) / 1000))
 done | median | awk '{ printf "BENCH efivarfs_ls_1000_ms %.1f ms\n", $1 / 1000 }'
 
+# Where ls -l's time goes: the listing alone (GetNextVariableName per entry)
+# and one lstat per file (FUSE LOOKUP + GETATTR, each asking teevard).
+python3 - "$MNT" "$RUNS" <<'EOF'
+import os, statistics, sys, time
+mnt, runs = sys.argv[1], int(sys.argv[2])
+ls, st = [], []
+for _ in range(runs):
+    t0 = time.perf_counter_ns()
+    names = os.listdir(mnt)
+    t1 = time.perf_counter_ns()
+    for n in names:
+        os.lstat(os.path.join(mnt, n))
+    t2 = time.perf_counter_ns()
+    ls.append(t1 - t0)
+    st.append((t2 - t1) / len(names))
+print("# bench_teevarfs: readdir of %d names %.1f ms, lstat %.0f us each (medians)"
+      % (len(names), statistics.median(ls) / 1e6, statistics.median(st) / 1e3))
+EOF
+
 # open + read to EOF + close of one 100-byte variable
 python3 - "$MNT/BenchVar0000-5e0f1d2c-3b4a-4f69-8e7d-6c5b4a392817" "$READS" <<'EOF'
 import os, statistics, sys, time

@@ -282,7 +282,41 @@ t "efivar -w without -t cannot create (attributes 0), leaves no file" test_efiva
 
 # ---- efibootmgr, with an entry on a loop device ----
 
-tvfs_gpt_loop || bail "no loop device"
+LOOP_OK=1
+# TEEVARFS_TEST_NO_LOOP=1 tries the path of a machine without loop devices.
+[ -z "${TEEVARFS_TEST_NO_LOOP:-}" ] && tvfs_gpt_loop || LOOP_OK=0
+# tl DESC FN: a test that needs the loop device (skipped without one).
+tl() {
+	if [ "$LOOP_OK" = 1 ]; then
+		t "$@"
+	else
+		N=$((N + 1))
+		echo "ok $N - $1 # SKIP no loop device"
+	fi
+}
+# Without a loop device, the two entries efibootmgr -c would make, written
+# through the mount (an HD() node of the same ESP and a file path), so that
+# the tests after them still run.
+hand_made_entries() {
+	python3 - "$MNT" <<-'EOF'
+	import os, struct, sys, uuid
+	mnt, G = sys.argv[1], "8be4df61-93ca-11d2-aa0d-00e098032b8c"
+	def node(t, s, body):
+	    return struct.pack("<BBH", t, s, 4 + len(body)) + body
+	def put(name, data):
+	    fd = os.open(os.path.join(mnt, name + "-" + G), os.O_WRONLY | os.O_CREAT, 0o644)
+	    os.write(fd, struct.pack("<I", 7) + data)
+	    os.close(fd)
+	part = uuid.UUID("3c1b2a09-8f7e-4d6c-b5a4-9e8d7c6b5a40").bytes_le
+	for i, x in enumerate("ab"):
+	    dp = (node(4, 1, struct.pack("<IQQ", 1, 2048, 10240) + part + bytes([2, 2])) +
+	          node(4, 4, ("\\EFI\\teevar\\%s.efi" % x).encode("utf-16-le") + b"\0\0") +
+	          node(0x7F, 0xFF, b""))
+	    desc = ("teevar " + x.upper()).encode("utf-16-le") + b"\0\0"
+	    put("Boot%04X" % i, struct.pack("<IH", 1, len(dp)) + desc + dp)
+	put("BootOrder", struct.pack("<HH", 1, 0))
+	EOF
+}
 # The ESP's partition GUID 3C1B2A09-8F7E-4D6C-B5A4-9E8D7C6B5A40 as UEFI stores it.
 ESP_GUID_LE=092a1b3c7e8f6c4db5a49e8d7c6b5a40
 
@@ -298,14 +332,15 @@ test_efibootmgr_create() {
 		tvhex "Boot0000-$G" | grep -q "$ESP_GUID_LE" &&
 		tvhex "Boot0000-$G" | grep -q "$(printf 'teevar A' | iconv -t UTF-16LE | fhex /dev/stdin)"
 }
-t "efibootmgr -c -d LOOP -p 1: Boot0000 with the ESP's GUID and label, BootOrder 0000" \
+tl "efibootmgr -c -d LOOP -p 1: Boot0000 with the ESP's GUID and label, BootOrder 0000" \
 	test_efibootmgr_create
 
 test_efibootmgr_create2() {
 	q efibootmgr -c -d "$TVFS_LOOP" -p 1 -L "teevar B" -l '\EFI\teevar\b.efi' && rc_is 0 &&
 		data_is "BootOrder-$G" 0700000001000000 && same "Boot0001-$G" && same "BootOrder-$G"
 }
-t "a second entry goes first: BootOrder 0001,0000" test_efibootmgr_create2
+tl "a second entry goes first: BootOrder 0001,0000" test_efibootmgr_create2
+[ "$LOOP_OK" = 1 ] || hand_made_entries
 
 test_efibootmgr_order() {
 	q efibootmgr -o 0000,0001 && rc_is 0 && out_has "BootOrder: 0000,0001" &&
@@ -337,7 +372,7 @@ test_efibootmgr_verbose() {
 		out_has "HD(1,GPT,3c1b2a09-8f7e-4d6c-b5a4-9e8d7c6b5a40,0x800,0x2800)" &&
 		out_has '\EFI\teevar\a.efi' && out_has "BootNext: 0001" && out_lacks "teevar B"
 }
-t "efibootmgr -v shows the entry's HD() node and file path" test_efibootmgr_verbose
+tl "efibootmgr -v shows the entry's HD() node and file path" test_efibootmgr_verbose
 
 # ---- the shell ----
 
