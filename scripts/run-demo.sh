@@ -238,6 +238,8 @@ if [ ! -x "$teevarfs" ]; then
 	fs_note="$teevarfs is not built"
 elif [ ! -e /dev/fuse ]; then
 	fs_note="there is no /dev/fuse here"
+elif [ ! -r /dev/fuse ] || [ ! -w /dev/fuse ]; then
+	fs_note="this user may not open /dev/fuse ($(stat -c '%A %U:%G' /dev/fuse))"
 elif ! command -v fusermount3 >/dev/null 2>&1; then
 	fs_note="fusermount3 is missing (Debian package fuse3)"
 fi
