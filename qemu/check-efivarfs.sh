@@ -18,6 +18,7 @@
 # The host half needs root, /dev/fuse, fusermount3 and build/tools/teevarfs
 # (CI has them); without them it says so and skips.
 # Uses check.sh's ok/nok and $ev_state, machine.sh's TVQ_*.
+# shellcheck disable=SC2154 # ev_state is check.sh's
 
 ev_here=$(dirname "${BASH_SOURCE[0]}")
 EV_SEQ=$(realpath "$ev_here/../tests/efivarfs/efivarfs-sequence.sh")
@@ -102,7 +103,9 @@ ev_host() {
     else
         echo "# [efivarfs] host userland: the host's own tools (busybox is not installed)"
     fi
-    (cd "$TVQ_WORK" && PATH=$path "$sh" "$EV_SEQ" "$EV_MNT") >"$out" 2>"$TVQ_WORK/efivarfs-host-stderr.log"
+    # a bound, should a FUSE request never come back (300 s; it takes 5-35)
+    (cd "$TVQ_WORK" && PATH=$path timeout 300 "$sh" "$EV_SEQ" "$EV_MNT") >"$out" \
+        2>"$TVQ_WORK/efivarfs-host-stderr.log"
     local rc=$?
     ev_cleanup
     [ "$rc" -eq 0 ] || nok "[efivarfs] host: the sequence ran to its end on teevarfs (exit $rc)"

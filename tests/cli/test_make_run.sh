@@ -198,9 +198,9 @@ test_two_at_once() {
 	# teevard stopped by itself (SIGTERM to it alone): the script unmounts
 	# and ends cleanly
 	local tvd
-	local st p c state pp
+	local st p c pp
 	for st in /proc/[0-9]*/stat; do
-		{ read -r p c state pp _ <"$st"; } 2>/dev/null || continue
+		{ read -r p c _ pp _ <"$st"; } 2>/dev/null || continue
 		[ "$pp" = "$winner" ] && [ "$c" = "(teevard)" ] && tvd=$p
 	done
 	[ -n "${tvd:-}" ] || fail "no teevard under $winner" || return 1
