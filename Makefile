@@ -9,7 +9,7 @@ QEMU_BUILD  ?= build-qemu
 FUZZ_SECONDS ?= 60
 MESON       ?= meson
 
-.PHONY: all deps build run check check-qemu qemu-shell bench valgrind fuzz clean
+.PHONY: all deps build run stop check check-qemu qemu-shell bench valgrind fuzz clean
 
 all: build
 
@@ -48,6 +48,11 @@ qemu-shell: build
 
 run: build
 	./scripts/run-demo.sh $(BUILD)
+
+# Stops a `make run` that serves $(TEEVAR_STATE) (one started in the
+# background, which a non-interactive shell starts with SIGINT ignored).
+stop:
+	@./scripts/run-demo.sh --stop
 
 $(BENCH_BUILD)/build.ninja:
 	$(MESON) setup $(BENCH_BUILD) --buildtype=release -Dtests=false

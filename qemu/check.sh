@@ -17,7 +17,11 @@
 # guest's disk, the route precedence, a lying supplicant). Then
 # qemu/check-fw.sh: the real firmware judges teevar export and import (AAVMF
 # on an exported vars pflash, U-Boot's ubootefi.var both ways, Secure Boot
-# keys from teevar that boot a signed kernel and refuse the others).
+# keys from teevar that boot a signed kernel and refuse the others). Last,
+# qemu/check-efivarfs.sh: the reboot boot also ran
+# tests/efivarfs/efivarfs-sequence.sh on the guest's efivarfs; the same script
+# runs on the host's teevarfs over a copy of that boot's store, and the two
+# transcripts are compared step by step.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,6 +33,7 @@ tvq_workdir qemu
 logs="$TVQ_OUT/logs"
 rm -rf "$logs" && mkdir -p "$logs"
 trap '[ -n "${sbkeys_pid:-}" ] && kill "$sbkeys_pid" 2>/dev/null; tvq_cleanup
+    declare -F ev_cleanup >/dev/null && ev_cleanup
     cp "$TVQ_WORK"/*.log "$logs"/ 2>/dev/null; rm -rf "$TVQ_WORK"' EXIT
 state="$TVQ_WORK/state"
 G=$TVQ_GUID
@@ -153,6 +158,10 @@ boot0=$(state_hex "Boot0000-$GLOBAL")
 check "[main] Boot0000 holds its description and loader path (UCS-2)" \
     python3 -c 'import sys; b=bytes.fromhex(sys.argv[1]); sys.exit(not ("teevar A".encode("utf-16-le") in b and "\\EFI\\teevar\\a.efi".encode("utf-16-le") in b and bytes.fromhex("092a1b3c7e8f6c4db5a49e8d7c6b5a40") in b))' "$boot0"
 
+# The store as the reboot boot finds it: qemu/check-efivarfs.sh runs the
+# guest's efivarfs sequence on the host's teevarfs over this copy.
+ev_state="$TVQ_WORK/efivarfs-state"
+cp -a "$state" "$ev_state"
 cycle reboot ""
 check "[reboot] the volatile variable is gone from the secure core" \
     test -z "$(state_hex "TvVolatile-$G")"
@@ -203,6 +212,11 @@ fi
 # (qemu/check-fw.sh).
 # shellcheck source=check-fw.sh
 . "$here/check-fw.sh"
+
+# The guest's efivarfs and the host's teevarfs, one script on both, compared
+# (qemu/check-efivarfs.sh).
+# shellcheck source=check-efivarfs.sh
+. "$here/check-efivarfs.sh"
 
 echo "1..$t"
 echo "# check-qemu: $((t - failed)) passed, $failed failed (logs: $logs)"

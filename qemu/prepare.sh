@@ -5,7 +5,8 @@
 # OUT/linux (kernel), OUT/vtee/teevar_vtee.ko, OUT/teevar-vtee-bridge,
 # OUT/teevar-supplicant and OUT/supp_hostile (qemu/build-supplicant.sh),
 # OUT/initramfs.cpio (Debian arm64 userland + qemu/guest + the four above,
-# qemu/guest-tools/*.c and bench/qemu/efivarfs_write),
+# qemu/guest-tools/*.c, bench/qemu/efivarfs_write and efivarfs_bench,
+# tests/efivarfs/efivarfs-sequence.sh),
 # OUT/disk.img (a GPT disk with an ESP for efibootmgr), OUT/AAVMF_VARS.fd.
 set -euo pipefail
 
@@ -39,6 +40,10 @@ cross -pthread -I"$top/kernel/teevar-vtee" -o "$out/extra/teevar/vtee_rpc_check"
 cross -I"$top/include" -I"$top/src/common" -I"$top/src/client" -o "$out/extra/teevar/optee_check" \
     "$here/guest-tools/optee_check.c" "$top"/src/client/{client,transport,transport_optee,util,tee_result}.c "$top/src/common/tee_dev_ops.c"
 cross -o "$out/extra/teevar/efivarfs_write" "$top/bench/qemu/efivarfs_write.c"
+# The efivarfs sequence the host also runs on teevarfs (qemu/check-efivarfs.sh),
+# and the guest half of the efivarfs benchmarks (bench/qemu).
+cp "$top/tests/efivarfs/efivarfs-sequence.sh" "$out/extra/teevar/"
+cross -o "$out/extra/teevar/efivarfs_bench" "$top/bench/qemu/efivarfs_bench.c"
 "$here/build-initramfs.sh" "$out" "$here/guest" "$out/extra"
 
 # A 64 MiB disk: GPT with fixed GUIDs and one EFI system partition, so that
