@@ -128,7 +128,7 @@ static int parse_o(struct cmdline *c, const char *arg)
 	int rc = 0;
 	char *save = NULL;
 	for (char *o = strtok_r(copy, ",", &save); o && rc == 0; o = strtok_r(NULL, ",", &save)) {
-		unsigned long v;
+		unsigned long v = 0;
 		if (strncmp(o, "uid=", 4) == 0) {
 			if (parse_id(o + 4, &v) != 0)
 				rc = usage_error("bad uid in '-o %s'", o);
