@@ -123,6 +123,7 @@ FW_BOOT0=$("$FW_PY" "$FWT" loadopt "teevar kernel" "$ESP_BOOT")
 # ---------------------------------------------------------------------------
 fw_plain() {
     local st="$fw/plain-state" vars="$fw/plain-vars.fd" new="$fw/plain-import"
+    mkdir -p -m 700 "$st" "$new"   # teevar uses a state directory, never makes one
     local seed=(
         "set Boot0000-$GLOBAL --hex $FW_BOOT0"
         "set BootOrder-$GLOBAL --hex 0000"
@@ -269,6 +270,7 @@ fw_uboot_run() {
 
 fw_uboot() {
     local disk="$fw/uboot.img" cmds="$fw/uboot-set.cmds" st="$fw/uboot-import"
+    mkdir -p -m 700 "$st" "$fw/uboot-reimport"
     cp "$TVQ_OUT/disk.img" "$disk"
     check "[fw-uboot] a FAT file system on the disk's ESP (mkfs.vfat)" tvq_esp_fat "$disk"
     # setenv -e: a string, a hex byte array (=H), 12 bytes from memory (-i),
@@ -337,6 +339,7 @@ EOF
     # it loads the file (its efi_var_restore(): PK, KEK, db, dbx, dbt, dbr,
     # AuditMode, DeployedMode, the shim's GUID, volatile and empty ones).
     local ex="$fw/uboot-export-state" keys=$1
+    mkdir -p -m 700 "$ex"
     local seed=(
         "set Boot0000-$GLOBAL --hex $FW_BOOT0"
         "set BootOrder-$GLOBAL --hex 0000"
@@ -461,6 +464,7 @@ fw_revocation() {
 
 fw_sb() {
     local keys=$1 st="$fw/sb-state" out
+    mkdir -p -m 700 "$st"
     if [ -z "$keys" ]; then
         nok "[fw-sb] Secure Boot keys (qemu/sb-keys.sh)"
         return 1

@@ -58,6 +58,7 @@ unset TVQ_RPMB_DISK
 
 # Precedence, per boot: the in-kernel route (modelled by teevard's own image)
 # first; the supplicant when there is none.
+mkdir -m 700 "$TVQ_WORK/supp-route-state"
 tvq_teevar --state "$TVQ_WORK/supp-route-state" info >/dev/null  # its rpmb.img
 supp_cycle supp-route "$TVQ_WORK/supp-route-state" "--kernel-route" "teevar.route=kernel"
 supp_cycle supp-route "$TVQ_WORK/supp-route2-state" "--provision-rpmb-key" "teevar.route=supplicant"
