@@ -9,13 +9,22 @@
 #          copy of the store as the reboot boot found it ($ev_state, copied
 #          by check.sh before that cycle), in the runtime phase as the guest
 #          sees it, with busybox's applets first in PATH as in the guest.
-# Each step is one TAP line: the same line on both mounts, except the one
-# declared difference (EV_DECLARED; the contract of issue 13,
-# docs/teevarfs.md): at step remnant-after-failed-create, 6.12 keeps the
-# created file whose first write failed as a 0-byte remnant (present, listed)
-# and teevarfs, like 6.13, removes it at last close (absent, unlisted); the
-# step's exit status and errno must still agree, and each side's line must
-# be exactly the declared one. Other remnant-* steps must be the same.
+# Each step is one TAP line: the same line on both mounts, except the
+# declared differences (EV_DECLARED; the contract of issue 13,
+# docs/teevarfs.md "Where teevarfs differs"), where the step's exit status
+# and errno must still agree and each side's line must be exactly the
+# declared one:
+# - remnant-after-failed-create: 6.12 keeps the created file whose first
+#   write failed as a 0-byte remnant (present, listed); teevarfs, like 6.13,
+#   removes it at last close (absent, unlisted). Other remnant-* steps must
+#   be the same.
+# - write-o-trunc-refused: after open(O_TRUNC) and a refused write, 6.12's
+#   inode says 0 bytes until the next write or mount; teevarfs never shows
+#   a size the variable does not have (7).
+# - create-upper-case-guid: 6.12 lists a file created with an upper-case
+#   GUID as typed until the mount ends (its dentry); teevarfs lists every
+#   variable as the service holds it, the GUID in lower case, as 6.12 does
+#   after a remount.
 # The host half needs root, /dev/fuse, fusermount3 and build/tools/teevarfs
 # (CI has them); without them it says so and skips.
 # Uses check.sh's ok/nok and $ev_state, machine.sh's TVQ_*.
@@ -27,6 +36,8 @@ EV_SEQ=$(realpath "$ev_here/../tests/efivarfs/efivarfs-sequence.sh")
 # after its rc= and errno= fields (which must be the same on both), exactly.
 declare -A EV_DECLARED=(
     [remnant-after-failed-create]="size=0 mode=644 flags=i sha=e3b0c44298fc1c14 hex=empty file=present ls=listed|size=none mode=none flags=none sha=none file=absent ls=unlisted"
+    [write-o-trunc-refused]="size=0 mode=644 flags=- sha=d502ee4de8aeed96 hex=070000006f6e65|size=7 mode=644 flags=- sha=d502ee4de8aeed96 hex=070000006f6e65"
+    [create-upper-case-guid]="size=9 mode=644 flags=i sha=983fb116833c6adf hex=0700000068656c6c6f ls=SeqUpper-6A3F0E2D-5C4B-4A19-8D7E-0F1E2D3C4B5A|size=9 mode=644 flags=i sha=983fb116833c6adf hex=0700000068656c6c6f ls=SeqUpper-6a3f0e2d-5c4b-4a19-8d7e-0f1e2d3c4b5a"
 )
 EV_TEEVARD=
 EV_FS=

@@ -235,6 +235,14 @@ static int key_of(const char *fname, char key[TV_EFIVARFS_FNAME_MAX + 1])
 	return 0;
 }
 
+/* The size an open file with no variable behind it shows: the size it last
+ * had (6.12's inode keeps i_size after an unlink, a deleting write or a delete
+ * behind its back), 0 for a created file never written. */
+static off_t last_fsize(const struct tv_efivarfs_node *n)
+{
+	return n->size ? (off_t)(n->size + ATTR_BYTES) : 0;
+}
+
 /* The node of fname if it is in the namespace, with the file's size. */
 static int resolve(struct tv_efivarfs *fs, const char *fname, struct tv_efivarfs_node **out,
 		   off_t *fsize)
@@ -242,7 +250,7 @@ static int resolve(struct tv_efivarfs *fs, const char *fname, struct tv_efivarfs
 	struct tv_efivarfs_node *h = fname ? tv_efivarfs_table_find(&fs->table, fname) : NULL;
 	if (h && h->hidden) {
 		*out = h; /* an unlinked open file under FUSE's hidden name */
-		*fsize = 0;
+		*fsize = h->empty ? last_fsize(h) : (off_t)(h->size + ATTR_BYTES);
 		return 0;
 	}
 	char key[TV_EFIVARFS_FNAME_MAX + 1];
@@ -349,8 +357,10 @@ int tv_efivarfs_getattr(struct tv_efivarfs *fs, const char *fname, struct tv_efi
 	} else if (f) {
 		size_t size = 0;
 		int r = f->node->empty ? -ENOENT : var_size(fs, f->node, &size);
+		if (r == 0)
+			f->node->size = size;
 		if (r == 0 || r == -ENOENT)
-			fill_stat(f->node, r == 0 ? (off_t)(size + ATTR_BYTES) : 0, st);
+			fill_stat(f->node, r == 0 ? (off_t)(size + ATTR_BYTES) : last_fsize(f->node), st);
 		else
 			rc = r;
 	} else {
@@ -615,6 +625,7 @@ ssize_t tv_efivarfs_write(struct tv_efivarfs *fs, struct tv_efivarfs_file *f, co
 					tv_efivarfs_table_unlink(&fs->table, n);
 			} else {
 				n->empty = false;
+				n->size = left;
 				if (!n->linked) {
 					/* Written again after a delete or unlink: back
 					 * in the namespace unless another node took the

@@ -22,9 +22,12 @@
 # the content in hex; "none" for each when the file does not exist. Nothing
 # machine-specific (no inode numbers, times, devices, store sizes).
 #
-# Steps whose names start with "remnant-" hold the one declared difference:
-# Linux 6.12 keeps a created-but-never-written file as a 0-byte remnant until
-# unmount; teevarfs (like 6.13) removes it at last close.
+# Three steps hold the declared differences (docs/teevarfs.md "Where teevarfs
+# differs from 6.12"): remnant-after-failed-create (Linux 6.12 keeps a
+# created-but-never-written file as a 0-byte remnant until unmount; teevarfs,
+# like 6.13, removes it at last close), write-o-trunc-refused (6.12 shows
+# size 0 after O_TRUNC; teevarfs the true size) and create-upper-case-guid
+# (6.12 lists the name as typed; teevarfs in lower case).
 #
 # The variables it creates: Seq*-TG (TG below, a test vendor GUID), and the
 # removable global ones Boot7A01, Boot7A02, BootOrder, BootNext, Timeout.

@@ -110,8 +110,8 @@ t "ls shows exactly the variables teevar list shows" test_listing_is_store
 # except where teevarfs differs on purpose:
 # - remnant-*: 6.12 keeps a created-never-written file as a 0-byte immutable
 #   remnant ("size=0 mode=644 flags=i sha=e3b0c44298fc1c14 hex=empty
-#   file=present ls=listed"); teevarfs removes it at last close (the contract's
-#   one declared difference, as 6.13).
+#   file=present ls=listed"); teevarfs removes it at last close (the first
+#   declared difference, as 6.13).
 # - write-o-trunc-refused: 6.12 truncates i_size to 0 on open(O_TRUNC) and
 #   keeps it 0 when the write is then refused (size=0, the variable intact);
 #   teevarfs keeps st_size exact (the contract: truncate is a no-op).
