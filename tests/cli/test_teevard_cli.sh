@@ -2,15 +2,13 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # teevard as an administrator and a user meet it, as TAP: options and usage
 # errors, the teevar CLI through its socket, refusals as the CLI reports them
-# (as another uid: root only), start-up failures, a stale socket, SIGTERM, and
-# the `make run` script (scripts/run-demo.sh) stopped by Ctrl-C, twice.
-# Usage: test_teevard_cli.sh TEEVARD TEEVAR RUN_DEMO BUILD_DIR
+# (as another uid: root only), start-up failures, a stale socket and SIGTERM.
+# (`make run` has its own test: test_make_run.sh.)
+# Usage: test_teevard_cli.sh TEEVARD TEEVAR
 set -uo pipefail
 
-TEEVARD=${1:?usage: test_teevard_cli.sh TEEVARD TEEVAR RUN_DEMO BUILD_DIR}
+TEEVARD=${1:?usage: test_teevard_cli.sh TEEVARD TEEVAR}
 TEEVAR=${2:?}
-RUN_DEMO=${3:?}
-BUILD=${4:?}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TMP=$(mktemp -d)
 chmod 755 "$TMP" # other uids reach the sockets; state directories stay 0700
@@ -348,32 +346,6 @@ test_socket_symlinks() {
 		{ sed 's/^/# strace: /' "$TMP/strace.out"; return 1; }
 }
 
-# scripts/run-demo.sh (what `make run` runs), stopped like Ctrl-C does: SIGINT
-# to its whole process group. Twice: the second run finds the store.
-test_make_run() {
-	local run out=$TMP/demo.out pid
-	for run in 1 2; do
-		: >"$out"
-		TEEVAR_STATE=$TMP/demo-state setsid "$RUN_DEMO" "$BUILD" >"$out" 2>&1 </dev/null &
-		pid=$!
-		PIDS+=("$pid")
-		local i
-		for ((i = 0; i < 600; i++)); do
-			grep -q "Press Ctrl-C" "$out" && break
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.05
-		done
-		grep -q "Press Ctrl-C" "$out" || { sed 's/^/# /' "$out"; return 1; }
-		kill -INT -- "-$pid"
-		RC=0
-		wait "$pid" || RC=$?
-		rc_is 0 && grep -q "DemoGreeting-" "$out" && grep -q "stopping on SIGINT" "$out" &&
-			grep -q "teevard stopped cleanly" "$out" ||
-			{ sed 's/^/# /' "$out"; return 1; }
-		[ ! -e "$TMP/demo-state/teevard.sock" ] || return 1
-	done
-}
-
 # --rpmb rpc before any client carried RPCs: the CLI is told why nothing works.
 test_rpc_not_mounted() {
 	rm -f "$LOG"
@@ -397,7 +369,7 @@ test_rpc_not_mounted() {
 		clean_log
 }
 
-echo "1..16"
+echo "1..15"
 # hold N: N idle connections to $SOCK in a background process (HOLDER), counted
 # by teevard once `teevar info` shows them.
 HOLDER=
@@ -512,7 +484,6 @@ t "refused uids get teevard's reason from the CLI; nothing changes" test_refusal
 t "a damaged store through teevard: info, check, refused set, reads, recover" test_damage_through_socket
 t "start-up failures are clear (state in use, socket in use, no supplicant)" test_start_failures
 t "a stale socket of a killed teevard is replaced" test_stale_socket
-t "make run's script: CLI demo, serving until Ctrl-C, twice" test_make_run
 t "a missing parent, rpmb.img or huk is refused and named; --format starts over" test_missing_pieces
 t "loose permissions on the state directory and rpmb.img are logged" test_loose_permissions
 t "a full disk under rpmb.img: the failed write's cause is logged" test_full_disk_logged
