@@ -7,7 +7,9 @@
 #                          QEMU and AAVMF, and efitools for the Secure Boot
 #                          keys (`make check-qemu`; docs/qemu.md); U-Boot,
 #                          sbsigntool and the FAT tools for the firmware
-#                          stores (qemu/check-fw.sh)
+#                          stores (qemu/check-fw.sh); busybox, the userland
+#                          the host half of the efivarfs comparison runs with,
+#                          as the guest does (qemu/check-efivarfs.sh)
 set -eu
 
 # efitools (cert-to-efi-sig-list, sign-efi-sig-list): the Secure Boot tests make
@@ -24,7 +26,7 @@ libfuse3-dev fuse3 efivar efibootmgr mokutil e2fsprogs util-linux fdisk"
 if [ "${1:-}" = qemu ]; then
     PKGS="$PKGS linux-source-6.12 gcc-aarch64-linux-gnu libc6-dev-arm64-cross bc bison flex \
 libelf-dev kmod xz-utils cpio fdisk qemu-system-arm qemu-efi-aarch64 efitools \
-u-boot-qemu sbsigntool mtools dosfstools"
+u-boot-qemu sbsigntool mtools dosfstools busybox"
 fi
 
 missing=""
