@@ -114,10 +114,11 @@ check_mount() {
 		EFIVARFS_PATH=$MNT/ efibootmgr | grep -q "^Boot0002\* teevar demo B" ||
 			fail "EFIVARFS_PATH=$MNT/ efibootmgr does not list Boot0002" || return 1
 	fi
-	# statfs is QueryVariableInfo: df's total is the store's maximum
+	# statfs is QueryVariableInfo: df's total is the store's maximum (in teevard's
+	# phase, which teevarfs shares; --runtime would change it for every client)
 	local blocks max
 	blocks=$(stat -f -c '%b %S' "$MNT")
-	max=$("$TEEVAR" --tee "unix:$SOCK" --runtime info --json |
+	max=$("$TEEVAR" --tee "unix:$SOCK" info --json |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["classes"][0]["max_storage"])')
 	[ "$blocks" = "$max 1" ] || fail "statfs of the mount: '$blocks', QueryVariableInfo's maximum $max"
 }

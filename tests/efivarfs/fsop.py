@@ -111,7 +111,7 @@ def main(argv):
             finally:
                 os.close(fd)
         elif op == "open_unlink":
-            # an open file outlives its name: EOF, no link, not listed
+            # an open file outlives its name: EOF, no link, its last size, not listed
             fd = os.open(path, os.O_RDONLY)
             os.unlink(path)
             st = os.fstat(fd)
