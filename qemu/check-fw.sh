@@ -464,7 +464,7 @@ fw_revocation() {
 
 fw_sb() {
     local keys=$1 st="$fw/sb-state" out
-    mkdir -p -m 700 "$st"
+    mkdir -p -m 700 "$st" "$fw/sb-import"
     if [ -z "$keys" ]; then
         nok "[fw-sb] Secure Boot keys (qemu/sb-keys.sh)"
         return 1
