@@ -18,6 +18,24 @@ struct tv_efivarfs_backend {
 	unsigned reopens;
 };
 
+/* A session on t (taken over), or -EIO with the reason in msg. */
+static int open_session(struct tv_transport t, const char *spec, struct tv_client **out,
+			char *msg, size_t msg_size)
+{
+	efi_status_t st = tv_client_open(t, out);
+	if (st != EFI_SUCCESS) {
+		uint32_t origin = 0;
+		uint32_t res = tv_client_last_tee_result(NULL, &origin);
+		const char *hint = tv_tee_result_hint(t.name, res);
+		if (msg)
+			snprintf(msg, msg_size, "cannot open a session at '%s': %s (%s)%s%s", spec,
+				 tv_status_name(st), tv_tee_result_name(res), hint ? ": " : "",
+				 hint ? hint : "");
+		return -EIO;
+	}
+	return 0;
+}
+
 static int open_client(const char *spec, struct tv_client **out, char *msg, size_t msg_size)
 {
 	struct tv_transport t;
@@ -35,18 +53,7 @@ static int open_client(const char *spec, struct tv_client **out, char *msg, size
 			snprintf(msg, msg_size, "cannot open the transport '%s': %s", spec, why);
 		return rc;
 	}
-	efi_status_t st = tv_client_open(t, out);
-	if (st != EFI_SUCCESS) {
-		uint32_t origin = 0;
-		uint32_t res = tv_client_last_tee_result(NULL, &origin);
-		const char *hint = tv_tee_result_hint(t.name, res);
-		if (msg)
-			snprintf(msg, msg_size, "cannot open a session at '%s': %s (%s)%s%s", spec,
-				 tv_status_name(st), tv_tee_result_name(res), hint ? ": " : "",
-				 hint ? hint : "");
-		return -EIO;
-	}
-	return 0;
+	return open_session(t, spec, out, msg, msg_size);
 }
 
 int tv_efivarfs_backend_open(const char *spec, struct tv_efivarfs_backend **out, char *msg,
@@ -69,6 +76,34 @@ int tv_efivarfs_backend_open(const char *spec, struct tv_efivarfs_backend **out,
 		return rc;
 	}
 	be->reopen = strncmp(spec, "unix:", 5) == 0;
+	*out = be;
+	return 0;
+}
+
+int tv_efivarfs_backend_wrap(struct tv_transport t, const char *spec,
+			     struct tv_efivarfs_backend **out, char *msg, size_t msg_size)
+{
+	if (msg && msg_size)
+		msg[0] = '\0';
+	if (!spec || !out) {
+		if (t.ops && t.ops->destroy)
+			t.ops->destroy(t.ctx);
+		return -EINVAL;
+	}
+	*out = NULL;
+	struct tv_efivarfs_backend *be = calloc(1, sizeof(*be));
+	if (!be || !(be->spec = strdup(spec))) {
+		free(be);
+		if (t.ops && t.ops->destroy)
+			t.ops->destroy(t.ctx);
+		return -ENOMEM;
+	}
+	int rc = open_session(t, spec, &be->client, msg, msg_size);
+	if (rc != 0) {
+		free(be->spec);
+		free(be);
+		return rc;
+	}
 	*out = be;
 	return 0;
 }
@@ -136,6 +171,11 @@ efi_status_t tv_efivarfs_be_get(struct tv_efivarfs_backend *be, const efi_char16
 			return EFI_DEVICE_ERROR;
 		*size = want;
 		efi_status_t st = tv_get_variable(c, name, guid, attrs, size, data);
+		if ((st == EFI_SUCCESS || st == EFI_BUFFER_TOO_SMALL) &&
+		    *size > tv_client_payload_size(c)) {
+			*size = want;
+			return EFI_DEVICE_ERROR;
+		}
 		if (!after_call(be, st) || attempt > 0)
 			return st;
 	}

@@ -20,6 +20,10 @@ struct tv_efivarfs_backend;
  * transport): the transport's code, or -EIO when the session failed. */
 int tv_efivarfs_backend_open(const char *spec, struct tv_efivarfs_backend **out, char *msg,
 			     size_t msg_size);
+/* A backend on a transport already open (taken over, also on failure; never
+ * reopened), named spec in messages: for tests that play a hostile service. */
+int tv_efivarfs_backend_wrap(struct tv_transport t, const char *spec,
+			     struct tv_efivarfs_backend **out, char *msg, size_t msg_size);
 void tv_efivarfs_backend_close(struct tv_efivarfs_backend *be);
 const char *tv_efivarfs_backend_spec(const struct tv_efivarfs_backend *be);
 /* How many times the session was opened again after a broken connection. */
@@ -28,7 +32,10 @@ unsigned tv_efivarfs_backend_reopens(const struct tv_efivarfs_backend *be);
 /* The service calls (client.h). GetVariable, GetNextVariableName and
  * QueryVariableInfo are retried once on a new session when the connection
  * broke; SetVariable is not (it may have been done): it fails with
- * EFI_DEVICE_ERROR and the next call reopens. */
+ * EFI_DEVICE_ERROR and the next call reopens. GetVariable's size, on SUCCESS
+ * and on BUFFER_TOO_SMALL, is at most the session's payload size: a larger
+ * one (no variable this client could read, or a lying service) is
+ * EFI_DEVICE_ERROR, so that callers may size buffers by it. */
 efi_status_t tv_efivarfs_be_get(struct tv_efivarfs_backend *be, const efi_char16_t *name,
 				const efi_guid_t *guid, uint32_t *attrs, size_t *size, void *data);
 efi_status_t tv_efivarfs_be_next(struct tv_efivarfs_backend *be, size_t *name_size,

@@ -18,6 +18,7 @@
 #include "efivarfs_core.h"
 #include "efivarfs_name.h"
 #include "efivarfs_node.h"
+#include "efivarfs_seen.h"
 #include "efivarfs_validate.h"
 
 /* The attribute bits a write may carry (the kernel's EFI_VARIABLE_MASK):
@@ -41,6 +42,7 @@ struct tv_efivarfs {
 	bool read_only;
 	uint64_t next_ino;
 	unsigned generation;
+	uint64_t sets; /* SetVariable calls made: a reused size must be younger */
 	struct timespec mounted;
 };
 
@@ -80,9 +82,15 @@ int tv_efivarfs_new(const struct tv_efivarfs_config *cfg, struct tv_efivarfs **o
 		return -EINVAL;
 	*out = NULL;
 	struct tv_efivarfs *fs = calloc(1, sizeof(*fs));
-	if (!fs)
+	if (!fs) {
+		if (cfg->transport && cfg->transport->ops && cfg->transport->ops->destroy)
+			cfg->transport->ops->destroy(cfg->transport->ctx);
 		return -ENOMEM;
-	int rc = tv_efivarfs_backend_open(cfg->spec, &fs->be, msg, msg_size);
+	}
+	int rc = cfg->transport ? tv_efivarfs_backend_wrap(*cfg->transport,
+							  cfg->spec ? cfg->spec : "test",
+							  &fs->be, msg, msg_size)
+				: tv_efivarfs_backend_open(cfg->spec, &fs->be, msg, msg_size);
 	if (rc != 0) {
 		free(fs);
 		return rc;
@@ -181,28 +189,66 @@ static int var_size(struct tv_efivarfs *fs, const struct tv_efivarfs_node *n, si
 	return st == EFI_NOT_FOUND ? -ENOENT : status_errno(st);
 }
 
+/* One GetNextVariableName answer as a key of the walk's seen-set: the GUID's
+ * and the name's bytes in hex, so that names no file can show count too. */
+#define WALK_KEY_MAX (2 * (16 + 2 * TV_EFIVARFS_VARNAME_UNITS) + 1)
+static void walk_key(const efi_char16_t *name, const efi_guid_t *guid, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *g = (const uint8_t *)guid;
+	size_t o = 0;
+	for (size_t i = 0; i < 16; i++) {
+		out[o++] = hex[g[i] >> 4];
+		out[o++] = hex[g[i] & 15];
+	}
+	for (size_t i = 0; i < TV_EFIVARFS_VARNAME_UNITS && name[i]; i++)
+		for (int shift = 12; shift >= 0; shift -= 4)
+			out[o++] = hex[(name[i] >> shift) & 15];
+	out[o] = '\0';
+}
+
+/* Whether this answer of the walk is new: 1, 0 for a name seen before (the
+ * kernel's efivar_init stops there), -ENOMEM. */
+static int walk_fresh(struct tv_efivarfs_seen *seen, const efi_char16_t *name,
+		      const efi_guid_t *guid)
+{
+	char key[WALK_KEY_MAX];
+	walk_key(name, guid, key);
+	return tv_efivarfs_seen_add(seen, key);
+}
+
 /* Finds the variable listed as key (names with '!' or UTF-8): 0, -ENOENT. */
 static int scan_for(struct tv_efivarfs *fs, const char *key, efi_char16_t *name, efi_guid_t *guid)
 {
 	efi_char16_t cur[TV_EFIVARFS_VARNAME_UNITS] = {0};
 	efi_guid_t g;
+	struct tv_efivarfs_seen seen = {0};
+	int rc = -ENOENT;
 	for (unsigned i = 0; i < 1000000; i++) {
 		size_t sz = sizeof(cur);
 		efi_status_t st = tv_efivarfs_be_next(fs->be, &sz, cur, &g);
-		if (st == EFI_NOT_FOUND)
-			return -ENOENT;
-		if (st != EFI_SUCCESS)
-			return st == EFI_BUFFER_TOO_SMALL ? -ENOENT : status_errno(st);
+		if (st != EFI_SUCCESS) {
+			if (st != EFI_NOT_FOUND && st != EFI_BUFFER_TOO_SMALL)
+				rc = status_errno(st);
+			break;
+		}
+		int fresh = walk_fresh(&seen, cur, &g);
+		if (fresh <= 0) {
+			rc = fresh < 0 ? fresh : -ENOENT;
+			break;
+		}
 		char fname[TV_EFIVARFS_FNAME_MAX + 1];
 		if (tv_efivarfs_name_format(cur, TV_EFIVARFS_VARNAME_UNITS, &g, fname,
 					    sizeof(fname)) >= 0 &&
 		    strcmp(fname, key) == 0) {
 			memcpy(name, cur, sizeof(cur));
 			*guid = g;
-			return 0;
+			rc = 0;
+			break;
 		}
 	}
-	return -ENOENT;
+	tv_efivarfs_seen_clear(&seen);
+	return rc;
 }
 
 static struct tv_efivarfs_node *node_new(struct tv_efivarfs *fs, const char *key,
@@ -273,7 +319,8 @@ static int resolve(struct tv_efivarfs *fs, const char *fname, struct tv_efivarfs
 	if (tv_guid_equal(&guid, &tv_efivarfs_random_seed_guid))
 		return -ENOENT; /* hidden, as the kernel's listing */
 	uint64_t t = mono_ns();
-	if (n && !n->empty && n->size_at && t - n->size_at < SIZE_REUSE_NS) {
+	if (n && !n->empty && n->size_at && t - n->size_at < SIZE_REUSE_NS &&
+	    n->size_sets == fs->sets) {
 		*out = n;
 		*fsize = (off_t)(n->size + ATTR_BYTES);
 		return 0;
@@ -304,6 +351,7 @@ static int resolve(struct tv_efivarfs *fs, const char *fname, struct tv_efivarfs
 	n->empty = false;
 	n->size = size;
 	n->size_at = t;
+	n->size_sets = fs->sets;
 	*out = n;
 	*fsize = (off_t)(size + ATTR_BYTES);
 	return 0;
@@ -401,6 +449,7 @@ int tv_efivarfs_readdir(struct tv_efivarfs *fs, int (*fill)(void *arg, const cha
 	int rc = 0;
 	fs->generation++;
 	efi_char16_t cur[TV_EFIVARFS_VARNAME_UNITS] = {0};
+	struct tv_efivarfs_seen seen = {0};
 	/* Bounded: a service that keeps answering must not loop us forever. */
 	for (unsigned i = 0; i < 1000000 && !c.stop; i++) {
 		efi_guid_t g;
@@ -413,6 +462,11 @@ int tv_efivarfs_readdir(struct tv_efivarfs *fs, int (*fill)(void *arg, const cha
 				rc = status_errno(st);
 			break;
 		}
+		int fresh = walk_fresh(&seen, cur, &g);
+		if (fresh < 0 && listed == 0)
+			rc = fresh;
+		if (fresh <= 0)
+			break; /* a name again: the kernel stops at a duplicate */
 		if (tv_guid_equal(&g, &tv_efivarfs_random_seed_guid))
 			continue;
 		char fname[TV_EFIVARFS_FNAME_MAX + 1];
@@ -425,6 +479,7 @@ int tv_efivarfs_readdir(struct tv_efivarfs *fs, int (*fill)(void *arg, const cha
 		listed++;
 		c.stop = fill(arg, fname) != 0;
 	}
+	tv_efivarfs_seen_clear(&seen);
 	if (rc == 0)
 		tv_efivarfs_table_each(&fs->table, fill_empty, &c);
 	pthread_mutex_unlock(&fs->lock);
@@ -610,6 +665,7 @@ ssize_t tv_efivarfs_write(struct tv_efivarfs *fs, struct tv_efivarfs_file *f, co
 	} else if (fs->read_only) {
 		rc = -EROFS;
 	} else {
+		fs->sets++;
 		efi_status_t st = tv_efivarfs_be_set(fs->be, n->name, &n->guid, attrs,
 						     size - ATTR_BYTES, p + ATTR_BYTES);
 		if (st != EFI_SUCCESS) {
@@ -691,6 +747,7 @@ static int unlink_node(struct tv_efivarfs *fs, struct tv_efivarfs_node *n)
 	if (n->immutable)
 		return -EPERM; /* the VFS's may_delete */
 	n->size_at = 0;
+	fs->sets++;
 	efi_status_t st = tv_efivarfs_be_set(fs->be, n->name, &n->guid, 0, 0, NULL);
 	/* 6.12: any failure but NOT_FOUND is EINVAL. */
 	if (st != EFI_SUCCESS && st != EFI_NOT_FOUND)
@@ -728,6 +785,8 @@ int tv_efivarfs_unlink_hide(struct tv_efivarfs *fs, const char *fname, const cha
 		rc = -EINVAL;
 	else if (rc == 0 && tv_efivarfs_table_find(&fs->table, hidden))
 		rc = -EEXIST;
+	else if (rc == 0 && n->opens == 0)
+		rc = -EPERM; /* not libfuse hiding an open file: a rename (efivarfs has none) */
 	if (rc == 0 && (rc = unlink_node(fs, n)) == 0) {
 		/* Out of the table under its name, back in under the hidden one;
 		 * held over the move so that the unlink does not free it. */

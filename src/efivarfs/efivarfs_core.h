@@ -17,6 +17,8 @@
 #include <sys/statvfs.h>
 #include <sys/types.h>
 
+struct tv_transport;
+
 struct tv_efivarfs;
 struct tv_efivarfs_file;
 
@@ -30,6 +32,9 @@ struct tv_efivarfs_config {
 	uid_t uid;        /* owner of every file (efivarfs' uid= and gid=) */
 	gid_t gid;
 	bool read_only;   /* -o ro; also set when the probe finds writes refused */
+	/* Tests: a transport already open, taken over, instead of opening spec
+	 * (which then only names it). NULL for teevarfs. */
+	struct tv_transport *transport;
 };
 
 /* Opens the backend. On failure a negative errno and a one-line reason in msg

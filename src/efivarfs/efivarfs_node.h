@@ -38,6 +38,7 @@ struct tv_efivarfs_node {
 	 * reused by the requests of the same system call (see resolve()). */
 	size_t size;
 	uint64_t size_at;
+	uint64_t size_sets; /* the mount's SetVariable count then (any set drops it) */
 	struct tv_efivarfs_node *next;
 };
 

@@ -153,6 +153,9 @@ t_efivarfs_files() { run set Foo-$V --attrs nv,bs --hex "de ad"; rc_is 0
 	run export --to efivarfs Foo-$V "$TMP/efi"; rc_is 5; err_has "exists: not overwritten (--force replaces it)"
 	run export --to efivarfs Foo-$V "$TMP/efi" --force -q; rc_is 0; [ ! -s "$OUT" ]
 	run export --to efivarfs --name Foo --guid $V -; rc_is 0; out_is_file "$TMP/expect"
+	# standard output that cannot take it: exit 5, not success with the data lost
+	RC=0; "$TEEVAR" --state "$ST" export --to efivarfs Foo-$V - >/dev/full 2>"$ERR" || RC=$?
+	rc_is 5; err_has "cannot write the output"
 	run export --to efivarfs Nope-$V "$TMP/efi/x"; rc_is 2; [ ! -e "$TMP/efi/x" ]
 	run delete Foo-$V; rc_is 0
 	run import --from efivarfs "$TMP/efi/Foo-$V"; rc_is 0; out_has "Foo-$V: created (2 bytes written, nv,bs)"
