@@ -28,6 +28,22 @@ run() {
 	return 0
 }
 
+# run_env ARGS...: teevar without --state (transport from the environment).
+run_env() {
+	RC=0
+	"$TEEVAR" "$@" >"$OUT" 2>"$ERR" </dev/null || RC=$?
+	if grep -qE 'Sanitizer|runtime error:' "$ERR"; then
+		SAN=1
+	fi
+	return 0
+}
+
+out_is_file() { cmp -s "$OUT" "$1" || { echo "# stdout differs from $1" >&2; return 1; }; }
+no_file() { [ ! -e "$1" ] || { echo "# $1 was created" >&2; return 1; }; }
+# bytes FORMAT: the expected output (printf's FORMAT) in $TMP/expect.
+# shellcheck disable=SC2059
+bytes() { printf "$1" >"$TMP/expect"; }
+
 rc_is() { [ "$RC" -eq "$1" ] || { echo "# exit $RC, expected $1" >&2; return 1; }; }
 out_has() { grep -qF -- "$1" "$OUT" || { echo "# stdout lacks '$1'" >&2; return 1; }; }
 err_has() { grep -qF -- "$1" "$ERR" || { echo "# stderr lacks '$1'" >&2; return 1; }; }

@@ -13,17 +13,6 @@ trap 'rm -rf "$TMP"' EXIT
 . "$HERE/lib.sh"
 V=11111111-2222-3333-4444-555555555555    # a vendor GUID of our own
 
-# run_env ARGS...: teevar without --state (transport from the environment).
-run_env() {
-	RC=0
-	"$TEEVAR" "$@" >"$OUT" 2>"$ERR" </dev/null || RC=$?
-	if grep -qE 'Sanitizer|runtime error:' "$ERR"; then
-		SAN=1
-	fi
-	return 0
-}
-
-out_is_file() { cmp -s "$OUT" "$1" || { echo "# stdout differs from $1" >&2; return 1; }; }
 # run_list ARGS: `list` without the variables the secure core keeps itself
 # (Secure Boot's status variables, present in every store).
 OWN_RE='^(SetupMode|SecureBoot|AuditMode|DeployedMode|VendorKeys|SignatureSupport)-8be4df61-93ca-11d2-aa0d-00e098032b8c$'
@@ -38,7 +27,6 @@ run_list() {
 	fi
 }
 
-bytes() { printf "$1" >"$TMP/expect"; }
 
 # ---- help and usage ----
 
@@ -349,7 +337,6 @@ t_default_state() { mkdir -m 700 "$ST/teevar-state"
 	(cd "$ST" && "$TEEVAR" set Foo-$V --hex 01 >/dev/null) && [ -f "$ST/teevar-state/rpmb.img" ]; }
 # ---- the state directory: missing pieces, --format, permissions, causes ----
 
-no_file() { [ ! -e "$1" ] || { echo "# $1 was created" >&2; return 1; }; }
 t_missing_image() { run set Foo-$V --hex 01; rc_is 0; rm "$ST/rpmb.img"
 	run list; rc_is 4; one_err_line; err_has "rpmb.img is missing, but"
 	err_has "rpmb-provisioned"; err_has "teevar --format"; no_file "$ST/rpmb.img"

@@ -16,18 +16,6 @@ trap 'rm -rf "$TMP"' EXIT
 . "$HERE/lib.sh"
 V=11111111-2222-3333-4444-555555555555    # a vendor GUID of our own
 
-# run_env ARGS...: teevar without --state (transport from the environment).
-run_env() {
-	RC=0
-	"$TEEVAR" "$@" >"$OUT" 2>"$ERR" </dev/null || RC=$?
-	if grep -qE 'Sanitizer|runtime error:' "$ERR"; then
-		SAN=1
-	fi
-	return 0
-}
-out_is_file() { cmp -s "$OUT" "$1" || { echo "# stdout differs from $1" >&2; return 1; }; }
-no_file() { [ ! -e "$1" ] || { echo "# $1 was created" >&2; return 1; }; }
-bytes() { printf "$1" >"$TMP/expect"; }
 tests=()
 
 # A state directory that does not exist is refused, not made: a typo must not
