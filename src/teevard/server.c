@@ -34,12 +34,24 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* STORE_INFO's client count: the connections of peers that may read. A peer
+ * without rights is dropped at its idle deadline; until then it must not be
+ * able to make teevar --runtime refuse (or count as a client at all). */
+static void count_clients(struct server *s)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < s->n; i++)
+		if (tvd_allowed(s->svc.policy, &s->conns[i]->peer, TVD_ACCESS_READ))
+			k++;
+	s->svc.clients = k;
+}
+
 static void drop(struct server *s, unsigned i)
 {
 	tvd_drop_sessions(&s->svc, s->conns[i]);
 	tvd_conn_free(s->conns[i]);
 	s->conns[i] = s->conns[--s->n];
-	s->svc.clients = s->n;
+	count_clients(s);
 }
 
 /* A connection over --max-clients: an ERROR frame with TEE_ERROR_BUSY, so the
@@ -88,7 +100,7 @@ static void add_client(struct server *s, int fd, int64_t now)
 	if (!tvd_allowed(s->svc.policy, &peer, TVD_ACCESS_READ))
 		c->idle_deadline = now + s->cfg->io_timeout_ms;
 	s->conns[s->n++] = c;
-	s->svc.clients = s->n;
+	count_clients(s);
 }
 
 static void accept_clients(struct server *s, int64_t now)

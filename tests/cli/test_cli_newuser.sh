@@ -118,6 +118,17 @@ t_names_round_trip() { run set --name $'a\x01b\\c' --guid $V --hex 05; rc_is 0
 	run get 'x\\q-'$V --raw; rc_is 0
 	run set 'nul\u0000-'$V --hex 01; rc_is 1; err_has "bad variable name"
 	run delete "$shown"; rc_is 0; run list --guid $V; not_in_out 'a\u0001b'; }
+# Names that would mislead: '/' (a path in export --to efivarfs DIR), a C1
+# control (U+009B is CSI), a bidi override: shown escaped, and read back.
+t_names_that_mislead() { local n='a\u002fb\u009bc\u202ed'
+	run set "$n-$V" --hex 01; rc_is 0; out_has "$n-$V: created"
+	run list --guid $V; rc_is 0; out_has "$n-$V"
+	! LC_ALL=C grep -q $'\xc2\x9b\|\xe2\x80\xae\|/' "$OUT" || return 1
+	run get "$n-$V" --raw; rc_is 0; bytes '\x01'; out_is_file "$TMP/expect"
+	local out; out=$(mktemp -d "$TMP/out.XXXXXX")
+	run export --to efivarfs "$n-$V" "$out"; rc_is 0
+	[ -f "$out/$n-$V" ] && [ "$(ls "$out" | wc -l)" -eq 1 ]
+	run delete "$n-$V"; rc_is 0; }
 t_guid_name_order() { run set Foo-$V --hex 01; rc_is 0; local arg
 	for arg in "$V-Foo" "{$V}-Foo" "Foo-{$V}" "Foo-${V^^}"; do
 		run get "$arg" --raw; rc_is 0 || { echo "# $arg" >&2; return 1; }
@@ -154,6 +165,12 @@ t_efivarfs_files() { run set Foo-$V --attrs nv,bs --hex "de ad"; rc_is 0
 	printf '\x43\x00\x00\x00\xbe\xef' >"$TMP/efi/Foo-$V"   # nv,bs and append-write
 	run import --from efivarfs "$TMP/efi/Foo-$V"; rc_is 0; out_has "appended"
 	run get Foo-$V --raw; printf '\xde\xad\xbe\xef' >"$TMP/expect"; out_is_file "$TMP/expect"
+	# attributes without bs and rt: SetVariable would delete; refused
+	printf '\x00\x00\x00\x00\x41' >"$TMP/efi/Foo-$V"
+	run import --from efivarfs "$TMP/efi/Foo-$V"; rc_is 8; err_has "have neither bs nor rt"
+	printf '\x01\x00\x00\x00\x41' >"$TMP/efi/Foo-$V"
+	run import --from efivarfs "$TMP/efi/Foo-$V"; rc_is 8
+	run get Foo-$V --raw; out_is_file "$TMP/expect"
 	printf '\x07\x00\x00\x00' >"$TMP/efi/Short-$V"
 	run import --from efivarfs "$TMP/efi/Short-$V"; rc_is 8; err_has "holds only the attributes"
 	printf '\x07\x00' >"$TMP/efi/Short-$V"
@@ -186,6 +203,19 @@ t_busy_state() { run set Foo-$V --hex 01; rc_is 0
 	rc_is 4; one_err_line; err_has "$ST/teevard.sock does not answer (nothing serves that socket"
 	RC=0; flock "$ST/lock" "$TEEVAR" --tee "inproc:$ST" list >"$OUT" 2>"$ERR" || RC=$?
 	rc_is 4; err_has "if teevard serves it, use --tee unix:$ST/teevard.sock (or its --socket)"; }
+# A socket in a held state directory is followed only when no one else could
+# have put it there: not in a directory others may write, not a symlink.
+t_busy_state_foreign() { run set Foo-$V --hex 01; rc_is 0
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$TMP/real.sock"
+	ln -s "$TMP/real.sock" "$ST/teevard.sock"
+	RC=0; flock "$ST/lock" "$TEEVAR" --state "$ST" list >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 4; one_err_line; err_has "$ST/teevard.sock is not followed on its own: it is not a socket of its own (a symlink?) (use --tee unix:$ST/teevard.sock if you trust it)"
+	rm "$ST/teevard.sock"
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$ST/teevard.sock"
+	chmod 0770 "$ST"
+	RC=0; flock "$ST/lock" "$TEEVAR" --state "$ST" list >"$OUT" 2>"$ERR" || RC=$?
+	rc_is 4; one_err_line; err_has "is not followed on its own: others may write in the directory"
+	chmod 0700 "$ST"; }
 t_efivarfs_write_error() { run set Foo-$V --hex 01; rc_is 0
 	run export --to efivarfs Foo-$V "$TMP/no/such/dir/f"; rc_is 5; one_err_line
 	err_has "export: $TMP/no/such/dir/f: No such file or directory"
@@ -194,6 +224,8 @@ t_efivarfs_write_error() { run set Foo-$V --hex 01; rc_is 0
 
 tests+=(
 	"issue 13: a held state directory: a silent socket named, else what to do:t_busy_state"
+	"issue 13: a held state directory: a socket others could have put there is not followed:t_busy_state_foreign"
+	"issue 13: names that would mislead (/, C1 controls, bidi) are shown escaped:t_names_that_mislead"
 	"issue 13: export --to efivarfs: write errors exit 5, no symlink followed:t_efivarfs_write_error"
 	"issue 13: a table of wrong --tee specs, in every form:t_bad_tee_table"
 	"issue 13: --help lists every transport:t_help_transports"

@@ -369,7 +369,7 @@ test_rpc_not_mounted() {
 		clean_log
 }
 
-echo "1..15"
+echo "1..16"
 # hold N: N idle connections to $SOCK in a background process (HOLDER), counted
 # by teevard once `teevar info` shows them.
 HOLDER=
@@ -457,6 +457,38 @@ test_runtime_all_clients() {
 		stop && clean_log
 }
 
+# Connections of peers without read access are not clients: they cannot make
+# --runtime refuse (teevard drops them at their idle deadline anyway).
+test_clients_with_rights() {
+	if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
+		echo "# skipped: needs root and setpriv"
+		return 0
+	fi
+	start || return 1
+	# two connections as nobody; teevard accepts in order, so once they are
+	# made, the next client's info counts them if it counts them at all
+	rm -f "$TMP/held"
+	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c 'import socket, sys, time
+conns = []
+for _ in range(2):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    conns.append(s)
+print("held", flush=True)
+time.sleep(60)' "$SOCK" >"$TMP/held" &
+	HOLDER=$!
+	PIDS+=("$HOLDER")
+	local i
+	for ((i = 0; i < 200; i++)); do
+		grep -q held "$TMP/held" 2>/dev/null && break
+		sleep 0.05
+	done
+	grep -q held "$TMP/held" || return 1
+	v info && rc_is 0 && out_has "clients:            1 connected to teevard" &&
+		v --runtime list && rc_is 0 || return 1
+	unhold; stop && rc_is 0
+}
+
 # Issue 13: the "too many clients" refusal, named by the CLI.
 test_too_many_clients() {
 	start --max-clients 2 || return 1
@@ -491,5 +523,6 @@ t "the socket path is never followed (planted, swapped, no chmod)" test_socket_s
 t "--rpmb rpc before any client carried RPCs: the CLI says why; --boot-phase runtime" test_rpc_not_mounted
 t "teevar --state DIR reaches the teevard serving DIR; the store itself is refused" test_state_through_teevard
 t "--runtime through teevard: refused with other clients unless --all-clients, said" test_runtime_all_clients
+t "peers without read access are not counted as clients" test_clients_with_rights
 t "too many clients: the CLI says so" test_too_many_clients
 exit "$FAILED"

@@ -66,6 +66,13 @@ int cmd_import_efivarfs(const struct opts *o)
 					      "deletes on such a write: use teevar delete)");
 		rc = EXIT_BAD_IMAGE;
 	}
+	if (rc == 0 && !(raw.p[0] & (EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS))) {
+		/* SetVariable deletes with neither bs nor rt: an import never does. */
+		fprintf(stderr, "teevar: import: %s: attributes 0x%02x%02x%02x%02x have neither bs nor "
+			"rt, so SetVariable would delete the variable (use teevar delete)\n", file,
+			raw.p[3], raw.p[2], raw.p[1], raw.p[0]);
+		rc = EXIT_BAD_IMAGE;
+	}
 	struct session s;
 	if (rc == 0)
 		rc = session_open(o, &s);

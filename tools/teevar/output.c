@@ -76,9 +76,21 @@ static size_t put_utf8(char *out, efi_char16_t u)
 	return 3;
 }
 
-/* A name written by another client may hold control characters or lone
- * surrogates; those are shown escaped (\uXXXX) so that one name stays one
- * line, and a backslash doubled, so that get, set and delete read the shown
+/* Units a terminal acts on or that make one name look like another: C1
+ * controls (U+009B is CSI), line and paragraph separators, the bidi marks,
+ * embeddings, overrides and isolates, and the BOM. */
+static bool unit_misleads(efi_char16_t u)
+{
+	return (u >= 0x80 && u <= 0x9f) || u == 0x2028 || u == 0x2029 || u == 0x200e ||
+	       u == 0x200f || (u >= 0x202a && u <= 0x202e) || (u >= 0x2066 && u <= 0x2069) ||
+	       u == 0xfeff;
+}
+
+/* A name written by another client may hold control characters, lone
+ * surrogates or characters that mislead (unit_misleads); those are shown
+ * escaped (\uXXXX) so that one name stays one line and shows as what it is,
+ * '/' too, so that a shown name is one path component (export --to efivarfs
+ * DIR), and a backslash doubled, so that get, set and delete read the shown
  * name back as the same name (parse.c). */
 char *name_display(const efi_char16_t *name, size_t max_units)
 {
@@ -89,7 +101,8 @@ char *name_display(const efi_char16_t *name, size_t max_units)
 	size_t n = 0;
 	for (size_t i = 0; i < units; i++) {
 		efi_char16_t u = name[i];
-		bool odd = u < 0x20 || u == 0x7f || (u >= 0xd800 && u <= 0xdfff);
+		bool odd = u < 0x20 || u == 0x7f || (u >= 0xd800 && u <= 0xdfff) ||
+			   u == '/' || unit_misleads(u);
 		if (u == '\\')
 			n += (size_t)sprintf(out + n, "\\\\"); /* so that escapes read back */
 		else if (odd)

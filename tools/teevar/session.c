@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <teevar/store_info.h>
 #include <teevar/transport.h>
@@ -264,8 +265,18 @@ static int runtime_guard(const struct opts *o, struct session *s, bool *changes)
 		*changes = false; /* already there: nothing changes for anyone */
 		return 0;
 	}
-	if (!told || si.clients <= 1 || opt_has(o, OPT_ALL_CLIENTS))
+	if (opt_has(o, OPT_ALL_CLIENTS) || (told && si.clients == 1))
 		return 0;
+	if (!told || si.clients == 0) {
+		/* Not told (an older teevard, a board): refused through teevard,
+		 * whose phase is every client's; a board's is the user's call. */
+		if (strncmp(s->spec, "unix:", 5) != 0)
+			return 0;
+		return usage_error("--runtime: teevard at '%s' did not say how many clients it "
+				   "serves (older than layout 4?): the boot phase is teevard's, so "
+				   "every client would be at runtime until teevard restarts; give "
+				   "--all-clients to do it anyway", s->spec);
+	}
 	unsigned others = si.clients - 1;
 	return usage_error("--runtime: teevard at '%s' serves %u other client%s: the boot phase "
 			   "is teevard's, so every client would be at runtime until teevard "
@@ -309,6 +320,25 @@ void session_note_ends(const struct session *s, const char *what)
 			what);
 }
 
+/* Whether a socket found in dir may be followed without being asked: dir
+ * (what the path reaches) and the socket itself (not a symlink) belong to this
+ * user or root, and no one else may write in dir. Otherwise another user
+ * could hold dir's lock and put a socket of theirs there, and take this
+ * command's variables (Secure Boot keys included) to their own daemon. */
+static bool own_socket(const char *dir, const char *sock, const char **why)
+{
+	struct stat d, k;
+	uid_t me = geteuid();
+	*why = NULL;
+	if (stat(dir, &d) != 0 || lstat(sock, &k) != 0 || !S_ISSOCK(k.st_mode))
+		return false;
+	if ((d.st_uid != me && d.st_uid != 0) || (k.st_uid != me && k.st_uid != 0))
+		*why = "it belongs to another user";
+	else if (d.st_mode & (S_IWGRP | S_IWOTH))
+		*why = "others may write in the directory";
+	return *why == NULL;
+}
+
 /* The state directory is held by another secure core: teevard's socket in it,
  * when it answers, serves the same store. 0 (t opened), or the exit code. */
 static int through_teevard(const struct opts *o, struct session *s, unsigned flags,
@@ -320,9 +350,16 @@ static int through_teevard(const struct opts *o, struct session *s, unsigned fla
 		return usage_error("out of memory");
 	struct stat st;
 	bool have_sock = stat(sock, &st) == 0 && S_ISSOCK(st.st_mode);
-	int err = have_sock ? tv_transport_unix_open(sock, t) : -ENOENT;
+	const char *foreign = NULL;
+	if (have_sock && !own_socket(dir, sock, &foreign) && !foreign)
+		foreign = "it is not a socket of its own (a symlink?)";
+	int err = have_sock && !foreign ? tv_transport_unix_open(sock, t) : -ENOENT;
 	int rc = 0;
-	if (err == 0 && (opt_has(o, OPT_FORMAT) || (flags & SESSION_INPROC_ONLY))) {
+	if (foreign) {
+		rc = transport_refusal(s->spec, "state directory in use by another process; %s "
+				       "is not followed on its own: %s (use --tee unix:%s if you "
+				       "trust it)", sock, foreign, sock);
+	} else if (err == 0 && (opt_has(o, OPT_FORMAT) || (flags & SESSION_INPROC_ONLY))) {
 		tv_transport_destroy(t);
 		rc = transport_refusal(s->spec, "state directory in use: teevard serves it "
 				       "(--tee unix:%s); %s needs the store itself: stop teevard "
