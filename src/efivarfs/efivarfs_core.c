@@ -52,11 +52,13 @@ static const efi_guid_t probe_guid = {{0xe0, 0x90, 0x6b, 0xa9, 0x50, 0xc4, 0x75,
 static const efi_char16_t probe_name[] = {'T', 'e', 'e', 'v', 'a', 'r', 'f', 's',
 					  'P', 'r', 'o', 'b', 'e', 0};
 
-/* How long a size found by a lookup is reused: the kernel asks LOOKUP, then
- * GETATTR (and OPEN) for one stat() or open() when attributes never stay
- * valid (timeouts 0). Within this window the requests belong to the same
- * system call, so one GetVariable answers them all; anything later asks the
- * service again. Writes through teevarfs drop it at once. */
+/* How long a size found by a lookup is reused: the kernel asks LOOKUP for
+ * every path walk (entry timeout 0), then OPEN for an open(), and a tool
+ * walks the same path twice in a row (`ls -l`: statx, then getxattr), or
+ * GETATTR when a jiffy has passed since. Within this window the requests
+ * belong to the same few system calls, so one GetVariable answers them all;
+ * anything later asks the service again. Writes through teevarfs drop it
+ * at once. */
 #define SIZE_REUSE_NS 2000000ull
 
 static uint64_t mono_ns(void)

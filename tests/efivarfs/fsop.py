@@ -163,6 +163,21 @@ def main(argv):
                 out.append(str(os.fstat(fd).st_size))
             os.close(fd)
             print(" ".join(out))
+        elif op == "stat_around":
+            # stat and fstat before and after a command (another client)
+            # changes the variable: the open file 0.1 s later, the path
+
+            import subprocess
+            import time
+            fd = os.open(path, os.O_RDONLY)
+            before = "%d/%d" % (os.stat(path).st_size, os.fstat(fd).st_size)
+            subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+            time.sleep(0.1)
+            # fstat first: a lookup of the path would refresh the open
+            # file's attributes too (the same inode)
+            by_fd = os.fstat(fd).st_size
+            print("before=%s fstat=%d path=%d" % (before, by_fd, os.stat(path).st_size))
+            os.close(fd)
         else:
             print("bad op " + op)
             sys.exit(2)

@@ -260,6 +260,11 @@ df -B1 "$M" | awk 'NR == 2 { exit !($2 > 0 && $2 >= $3) }' && ok "df shows the s
 tvfs_cli set "CliVar-$T" --hex 01020304 >/dev/null
 check "a variable set by the CLI shows at once, exact size" "8 yes" \
 	"$($FSOP size "$M/CliVar-$T") $(ls "$M" | grep -c "^CliVar-$T$" | sed 's/1/yes/')"
+check "changed by the CLI: fstat of an open file shows the new size 0.1 s later, and stat" \
+	"before=8/8 fstat=10 path=10" \
+	"$($FSOP stat_around "$M/CliVar-$T" "$TEEVAR" --tee "$TVFS_TEE" set "CliVar-$T" --hex 010203040506)"
+tvfs_cli set "CliVar-$T" --hex 0102 >/dev/null
+check "shortened by the CLI: stat shows the new size at once" 6 "$($FSOP size "$M/CliVar-$T")"
 tvfs_cli delete "CliVar-$T" >/dev/null 2>&1
 check "deleted by the CLI: gone at once" ENOENT "$($FSOP size "$M/CliVar-$T")"
 

@@ -37,10 +37,16 @@ static int fname_of(const char *path, const char **fname)
 
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
-	/* Every lookup and attribute goes to the service: other clients' changes
-	 * show at once, and st_size is never stale. */
+	/* Every lookup goes to the service (entry and negative timeouts 0), so
+	 * other clients' creates, deletes and new sizes show at once to any
+	 * path. Attributes stay valid for TEEVARFS_ATTR_TIMEOUT_S (the kernel
+	 * rounds it up to a jiffy or two): every path walk still brings fresh
+	 * ones with its LOOKUP, but the GETATTR that followed each LOOKUP, and
+	 * the directory's GETATTR in every walk (default_permissions checks
+	 * it), are spared. Only fstat() of an open file can show a size that
+	 * old; a write through the file drops them at once. */
 	cfg->entry_timeout = 0;
-	cfg->attr_timeout = 0;
+	cfg->attr_timeout = TEEVARFS_ATTR_TIMEOUT_S;
 	cfg->negative_timeout = 0;
 	/* Not hard_remove: libfuse then keeps an unlinked open file under a
 	 * hidden name (op_rename) instead of forgetting it, so fstat() on it

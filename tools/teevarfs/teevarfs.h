@@ -17,6 +17,10 @@
 /* The largest write() FUSE hands over whole (every write is one variable). */
 #define TEEVARFS_MAX_WRITE (1024u * 1024u)
 
+/* How long the kernel keeps a file's attributes (seconds; op_init says
+ * why 1 ms and not 0). */
+#define TEEVARFS_ATTR_TIMEOUT_S 0.001
+
 /* The FUSE operations over the model; fuse_new's private_data is the
  * struct tv_efivarfs. */
 extern const struct fuse_operations teevarfs_ops;
