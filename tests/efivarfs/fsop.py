@@ -7,7 +7,9 @@ import errno
 import fcntl
 import os
 import struct
+import subprocess
 import sys
+import time
 
 FS_IOC_GETFLAGS = 0x80086601
 FS_IOC_SETFLAGS = 0x40086602
@@ -166,9 +168,6 @@ def main(argv):
         elif op == "stat_around":
             # stat and fstat before and after a command (another client)
             # changes the variable: the open file 0.1 s later, the path
-
-            import subprocess
-            import time
             fd = os.open(path, os.O_RDONLY)
             before = "%d/%d" % (os.stat(path).st_size, os.fstat(fd).st_size)
             subprocess.run(args, check=True, stdout=subprocess.DEVNULL)

@@ -57,7 +57,8 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->direct_io = 1;   /* each write() arrives whole, each read() asks */
 	cfg->kernel_cache = 0;
 	/* READDIRPLUS would look every entry up (one GetVariable each) for
-	 * attributes that expire at once: plain READDIR lists faster. */
+	 * entries the kernel looks up again anyway (entry timeout 0): plain
+	 * READDIR lists faster. */
 	conn->want &= ~FUSE_CAP_READDIRPLUS;
 	if (conn->max_write < TEEVARFS_MAX_WRITE)
 		conn->max_write = TEEVARFS_MAX_WRITE;
