@@ -173,6 +173,24 @@ static void supp_signal(int sig)
 		kill(supp_pid, sig);
 }
 
+/*
+ * Stop the supplicant and wait until every one of its threads has stopped.
+ * kill() returns before that: it wakes one thread, which then stops the
+ * others, and tee-supplicant runs a thread per waiting RECV. Another thread
+ * woken meanwhile by a new request would take it and answer it. The parent
+ * hears of the stop (WUNTRACED) once the whole group has stopped.
+ */
+static void supp_stop(void)
+{
+	int st;
+
+	if (supp_pid <= 0)
+		return;
+	kill(supp_pid, SIGSTOP);
+	while (waitpid(supp_pid, &st, WUNTRACED) < 0 && errno == EINTR)
+		;
+}
+
 static void supp_kill(void)
 {
 	if (supp_pid <= 0)
@@ -664,7 +682,7 @@ int main(void)
 	result(devinfo_ok(&r), "and serves the same request's next RPMB RPC (new memory)");
 	/* Killed again, holding memory, with an RPC waiting for it: its context
 	 * is not released (the module holds a tee_shm), yet the RPC fails now. */
-	supp_signal(SIGSTOP);
+	supp_stop();
 	t0 = now_ms();
 	e = rpc_write(rpc_build(q, 22, NULL, 0, 0));
 	sleep_ms(300);
@@ -687,7 +705,7 @@ int main(void)
 	q = step_begin(4);
 	if (!q)
 		return 1;
-	supp_signal(SIGSTOP);
+	supp_stop();
 	t0 = now_ms();
 	e = rpc_write(rpc_build(q, 22, NULL, 0, 0));
 	sleep_ms(2000);
@@ -706,7 +724,7 @@ int main(void)
 	q = step_begin(5);
 	if (!q)
 		return 1;
-	supp_signal(SIGSTOP);
+	supp_stop();
 	rpc(q, 22, NULL, 0, 0, &r);
 	result(r.got && r.ret == TEEC_ERROR_COMMUNICATION && r.origin == ORIGIN_COMMS &&
 	       r.ms >= 900 && r.ms < 2500,
